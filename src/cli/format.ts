@@ -1,0 +1,117 @@
+/** Human-readable output. JSON output is built in each command from the same data. */
+import type { CompanyOutcome, SyncResult } from '../sync.js';
+import type { PlannedSkill } from '../merge/plan.js';
+import type { SkillState } from '../merge/decide.js';
+
+const short = (oid: string | null | undefined) => (oid ? oid.slice(0, 7) : '-');
+
+/** Drift first: what an operator must look at comes before what is fine. */
+export const STATE_ORDER: SkillState[] = ['override-behind', 'override', 'behind', 'new', 'removed-upstream', 'company-only', 'in-sync'];
+
+export function sortByState(skills: readonly PlannedSkill[]): PlannedSkill[] {
+  return [...skills].sort((a, b) => STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state) || (a.name < b.name ? -1 : 1));
+}
+
+const PLAN_WORDS: Record<string, string> = {
+  'take-library': 'take library version',
+  remove: 'remove',
+  'keep-company': "keep company's version",
+  none: '',
+};
+
+export function libraryLine(result: SyncResult): string {
+  const lib = result.library;
+  const from = lib.kind === 'git' ? `HEAD ${short(lib.sourceCommit)} of ${lib.source}` : lib.source;
+  let line = `library ${result.libraryCommit ? short(result.libraryCommit) : '(not yet recorded)'} from ${from}: ${lib.skills.size} skills`;
+  if (lib.uncommitted.length) line += `\n  uncommitted library edits (not distributed until committed): ${lib.uncommitted.join(', ')}`;
+  for (const p of [...lib.problems, ...lib.blocked.values()]) line += `\n  skipped: ${p.message}`;
+  return line;
+}
+
+export function companyCounts(o: CompanyOutcome): string {
+  const parts = STATE_ORDER.filter((s) => o.counts[s] > 0).map((s) => `${o.counts[s]} ${s}`);
+  return parts.join(', ') || 'no skills';
+}
+
+export function formatPlan(result: SyncResult): string {
+  const lines = [libraryLine(result)];
+  for (const o of result.companies) {
+    if (!o.ok && o.skills.length === 0) {
+      lines.push(`${o.name}: FAILED: ${o.error}`);
+      continue;
+    }
+    const pending = o.skills.filter((s) => s.state !== 'in-sync' && s.state !== 'company-only');
+    lines.push(`${o.name}: ${companyCounts(o)}`);
+    for (const s of sortByState(pending)) lines.push(`  ${s.state.padEnd(17)} ${s.name.padEnd(24)} ${result.mode === 'plan' ? PLAN_WORDS[s.action] : ''}`.trimEnd());
+    for (const b of o.blocked) lines.push(`  skipped           ${b.message}`);
+    if (result.mode !== 'plan') {
+      const a = o.applied;
+      const did = [
+        a.added.length && `added ${a.added.join(', ')}`,
+        a.updated.length && `updated ${a.updated.join(', ')}`,
+        a.removed.length && `removed ${a.removed.join(', ')}`,
+      ].filter(Boolean);
+      lines.push(`  → ${did.length ? did.join('; ') : 'nothing to change'}${o.commits.distribution ? ` (commit ${short(o.commits.distribution)})` : ''}`);
+    }
+    if (!o.ok) lines.push(`  FAILED: ${o.error}`);
+  }
+  for (const p of result.problems) lines.push(`skipped company: ${p.message}`);
+  if (result.mode === 'plan') lines.push('(plan only: nothing written; run `library sync --fix` to apply)');
+  return lines.join('\n');
+}
+
+export function ago(iso: string | null, now = Date.now()): string {
+  if (!iso) return 'never';
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 90) return `${s}s ago`;
+  if (s < 5400) return `${Math.round(s / 60)}m ago`;
+  if (s < 172800) return `${Math.round(s / 3600)}h ago`;
+  return `${Math.round(s / 86400)}d ago`;
+}
+
+export function formatStatus(result: SyncResult): string {
+  const lines = [libraryLine(result)];
+  for (const o of result.companies) {
+    if (!o.ok) {
+      lines.push(`${o.name}: FAILED: ${o.error}`);
+      continue;
+    }
+    lines.push(`${o.name}: last sync ${ago(o.lastSync)}, distributed library ${short(o.distributedCommit)}; ${companyCounts(o)}`);
+    for (const s of sortByState(o.skills.filter((x) => x.state !== 'in-sync'))) lines.push(`  ${s.state.padEnd(17)} ${s.name}`);
+    for (const b of o.blocked) lines.push(`  skipped           ${b.message}`);
+  }
+  for (const p of result.problems) lines.push(`skipped company: ${p.message}`);
+  return lines.join('\n');
+}
+
+/** The --json shape shared by sync, push and status (SPEC.md, "JSON output"). */
+export function toJson(result: SyncResult) {
+  const lib = result.library;
+  return {
+    mode: result.mode,
+    libraryCommit: result.libraryCommit,
+    library: {
+      kind: lib.kind,
+      source: lib.source,
+      tree: lib.tree,
+      sourceCommit: lib.sourceCommit,
+      skills: [...lib.skills.keys()],
+      uncommitted: lib.uncommitted,
+      problems: [...lib.problems, ...lib.blocked.values()].map((p) => ({ skill: p.skill, message: p.message })),
+    },
+    companies: result.companies.map((o) => ({
+      name: o.name,
+      dir: o.dir,
+      ok: o.ok,
+      error: o.error,
+      distributedCommit: o.distributedCommit,
+      lastSync: o.lastSync,
+      skills: sortByState(o.skills).map((s) => ({ name: s.name, state: s.state, action: s.action })),
+      counts: o.counts,
+      blocked: o.blocked.map((p) => ({ skill: p.skill, message: p.message })),
+      applied: o.applied,
+      commits: o.commits,
+    })),
+    problems: result.problems.map((p) => ({ company: p.name, message: p.message })),
+  };
+}

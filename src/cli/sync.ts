@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { runSync } from '../sync.js';
+import { collect, loadContext, openStoreIfExists, parseSeconds, printJson, withWritableStore , run } from './context.js';
+import { formatPlan, toJson } from './format.js';
+
+export function registerSync(program: Command): void {
+  program
+    .command('sync')
+    .description('print the plan per company; with --fix, apply it')
+    .option('--fix', 'apply the plan: update company folders and record the store history')
+    .option('--company <name>', 'only this company (repeatable)', collect)
+    .option('--force', 'allow removals beyond safety.maxRemovePercent')
+    .option('--allow-empty-library', 'allow a library with no skills (removes distributed skills)')
+    .option('--wait <seconds>', 'wait this long for another run to finish', parseSeconds, 0)
+    .option('--json', 'print JSON')
+    .action(
+      run(async (opts, cmd: Command) => {
+      const ctx = loadContext(cmd);
+      const syncOpts = { companies: opts.company, force: opts.force, allowEmptyLibrary: opts.allowEmptyLibrary };
+      const result = opts.fix
+        ? await withWritableStore(ctx, 'library sync --fix', opts.wait, (store) => runSync({ ...ctx, store }, { ...syncOpts, mode: 'fix' }))
+        : await runSync({ ...ctx, store: openStoreIfExists(ctx.config) }, { ...syncOpts, mode: 'plan' });
+      if (opts.json) printJson(toJson(result));
+      else console.log(formatPlan(result));
+      return result.companies.every((c) => c.ok) ? 0 : 1;
+      }),
+    );
+}

@@ -1,0 +1,220 @@
+/**
+ * Load, validate and resolve `library.config.json`. Every problem is a
+ * ConfigError (exit 2) with one line naming the key and the fix.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError } from './errors.js';
+import { isValidName } from './names.js';
+
+export interface RawConfig {
+  library: string | { ref: string };
+  companies: string | Record<string, string>;
+  store: string;
+  index?: string;
+  safety?: { maxRemovePercent?: number; maxFileBytes?: number };
+  allowSymlinkedCompanies?: boolean;
+  concurrency?: number;
+}
+
+const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'allowSymlinkedCompanies', 'concurrency', '$schema']);
+
+export interface Company {
+  name: string;
+  dir: string;
+}
+
+export interface Config {
+  file: string;
+  /** Absolute library folder; null when the library is a ref of the store itself. */
+  libraryDir: string | null;
+  libraryRef: string | null;
+  companiesSpec: string | Record<string, string>;
+  storeDir: string;
+  indexFile: string;
+  maxRemovePercent: number;
+  maxFileBytes: number;
+  allowSymlinkedCompanies: boolean;
+  concurrency: number;
+}
+
+export function expandHome(p: string): string {
+  if (p === '~') return os.homedir();
+  if (p.startsWith('~/')) return path.join(os.homedir(), p.slice(2));
+  return p;
+}
+
+export function resolvePath(p: string, baseDir: string): string {
+  return path.resolve(baseDir, expandHome(p));
+}
+
+/** `--config`, else $LIBRARY_CONFIG, else ./library.config.json, else ~/.config/library-sync/config.json. */
+export function findConfigFile(explicit?: string): string {
+  if (explicit) return path.resolve(explicit);
+  if (process.env.LIBRARY_CONFIG) return path.resolve(process.env.LIBRARY_CONFIG);
+  const local = path.resolve('library.config.json');
+  if (fs.existsSync(local)) return local;
+  return path.join(os.homedir(), '.config', 'library-sync', 'config.json');
+}
+
+function requireString(value: unknown, key: string, file: string): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new ConfigError(`config ${file}: "${key}" must be a non-empty string path`);
+  }
+  return value;
+}
+
+export function loadConfig(explicit?: string): Config {
+  const file = findConfigFile(explicit);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new ConfigError(`config ${file} not found: pass --config FILE, set LIBRARY_CONFIG, or run \`library init\``);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`config ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseConfig(raw, file);
+}
+
+export function parseConfig(raw: unknown, file: string): Config {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`config ${file} must be a JSON object with "library", "companies" and "store"`);
+  }
+  const obj = raw as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (!KNOWN_KEYS.has(key)) {
+      throw new ConfigError(`config ${file}: unknown key "${key}" (known keys: ${[...KNOWN_KEYS].filter((k) => k !== '$schema').join(', ')})`);
+    }
+  }
+  const base = path.dirname(file);
+
+  let libraryDir: string | null = null;
+  let libraryRef: string | null = null;
+  if (typeof obj.library === 'object' && obj.library !== null && !Array.isArray(obj.library)) {
+    const ref = (obj.library as Record<string, unknown>).ref;
+    if (typeof ref !== 'string' || !ref.startsWith('refs/')) {
+      throw new ConfigError(`config ${file}: "library.ref" must be a full ref name such as "refs/heads/library"`);
+    }
+    libraryRef = ref;
+  } else {
+    libraryDir = resolvePath(requireString(obj.library, 'library', file), base);
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(libraryDir);
+    } catch {
+      /* reported below */
+    }
+    if (!stat?.isDirectory()) {
+      throw new ConfigError(`config ${file}: library folder ${libraryDir} does not exist: create it or fix "library"`);
+    }
+  }
+
+  let companiesSpec: string | Record<string, string>;
+  if (typeof obj.companies === 'string') {
+    companiesSpec = resolvePath(obj.companies, base);
+    const stars = companiesSpec.split(path.sep).filter((seg) => seg.includes('*'));
+    if (stars.length !== 1 || stars[0] !== '*') {
+      throw new ConfigError(
+        `config ${file}: "companies" glob must have exactly one path segment that is "*" (the company name), e.g. "~/ALAI/*/.claude/skills"`,
+      );
+    }
+  } else if (typeof obj.companies === 'object' && obj.companies !== null && !Array.isArray(obj.companies)) {
+    companiesSpec = {};
+    for (const [name, dir] of Object.entries(obj.companies as Record<string, unknown>)) {
+      if (!isValidName(name)) {
+        throw new ConfigError(`config ${file}: invalid company name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-'`);
+      }
+      companiesSpec[name] = resolvePath(requireString(dir, `companies.${name}`, file), base);
+    }
+  } else {
+    throw new ConfigError(`config ${file}: "companies" must be a glob string or an object of name → folder`);
+  }
+
+  const storeDir = resolvePath(requireString(obj.store, 'store', file), base);
+  const indexFile = obj.index === undefined ? path.join(path.dirname(storeDir), 'index.json') : resolvePath(requireString(obj.index, 'index', file), base);
+  const safety = (obj.safety ?? {}) as Record<string, unknown>;
+  const maxRemovePercent = numberOr(safety.maxRemovePercent, 25, 'safety.maxRemovePercent', file);
+  const maxFileBytes = numberOr(safety.maxFileBytes, 10 * 1024 * 1024, 'safety.maxFileBytes', file);
+  const concurrency = numberOr(obj.concurrency, Math.max(2, Math.min(8, os.availableParallelism())), 'concurrency', file);
+
+  return {
+    file,
+    libraryDir,
+    libraryRef,
+    companiesSpec,
+    storeDir,
+    indexFile,
+    maxRemovePercent,
+    maxFileBytes,
+    allowSymlinkedCompanies: obj.allowSymlinkedCompanies === true,
+    concurrency,
+  };
+}
+
+function numberOr(value: unknown, fallback: number, key: string, file: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ConfigError(`config ${file}: "${key}" must be a non-negative number`);
+  }
+  return value;
+}
+
+export interface ResolvedCompanies {
+  companies: Company[];
+  /** Folders matched by the glob whose company name is invalid, or unusable folders. */
+  problems: { name: string; dir: string; message: string }[];
+}
+
+/**
+ * Expand the companies spec to concrete folders. A glob's "*" segment names the
+ * company; folders that do not exist under that glob are simply not companies.
+ */
+export function resolveCompanies(config: Config): ResolvedCompanies {
+  const problems: ResolvedCompanies['problems'] = [];
+  const companies: Company[] = [];
+  if (typeof config.companiesSpec === 'string') {
+    const segments = config.companiesSpec.split(path.sep);
+    const star = segments.indexOf('*');
+    const parent = segments.slice(0, star).join(path.sep) || path.sep;
+    const rest = segments.slice(star + 1);
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(parent);
+    } catch (err) {
+      throw new ConfigError(`config ${config.file}: companies folder ${parent} cannot be read (${(err as NodeJS.ErrnoException).code}): fix "companies"`);
+    }
+    for (const name of names.sort()) {
+      if (name.startsWith('.')) continue;
+      const dir = path.join(parent, name, ...rest);
+      if (!fs.existsSync(dir)) continue;
+      if (!isValidName(name)) {
+        problems.push({ name, dir, message: `company folder ${dir} has an invalid company name ${JSON.stringify(name)}: rename it (letters, digits, '.', '_', '-')` });
+        continue;
+      }
+      companies.push({ name, dir });
+    }
+  } else {
+    for (const [name, dir] of Object.entries(config.companiesSpec)) companies.push({ name, dir });
+    companies.sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+  // Two names for one folder would let two merges fight over it.
+  const seen = new Map<string, string>();
+  for (const c of companies) {
+    let real = c.dir;
+    try {
+      real = fs.realpathSync(c.dir);
+    } catch {
+      /* missing folders are reported per company */
+    }
+    const other = seen.get(real);
+    if (other) throw new ConfigError(`config ${config.file}: companies "${other}" and "${c.name}" resolve to the same folder ${real}: list it once`);
+    seen.set(real, c.name);
+  }
+  return { companies, problems };
+}

@@ -1,0 +1,50 @@
+/**
+ * Typed errors. Each carries a stable `code` (tests assert it) and the exit
+ * status the CLI maps it to. Only src/cli/ turns these into process exits.
+ */
+export const EXIT = {
+  ok: 0,
+  companyFailed: 1,
+  usage: 2,
+  locked: 75,
+} as const;
+
+export class LibrarySyncError extends Error {
+  readonly code: string = 'EINTERNAL';
+  readonly exitCode: number = EXIT.companyFailed;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad command line, bad config, unknown company/skill: exit 2, nothing written. */
+export class UsageError extends LibrarySyncError {
+  override readonly code: string = 'EUSAGE';
+  override readonly exitCode: number = EXIT.usage;
+}
+
+export class ConfigError extends UsageError {
+  override readonly code = 'ECONFIG';
+}
+
+/** Another process holds the store's lock: exit 75 (EX_TEMPFAIL). */
+export class LockedError extends LibrarySyncError {
+  override readonly code = 'ELOCKED';
+  override readonly exitCode = EXIT.locked;
+}
+
+/** The store is missing objects or refs it needs. */
+export class StoreError extends LibrarySyncError {
+  override readonly code = 'ESTORE';
+}
+
+/** A hostile or unusable path: a symlink where a folder must be, an escape, a bad name. */
+export class UnsafePathError extends LibrarySyncError {
+  override readonly code = 'EUNSAFE';
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

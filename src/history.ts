@@ -1,0 +1,28 @@
+/** Names and wording of the store's history: refs, signatures, commit summaries. */
+import type { Signature } from './store/objects.js';
+
+export const LIBRARY_REF = 'refs/heads/library';
+export const companyRef = (name: string) => `refs/heads/companies/${name}`;
+export const baseRef = (name: string) => `refs/bases/${name}`;
+
+export function signature(now = Date.now()): Signature {
+  return { name: 'library-sync', email: 'library-sync@localhost', timestamp: Math.floor(now / 1000) };
+}
+
+/** "added a, b; changed c; removed d", comparing two skill → tree-id maps. */
+export function describeSkillChanges(
+  before: ReadonlyMap<string, string>,
+  after: ReadonlyMap<string, string>,
+  words: { added: string; changed: string; removed: string },
+): string {
+  const added = [...after.keys()].filter((k) => !before.has(k));
+  const changed = [...after.keys()].filter((k) => before.has(k) && before.get(k) !== after.get(k));
+  const removed = [...before.keys()].filter((k) => !after.has(k));
+  return [
+    added.length ? `${words.added} ${added.join(', ')}` : '',
+    changed.length ? `${words.changed} ${changed.join(', ')}` : '',
+    removed.length ? `${words.removed} ${removed.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+}

@@ -1,0 +1,157 @@
+/**
+ * What the library is right now. Three sources:
+ * - a folder inside a git work tree: the committed tree at HEAD for that folder
+ *   (uncommitted edits are reported, not distributed);
+ * - a plain folder: distributed as it is;
+ * - a ref of the store itself (a receiving machine with no library folder).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { isValidName } from '../names.js';
+import { StatCache } from '../scan/stat-cache.js';
+import { recordScanTree } from '../scan/record.js';
+import { buildTree, scanSkillsFolder, type SkillProblem } from '../scan/scan.js';
+import type { TreeEntry } from '../store/objects.js';
+import { Store } from '../store/store.js';
+import { StoreError } from '../errors.js';
+
+export interface LibraryView {
+  kind: 'git' | 'folder' | 'ref';
+  /** Folder path or ref name, for messages. */
+  source: string;
+  tree: string;
+  skills: Map<string, string>;
+  /** Skills that cannot be distributed this run; never treated as deleted. */
+  blocked: Map<string, SkillProblem>;
+  problems: SkillProblem[];
+  /** The library repository's HEAD commit (git kind). */
+  sourceCommit: string | null;
+  /** Skills whose working copy differs from HEAD (git kind). */
+  uncommitted: string[];
+  /** Put every object of `tree` into the store. */
+  copyInto(store: Store): Promise<void>;
+}
+
+function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView, 'skills' | 'blocked' | 'problems'> {
+  const skills = new Map<string, string>();
+  const blocked = new Map<string, SkillProblem>();
+  const problems: SkillProblem[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const p = path.join(source, e.name);
+    if (!isValidName(e.name)) {
+      problems.push({ skill: e.name, path: p, message: `library entry ${p}: invalid skill name ${JSON.stringify(e.name)}: rename it` });
+    } else if (e.mode === '40000') {
+      skills.set(e.name, e.oid);
+    } else if (e.mode === '120000') {
+      blocked.set(e.name, { skill: e.name, path: p, message: `library skill ${p} is a symlink: make it a real folder` });
+    }
+  }
+  return { skills, blocked, problems };
+}
+
+/** Find the git dir of the work tree holding `dir`, if any. */
+function findGitDir(dir: string): { workTree: string; gitdir: string } | null {
+  let cur = dir;
+  for (;;) {
+    const dotgit = path.join(cur, '.git');
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(dotgit);
+    } catch {
+      /* keep climbing */
+    }
+    if (st?.isDirectory()) return { workTree: cur, gitdir: dotgit };
+    if (st?.isFile()) {
+      const m = /^gitdir: (.*)$/m.exec(fs.readFileSync(dotgit, 'utf8'));
+      if (m) return { workTree: cur, gitdir: path.resolve(cur, m[1].trim()) };
+    }
+    const up = path.dirname(cur);
+    if (up === cur) return null;
+    cur = up;
+  }
+}
+
+/** Copy a tree and everything under it from one object store to another. */
+async function copyTree(src: Store, dst: Store, oid: string): Promise<void> {
+  if (dst.has(oid)) return;
+  const entries = await src.readTree(oid);
+  for (const e of entries) {
+    if (e.mode === '40000') await copyTree(src, dst, e.oid);
+    else if (!dst.has(e.oid)) dst.writeObject('blob', await src.readBlob(e.oid), e.oid);
+  }
+  dst.writeTree(entries);
+}
+
+export async function readLibrary(config: Config, store: Store | null): Promise<LibraryView> {
+  if (config.libraryRef) return readFromRef(config.libraryRef, store);
+  const dir = config.libraryDir!;
+  const cache = new StatCache(store ? path.join(store.dataDir, 'cache', 'library.json') : null);
+  const started = Date.now();
+  const scan = scanSkillsFolder(dir, { cache, maxFileBytes: config.maxFileBytes });
+  const repo = findGitDir(dir);
+
+  if (!repo) {
+    const skillEntries = scan.root.entries.filter((e) => scan.skills.has(e.name));
+    return {
+      kind: 'folder',
+      source: dir,
+      tree: buildTree(skillEntries).oid,
+      skills: scan.skills,
+      blocked: scan.blocked,
+      problems: scan.problems,
+      sourceCommit: null,
+      uncommitted: [],
+      async copyInto(s) {
+        for (const e of skillEntries) recordScanTree(s, e.tree!, path.join(dir, e.name));
+        s.writeTree(skillEntries);
+        cache.save(started);
+      },
+    };
+  }
+
+  const repoStore = Store.open(repo.gitdir);
+  const head = await repoStore.readRef('HEAD');
+  const entries = head ? await committedFolder(repoStore, head, path.relative(repo.workTree, fs.realpathSync(dir))) : [];
+  const view = skillsOf(entries, dir);
+  const skillEntries = entries.filter((e) => view.skills.has(e.name));
+  // The working copy was scanned only to report edits that are not committed.
+  const uncommitted = [...new Set([...scan.skills.keys(), ...view.skills.keys()])]
+    .filter((s) => scan.skills.get(s) !== view.skills.get(s))
+    .sort();
+  return {
+    kind: 'git',
+    source: dir,
+    tree: buildTree(skillEntries).oid,
+    ...view,
+    sourceCommit: head,
+    uncommitted,
+    async copyInto(s) {
+      for (const e of skillEntries) await copyTree(repoStore, s, e.oid);
+      s.writeTree(skillEntries);
+      cache.save(started);
+    },
+  };
+}
+
+/** The entries of folder `rel` in a commit's tree; empty if it is not committed yet. */
+async function committedFolder(repo: Store, commit: string, rel: string): Promise<TreeEntry[]> {
+  let tree = (await repo.readCommit(commit)).tree;
+  for (const segment of rel.split(path.sep).filter(Boolean)) {
+    const entry = (await repo.readTree(tree)).find((e) => e.name === segment && e.mode === '40000');
+    if (!entry) return [];
+    tree = entry.oid;
+  }
+  return repo.readTree(tree);
+}
+
+async function readFromRef(ref: string, store: Store | null): Promise<LibraryView> {
+  const commit = store ? await store.readRef(ref) : null;
+  if (!store || !commit) {
+    throw new StoreError(`library ref ${ref} does not exist in the store yet: push a library to it (forge-sync) first`);
+  }
+  const tree = (await store.readCommit(commit)).tree;
+  const entries = await store.readTree(tree);
+  return { kind: 'ref', source: ref, tree, ...skillsOf(entries, ref), sourceCommit: commit, uncommitted: [], async copyInto() {} };
+}

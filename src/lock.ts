@@ -1,0 +1,88 @@
+/**
+ * One writer per store: launchd, a hook and a person may all start a run.
+ * proper-lockfile does the locking (an mkdir lock with an mtime heartbeat);
+ * we add an owner file so a waiting run can say who holds the lock, and take
+ * over at once when that owner's process is gone (SIGKILL, crash).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import { LockedError } from './errors.js';
+import type { Store } from './store/store.js';
+import { readJsonIfExists, writeFileAtomic } from './util/atomic.js';
+
+interface Owner {
+  pid: number;
+  host: string;
+  command: string;
+  startedAt: string;
+}
+
+const STALE_MS = 30_000;
+
+export function lockPaths(store: Store): { target: string; lock: string; owner: string } {
+  const target = path.join(store.dataDir, 'sync');
+  return { target, lock: `${target}.lock`, owner: `${target}.lock.owner.json` };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function readLockOwner(store: Store): (Owner & { alive: boolean }) | null {
+  const { lock, owner } = lockPaths(store);
+  if (!fs.existsSync(lock)) return null;
+  const o = readJsonIfExists<Owner>(owner);
+  if (!o) return null;
+  return { ...o, alive: o.host !== os.hostname() || processAlive(o.pid) };
+}
+
+/** Run `fn` holding the store's lock; wait up to `waitSeconds`, then throw LockedError (exit 75). */
+export async function withLock<T>(store: Store, opts: { waitSeconds: number; command: string }, fn: () => Promise<T>): Promise<T> {
+  const { target, lock, owner } = lockPaths(store);
+  fs.mkdirSync(store.dataDir, { recursive: true });
+  if (!fs.existsSync(target)) fs.writeFileSync(target, '');
+  const deadline = Date.now() + opts.waitSeconds * 1000;
+  let release: (() => Promise<void>) | undefined;
+  for (;;) {
+    try {
+      release = await lockfile.lock(target, {
+        lockfilePath: lock,
+        stale: STALE_MS,
+        realpath: false,
+        onCompromised: (err) => {
+          // Another process took the lock (we were frozen past STALE_MS). Stop writing now.
+          process.stderr.write(`library: lock on ${store.gitdir} was lost: ${err.message}\n`);
+          process.exit(75);
+        },
+      });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
+      const holder = readLockOwner(store);
+      if (holder && !holder.alive) {
+        // The holder was killed: its lock is ours to take, no need to wait for staleness.
+        fs.rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        const who = holder ? `pid ${holder.pid} on ${holder.host} (${holder.command}) since ${holder.startedAt}` : 'another process';
+        throw new LockedError(`store ${store.gitdir} is locked by ${who}: try again later or pass --wait SECONDS`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  writeFileAtomic(owner, JSON.stringify({ pid: process.pid, host: os.hostname(), command: opts.command, startedAt: new Date().toISOString() } satisfies Owner));
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(owner, { force: true });
+    await release();
+  }
+}

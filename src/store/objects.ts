@@ -1,0 +1,105 @@
+/**
+ * Git object encoding: pure functions, no I/O. We hash and serialize here
+ * rather than through isomorphic-git so that a no-op scan can compute tree
+ * ids in memory without touching the store (and at node-crypto speed).
+ */
+import { createHash } from 'node:crypto';
+
+export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
+export type Mode = '100644' | '100755' | '120000' | '40000';
+
+export interface TreeEntry {
+  name: string;
+  mode: Mode;
+  oid: string;
+}
+
+export const EMPTY_TREE_OID = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+export function wrapObject(type: ObjectType, content: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]);
+}
+
+export function hashObject(type: ObjectType, content: Buffer): string {
+  return createHash('sha1').update(`${type} ${content.length}\0`).update(content).digest('hex');
+}
+
+/** Git orders tree entries by name, comparing a folder's name as if it ended in '/'. */
+function sortKey(entry: TreeEntry): Buffer {
+  return Buffer.from(entry.mode === '40000' ? `${entry.name}/` : entry.name);
+}
+
+export function serializeTree(entries: readonly TreeEntry[]): Buffer {
+  const sorted = [...entries].map((e) => ({ e, key: sortKey(e) })).sort((a, b) => Buffer.compare(a.key, b.key));
+  const parts: Buffer[] = [];
+  for (const { e } of sorted) {
+    parts.push(Buffer.from(`${e.mode} ${e.name}\0`), Buffer.from(e.oid, 'hex'));
+  }
+  return Buffer.concat(parts);
+}
+
+export function parseTree(content: Buffer): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  let i = 0;
+  while (i < content.length) {
+    const space = content.indexOf(0x20, i);
+    const nul = content.indexOf(0, space);
+    const rawMode = content.toString('latin1', i, space);
+    const mode = (rawMode === '040000' ? '40000' : rawMode) as Mode;
+    const name = content.toString('utf8', space + 1, nul);
+    const oid = content.toString('hex', nul + 1, nul + 21);
+    entries.push({ name, mode, oid });
+    i = nul + 21;
+  }
+  return entries;
+}
+
+export interface Signature {
+  name: string;
+  email: string;
+  /** seconds since the epoch */
+  timestamp: number;
+}
+
+export interface CommitData {
+  tree: string;
+  parents: string[];
+  author: Signature;
+  message: string;
+}
+
+function formatSignature(s: Signature): string {
+  return `${s.name} <${s.email}> ${s.timestamp} +0000`;
+}
+
+export function serializeCommit(c: CommitData): Buffer {
+  const lines = [`tree ${c.tree}`, ...c.parents.map((p) => `parent ${p}`)];
+  lines.push(`author ${formatSignature(c.author)}`, `committer ${formatSignature(c.author)}`);
+  const message = c.message.endsWith('\n') ? c.message : `${c.message}\n`;
+  return Buffer.from(`${lines.join('\n')}\n\n${message}`);
+}
+
+export interface TagData {
+  object: string;
+  type: ObjectType;
+  tag: string;
+  tagger: Signature;
+  message: string;
+}
+
+export function serializeTag(t: TagData): Buffer {
+  const message = t.message.endsWith('\n') ? t.message : `${t.message}\n`;
+  return Buffer.from(`object ${t.object}\ntype ${t.type}\ntag ${t.tag}\ntagger ${formatSignature(t.tagger)}\n\n${message}`);
+}
+
+/** Trailers are `Key: value` lines in the last paragraph of a message. */
+export function parseTrailers(message: string): Record<string, string> {
+  const paragraphs = message.trimEnd().split(/\n\s*\n/);
+  const last = paragraphs[paragraphs.length - 1] ?? '';
+  const out: Record<string, string> = {};
+  for (const line of last.split('\n')) {
+    const m = /^([A-Za-z][A-Za-z0-9-]*): (.*)$/.exec(line);
+    if (m) out[m[1]] = m[2];
+  }
+  return out;
+}

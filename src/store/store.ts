@@ -1,0 +1,215 @@
+/**
+ * The content-addressed store: a bare git repository. This folder is the only
+ * importer of isomorphic-git. We write loose objects and refs ourselves, via
+ * temp file + rename, because isomorphic-git writes them in place and a crash
+ * could leave a truncated object that is never rewritten. Reads go through a
+ * fast path for loose objects and fall back to isomorphic-git for packs.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
+import git from 'isomorphic-git';
+import { StoreError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import {
+  type CommitData,
+  type ObjectType,
+  type TagData,
+  type TreeEntry,
+  hashObject,
+  parseTree,
+  serializeCommit,
+  serializeTag,
+  serializeTree,
+  wrapObject,
+} from './objects.js';
+
+export interface Commit extends CommitData {
+  oid: string;
+}
+
+const REPAIR_HINT = 'run `library doctor` to check the store';
+
+export class Store {
+  /** Objects known to be present: skips a stat per write. */
+  private readonly known = new Set<string>();
+  /** isomorphic-git's pack cache, shared by every read in this process. */
+  private readonly gitCache = {};
+
+  private constructor(readonly gitdir: string) {}
+
+  /** Where this tool keeps its own files (stat caches, run state, lock) inside the git dir. */
+  get dataDir(): string {
+    return path.join(this.gitdir, 'library-sync');
+  }
+
+  static async create(gitdir: string): Promise<Store> {
+    fs.mkdirSync(gitdir, { recursive: true, mode: 0o700 });
+    if (!fs.existsSync(path.join(gitdir, 'HEAD'))) {
+      await git.init({ fs, gitdir, bare: true, defaultBranch: 'library' });
+      // isomorphic-git writes values meant for case-insensitive, symlink-less
+      // systems; a store holds exact names and real symlinks.
+      await git.setConfig({ fs, gitdir, path: 'core.ignorecase', value: false });
+      await git.setConfig({ fs, gitdir, path: 'core.symlinks', value: true });
+      await git.setConfig({ fs, gitdir, path: 'core.filemode', value: true });
+    }
+    const store = new Store(gitdir);
+    fs.mkdirSync(store.dataDir, { recursive: true, mode: 0o700 });
+    return store;
+  }
+
+  static open(gitdir: string): Store {
+    if (!fs.existsSync(path.join(gitdir, 'HEAD')) || !fs.existsSync(path.join(gitdir, 'objects'))) {
+      throw new StoreError(`store ${gitdir} does not exist: run \`library init\` or \`library sync --fix\` to create it`);
+    }
+    return new Store(gitdir);
+  }
+
+  static async openOrCreate(gitdir: string): Promise<Store> {
+    return fs.existsSync(path.join(gitdir, 'HEAD')) ? Store.open(gitdir) : Store.create(gitdir);
+  }
+
+  private loosePath(oid: string): string {
+    return path.join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
+  }
+
+  has(oid: string): boolean {
+    if (this.known.has(oid)) return true;
+    if (fs.existsSync(this.loosePath(oid))) {
+      this.known.add(oid);
+      return true;
+    }
+    return false;
+  }
+
+  async hasAnywhere(oid: string): Promise<boolean> {
+    if (this.has(oid)) return true;
+    try {
+      await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'deflated', cache: this.gitCache });
+      this.known.add(oid);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Write one object (if absent) atomically; returns its id. */
+  writeObject(type: ObjectType, content: Buffer, knownOid?: string): string {
+    const oid = knownOid ?? hashObject(type, content);
+    if (this.has(oid)) return oid;
+    const file = this.loosePath(oid);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    try {
+      writeFileAtomic(file, deflateSync(wrapObject(type, content), { level: 1 }), 0o444);
+    } catch (err) {
+      throw new StoreError(`cannot write object ${oid} to store ${this.gitdir}: ${(err as Error).message}`, { cause: err });
+    }
+    this.known.add(oid);
+    return oid;
+  }
+
+  writeTree(entries: readonly TreeEntry[]): string {
+    return this.writeObject('tree', serializeTree(entries));
+  }
+
+  writeCommit(data: CommitData): string {
+    return this.writeObject('commit', serializeCommit(data));
+  }
+
+  writeTag(data: TagData): string {
+    return this.writeObject('tag', serializeTag(data));
+  }
+
+  async readObject(oid: string): Promise<{ type: ObjectType; content: Buffer }> {
+    let raw: Buffer | undefined;
+    try {
+      raw = fs.readFileSync(this.loosePath(oid));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    if (raw) {
+      let inflated: Buffer;
+      try {
+        inflated = inflateSync(raw);
+      } catch (err) {
+        throw new StoreError(`object ${oid} in store ${this.gitdir} is corrupt (${(err as Error).message}): ${REPAIR_HINT}`);
+      }
+      const nul = inflated.indexOf(0);
+      const [type] = inflated.toString('latin1', 0, nul).split(' ');
+      return { type: type as ObjectType, content: inflated.subarray(nul + 1) };
+    }
+    try {
+      const res = await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'content', cache: this.gitCache });
+      return { type: res.type as ObjectType, content: Buffer.from(res.object as Uint8Array) };
+    } catch (err) {
+      throw new StoreError(`object ${oid} is missing from store ${this.gitdir}: ${REPAIR_HINT}`, { cause: err });
+    }
+  }
+
+  private async readTyped(oid: string, expected: ObjectType): Promise<Buffer> {
+    const { type, content } = await this.readObject(oid);
+    if (type !== expected) throw new StoreError(`object ${oid} is a ${type}, expected a ${expected}`);
+    return content;
+  }
+
+  async readBlob(oid: string): Promise<Buffer> {
+    return this.readTyped(oid, 'blob');
+  }
+
+  async readTree(oid: string): Promise<TreeEntry[]> {
+    return parseTree(await this.readTyped(oid, 'tree'));
+  }
+
+  async readCommit(oid: string): Promise<Commit> {
+    const text = (await this.readTyped(oid, 'commit')).toString('utf8');
+    const split = text.indexOf('\n\n');
+    const header = text.slice(0, split).split('\n');
+    const parents: string[] = [];
+    let tree = '';
+    let author = { name: '', email: '', timestamp: 0 };
+    for (const line of header) {
+      if (line.startsWith('tree ')) tree = line.slice(5);
+      else if (line.startsWith('parent ')) parents.push(line.slice(7));
+      else if (line.startsWith('author ')) {
+        const m = /^author (.*) <(.*)> (\d+) [+-]\d{4}$/.exec(line);
+        if (m) author = { name: m[1], email: m[2], timestamp: Number(m[3]) };
+      }
+    }
+    return { oid, tree, parents, author, message: text.slice(split + 2) };
+  }
+
+  /** Resolve a full ref name (refs/heads/…) to an object id, or null. */
+  async readRef(ref: string): Promise<string | null> {
+    try {
+      const loose = fs.readFileSync(path.join(this.gitdir, ref), 'utf8').trim();
+      if (/^[0-9a-f]{40}$/.test(loose)) return loose;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'EISDIR') throw err;
+    }
+    try {
+      return await git.resolveRef({ fs, gitdir: this.gitdir, ref });
+    } catch {
+      return null;
+    }
+  }
+
+  /** Move a ref, atomically. Callers write the objects first, so a ref never points at a missing object. */
+  writeRef(ref: string, oid: string): void {
+    if (!ref.startsWith('refs/')) throw new StoreError(`refusing to write ref outside refs/: ${ref}`);
+    const file = path.join(this.gitdir, ref);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeFileAtomic(file, `${oid}\n`);
+  }
+
+  deleteRef(ref: string): void {
+    fs.rmSync(path.join(this.gitdir, ref), { force: true });
+    // A packed ref (after native `git pack-refs`) would survive; delete it there too.
+    void git.deleteRef({ fs, gitdir: this.gitdir, ref }).catch(() => undefined);
+  }
+
+  /** Full names of refs under a prefix such as `refs/tags/snapshot/`. */
+  async listRefs(prefix: string): Promise<string[]> {
+    const names = await git.listRefs({ fs, gitdir: this.gitdir, filepath: prefix.replace(/\/$/, '') });
+    return names.map((n) => `${prefix.replace(/\/$/, '')}/${n}`);
+  }
+}
