@@ -241,6 +241,7 @@ async function syncCompany(
     force: opts.force ?? false,
   });
   if (opts.mode === 'push') {
+    if (base === null) throw new UsageError(`company ${company.name} has never been synced: run \`library sync --fix --company ${company.name}\` first`);
     for (const s of plan.skills) {
       if (s.company !== s.library) s.action = 'take-library';
       plan.nextBase.set(s.name, s.library!);
@@ -248,7 +249,7 @@ async function syncCompany(
   }
   outcome.skills = plan.skills;
   outcome.counts = countStates(plan.skills);
-  outcome.applied.kept = plan.skills.filter((s) => s.state === 'override' || s.state === 'override-behind').map((s) => s.name);
+  outcome.applied.kept = plan.skills.filter((s) => s.action === 'keep-company' && s.state !== 'company-only').map((s) => s.name);
   if (!writing || !store) return outcome;
 
   // 1. Observe: what the company has goes into the store before anything changes.
@@ -256,7 +257,7 @@ async function syncCompany(
   if (!head || headTree !== scan.root.oid) {
     recordScanTree(store, scan.root, company.dir);
     const before = headTree ? await skillMapOf(store, headTree) : null;
-    const what = before ? describeSkillChanges(before, scan.skills, { added: 'added', changed: 'changed', removed: 'removed' }) : `initial state, ${scan.skills.size} skills`;
+    const what = before ? describeSkillChanges(before, scan.skills, { added: 'added', changed: 'changed', removed: 'removed' }) : `initial state, ${scan.skills.size} skill${scan.skills.size === 1 ? '' : 's'}`;
     current = store.writeCommit({
       tree: scan.root.oid,
       parents: head ? [head] : [],

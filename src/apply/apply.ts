@@ -39,13 +39,22 @@ export class BlobReader {
   }
 }
 
-/** Test hook for fault injection: fail a write with a given errno after N files. */
-const failAfter = process.env.LIBRARY_SYNC_TEST_FAIL_WRITE_AFTER ? Number(process.env.LIBRARY_SYNC_TEST_FAIL_WRITE_AFTER) : -1;
-let filesWritten = 0;
+/**
+ * Test hook for fault injection (disk full, permissions): make the Nth file
+ * write fail, or every write under a path containing a given string.
+ */
+const fault = {
+  after: process.env.LIBRARY_SYNC_TEST_FAIL_WRITE_AFTER ? Number(process.env.LIBRARY_SYNC_TEST_FAIL_WRITE_AFTER) : -1,
+  pathIncludes: process.env.LIBRARY_SYNC_TEST_FAIL_WRITE_PATH,
+  code: process.env.LIBRARY_SYNC_TEST_FAIL_WRITE_CODE ?? 'ENOSPC',
+  written: 0,
+};
 function injectFault(target: string): void {
-  if (failAfter >= 0 && filesWritten++ >= failAfter) {
-    const err = new Error(`ENOSPC: no space left on device (injected), write '${target}'`) as NodeJS.ErrnoException;
-    err.code = process.env.LIBRARY_SYNC_TEST_FAIL_WRITE_CODE ?? 'ENOSPC';
+  const byCount = fault.after >= 0 && fault.written++ >= fault.after;
+  const byPath = fault.pathIncludes !== undefined && target.includes(fault.pathIncludes);
+  if (byCount || byPath) {
+    const err = new Error(`${fault.code}: injected failure, write '${target}'`) as NodeJS.ErrnoException;
+    err.code = fault.code;
     throw err;
   }
 }

@@ -111,6 +111,7 @@ export function toJson(result: SyncResult) {
       blocked: o.blocked.map((p) => ({ skill: p.skill, message: p.message })),
       applied: o.applied,
       commits: o.commits,
+      recovered: o.recovered,
     })),
     problems: result.problems.map((p) => ({ company: p.name, message: p.message })),
   };

@@ -36,10 +36,13 @@ export async function main(argv: string[]): Promise<number> {
     const verbose = argv.includes('--verbose');
     process.stderr.write(`library: ${errorMessage(err)}\n`);
     if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    try {
-      loggerFor(program).error({ err }, errorMessage(err));
-    } catch {
-      /* the logger itself may be what failed (bad --log-file); stderr has the message */
+    // stderr already has the line; a log file gets it too, with the stack.
+    if (program.opts().logFile) {
+      try {
+        loggerFor(program).error({ err }, errorMessage(err));
+      } catch (logErr) {
+        process.stderr.write(`library: cannot write log file: ${errorMessage(logErr)}\n`);
+      }
     }
     return err instanceof LibrarySyncError ? err.exitCode : EXIT.companyFailed;
   }

@@ -1,0 +1,89 @@
+/** Test helpers: real temp folders, the real CLI as a subprocess, native git as the verifier. */
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createExampleWorkspace, type ExampleWorkspace } from '../src/example/workspace.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const CLI = path.join(ROOT, 'dist', 'cli', 'library.js');
+
+const tempRoots: string[] = [];
+
+export function tempDir(prefix = 'lsync-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempRoots.push(dir);
+  return dir;
+}
+
+export function cleanupTempDirs(): void {
+  for (const d of tempRoots.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+}
+
+export function exampleWorkspace(): ExampleWorkspace {
+  return createExampleWorkspace(tempDir('lsync-ws-'));
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json: any;
+}
+
+/** Run the real CLI in a subprocess. */
+export function cli(ws: { configFile: string } | null, args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
+  const full = ws ? ['--config', ws.configFile, ...args] : args;
+  const res: SpawnSyncReturns<string> = spawnSync(process.execPath, [CLI, ...full], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  let json: unknown;
+  if (args.includes('--json')) {
+    try {
+      json = JSON.parse(res.stdout);
+    } catch {
+      json = undefined;
+    }
+  }
+  return { code: res.status ?? -1, stdout: res.stdout, stderr: res.stderr, json };
+}
+
+export function git(gitdir: string, args: string[]): string {
+  return execFileSync('git', ['--git-dir', gitdir, ...args], { encoding: 'utf8' });
+}
+
+export function fsck(gitdir: string): void {
+  execFileSync('git', ['--git-dir', gitdir, 'fsck', '--full', '--strict', '--no-dangling'], { encoding: 'utf8', stdio: 'pipe' });
+}
+
+/** Every file under a folder with its content and mode, for byte-for-byte comparisons. */
+export function snapshotFolder(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (abs: string, rel: string) => {
+    for (const name of fs.readdirSync(abs).sort()) {
+      const a = path.join(abs, name);
+      const r = rel ? `${rel}/${name}` : name;
+      const st = fs.lstatSync(a);
+      if (st.isDirectory()) walk(a, r);
+      else if (st.isSymbolicLink()) out[r] = `link:${fs.readlinkSync(a)}`;
+      else out[r] = `${(st.mode & 0o777).toString(8)}:${fs.readFileSync(a).toString('base64')}`;
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir, '');
+  return out;
+}
+
+export function refsOf(gitdir: string): string {
+  return git(gitdir, ['for-each-ref', '--format=%(refname) %(objectname)']);
+}
+
+export function stateOf(json: any, company: string, skill: string): string | undefined {
+  return json.companies.find((c: any) => c.name === company)?.skills.find((s: any) => s.name === skill)?.state;
+}
+
+export function write(file: string, content: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, content);
+}
