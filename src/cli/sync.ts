@@ -12,6 +12,7 @@ export function registerSync(program: Command): void {
     .option('--force', 'allow removals beyond safety.maxRemovePercent')
     .option('--allow-empty-library', 'allow a library with no skills (removes distributed skills)')
     .option('--wait <seconds>', 'wait this long for another run to finish', parseSeconds, 0)
+    .option('--no-index', 'do not rebuild the search index afterwards')
     .option('--json', 'print JSON')
     .action(
       run(async (opts, cmd: Command) => {
