@@ -78,6 +78,7 @@ export async function withLock<T>(store: Store, opts: { waitSeconds: number; com
       await new Promise((r) => setTimeout(r, 250));
     }
   }
+  store.clearTmp(); // a killed writer's temp files are ours to remove now
   writeFileAtomic(owner, JSON.stringify({ pid: process.pid, host: os.hostname(), command: opts.command, startedAt: new Date().toISOString() } satisfies Owner));
   try {
     return await fn();
