@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runSync } from '../sync.js';
+import { exitCodeOf, runSync } from '../sync.js';
 import { collect, loadContext, openStoreIfExists, parseSeconds, printJson, withWritableStore , run } from './context.js';
 import { formatPlan, toJson } from './format.js';
 
@@ -23,7 +23,7 @@ export function registerSync(program: Command): void {
         : await runSync({ ...ctx, store: openStoreIfExists(ctx.config) }, { ...syncOpts, mode: 'plan' });
       if (opts.json) printJson(toJson(result));
       else console.log(formatPlan(result));
-      return result.companies.every((c) => c.ok) ? 0 : 1;
+      return exitCodeOf(result);
       }),
     );
 }
