@@ -10,6 +10,11 @@ import { registerInit } from './init.js';
 import { registerPush } from './push.js';
 import { registerStatus } from './status.js';
 import { registerSync } from './sync.js';
+import { registerDoctor } from './doctor.js';
+import { registerHooks } from './hooks.js';
+import { registerLaunchd } from './launchd.js';
+import { registerSystemd } from './systemd.js';
+import { registerValidate } from './validate.js';
 
 export function buildProgram(): Command {
   const program = new Command('library')
@@ -19,7 +24,9 @@ export function buildProgram(): Command {
     .option('--log-file <file>', 'write JSON logs here instead of stderr')
     .exitOverride()
     .showHelpAfterError();
-  for (const register of [registerInit, registerSync, registerStatus, registerPush]) register(program);
+  const registers = [registerInit, registerSync, registerStatus, registerPush];
+  registers.push(registerValidate, registerHooks, registerLaunchd, registerSystemd, registerDoctor); // issue 5
+  for (const register of registers) register(program);
   return program;
 }
 
