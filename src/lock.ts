@@ -111,8 +111,9 @@ export async function withLock<T>(store: Store, opts: { waitSeconds: number; com
         const claimed = `${owner}.takeover-${process.pid}`;
         try {
           fs.renameSync(owner, claimed);
-        } catch {
-          await sleep(50);
+        } catch (renameErr) {
+          if ((renameErr as NodeJS.ErrnoException).code !== 'ENOENT') throw renameErr;
+          await sleep(50); // another run claimed it first: it is taking the lock over
           continue;
         }
         fs.rmSync(lock, { recursive: true, force: true });

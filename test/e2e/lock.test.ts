@@ -95,6 +95,31 @@ describe('the store lock', () => {
     expect(cli(ws, ['status', '--check']).code).toBe(0);
   });
 
+  it('several runs meeting a dead holder\'s lock: exactly one takes it over', async () => {
+    const { child, exited } = await startHolder();
+    child.kill('SIGKILL');
+    await exited;
+    fs.rmSync(holdFile);
+    // Three runs at once, each of which would stay inside the lock if it got it.
+    const holds = [1, 2, 3].map((i) => path.join(ws.root, `hold-${i}`));
+    const runs = holds.map((hold) => {
+      const c = spawn(process.execPath, [CLI, '--config', ws.configFile, 'sync', '--fix'], { env: { ...process.env, LIBRARY_SYNC_TEST_HOLD_LOCK: hold }, stdio: 'ignore' });
+      children.push(c);
+      return new Promise<number | null>((resolve) => c.on('exit', (code) => resolve(code)));
+    });
+    // Two give up with 75 (no --wait); the third holds the lock.
+    const firstTwo = await new Promise<number[]>((resolve) => {
+      const codes: number[] = [];
+      for (const r of runs) void r.then((code) => { codes.push(code ?? -1); if (codes.length === 2) resolve(codes); });
+    });
+    expect(firstTwo).toEqual([75, 75]);
+    const holding = holds.filter((h) => fs.existsSync(h));
+    expect(holding).toHaveLength(1);
+    fs.rmSync(holding[0]);
+    expect((await Promise.all(runs)).sort()).toEqual([0, 75, 75]);
+    fsck(ws.storeDir);
+  });
+
   it('push takes the lock too', async () => {
     expect(cli(ws, ['sync', '--fix']).code).toBe(0);
     await startHolder();
