@@ -55,16 +55,12 @@ export async function checkStore(store: Store): Promise<DoctorCheck[]> {
   return problems;
 }
 
-function exists(p: string): boolean {
-  return fs.existsSync(p);
-}
-
 /** The job's command line: /bin/sh wrapper node cli config log. */
 function checkJobArguments(kind: string, args: unknown[], config: Config, reinstall: string): DoctorCheck[] {
   const out: DoctorCheck[] = [];
   const [, wrapper, node, cli, configFile] = args.map(String);
   for (const [what, p] of [['wrapper', wrapper], ['node', node], ['CLI', cli], ['config', configFile]] as const) {
-    if (!p || !exists(p)) out.push({ check: 'schedule', ok: false, message: `the ${kind} job runs ${what} ${p ?? '(none)'}, which does not exist`, fix: reinstall });
+    if (!p || !fs.existsSync(p)) out.push({ check: 'schedule', ok: false, message: `the ${kind} job runs ${what} ${p ?? '(none)'}, which does not exist`, fix: reinstall });
   }
   if (configFile && path.resolve(configFile) !== config.file) {
     out.push({ check: 'schedule', ok: false, message: `the ${kind} job syncs config ${configFile}, not ${config.file}`, fix: reinstall });
@@ -74,7 +70,7 @@ function checkJobArguments(kind: string, args: unknown[], config: Config, reinst
 
 function checkLaunchd(config: Config, file: string, label: string, expectLoaded: boolean): DoctorCheck[] {
   const reinstall = `library launchd install${label === DEFAULT_LABEL ? '' : ` --label ${label}`} (with the same --dest, --interval and --log-dir)`;
-  if (!exists(file)) return [{ check: 'schedule', ok: false, message: `launchd agent ${file} is missing`, fix: reinstall }];
+  if (!fs.existsSync(file)) return [{ check: 'schedule', ok: false, message: `launchd agent ${file} is missing`, fix: reinstall }];
   let plist: Record<string, unknown>;
   try {
     plist = parsePlist(fs.readFileSync(file, 'utf8'));
@@ -98,7 +94,7 @@ function checkLaunchd(config: Config, file: string, label: string, expectLoaded:
 
 function checkSystemd(config: Config, files: string[], unit: string, args: string[], expectEnabled: boolean): DoctorCheck[] {
   const reinstall = `library systemd install${unit === DEFAULT_UNIT ? '' : ` --unit ${unit}`} (with the same --dest, --interval and --log-dir)`;
-  const missing = files.filter((f) => !exists(f));
+  const missing = files.filter((f) => !fs.existsSync(f));
   if (missing.length) return [{ check: 'schedule', ok: false, message: `systemd unit ${missing.join(', ')} is missing`, fix: reinstall }];
   const out = checkJobArguments('systemd', args, config, reinstall);
   if (expectEnabled && hasCommand('systemctl')) {
@@ -120,9 +116,9 @@ export function checkSchedule(config: Config): DoctorCheck[] {
   if (out.length > 0) return out;
   // Nothing recorded: look where a default install would be.
   const plist = path.join(defaultLaunchdDir(), `${DEFAULT_LABEL}.plist`);
-  if (exists(plist)) return checkLaunchd(config, plist, DEFAULT_LABEL, true);
+  if (fs.existsSync(plist)) return checkLaunchd(config, plist, DEFAULT_LABEL, true);
   const timer = path.join(defaultSystemdDir(), `${DEFAULT_UNIT}.timer`);
-  if (exists(timer)) return [{ check: 'schedule', ok: true, message: `systemd timer ${timer} (not installed by this store's \`library systemd install\`)` }];
+  if (fs.existsSync(timer)) return [{ check: 'schedule', ok: true, message: `systemd timer ${timer} (not installed by this store's \`library systemd install\`)` }];
   return [{
     check: 'schedule',
     ok: false,

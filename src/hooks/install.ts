@@ -9,6 +9,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { HOOK_TEMPLATES_DIR } from '../schedule/job.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { lexists as exists } from '../util/lexists.js';
 
 export const HOOK_NAMES = ['pre-commit', 'post-commit'] as const;
 const MARKER = '# library-sync hook:';
@@ -43,15 +44,6 @@ function isOurs(file: string): boolean {
     return false;
   }
 }
-
-const exists = (file: string) => {
-  try {
-    fs.lstatSync(file);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 export interface HookChange {
   hook: string;

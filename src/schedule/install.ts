@@ -11,6 +11,7 @@ import type { Config } from '../config.js';
 import { LibrarySyncError, UsageError } from '../errors.js';
 import { Store } from '../store/store.js';
 import { readJsonIfExists, writeFileAtomic } from '../util/atomic.js';
+import { lexists } from '../util/lexists.js';
 import { CLI_PATH, WRAPPER_PATH, jobPath, type JobSpec } from './job.js';
 
 export interface ScheduleOptions {
@@ -60,20 +61,13 @@ export function writeUnitFiles(dest: string, files: Record<string, string>, logD
   });
 }
 
+/** Remove the files that exist (a symlink itself, never its target); returns those removed. */
 export function removeFiles(files: string[]): string[] {
   return files.filter((f) => {
-    if (!fs.existsSync(f) && !isSymlink(f)) return false;
+    if (!lexists(f)) return false;
     fs.rmSync(f, { force: true });
     return true;
   });
-}
-
-function isSymlink(f: string): boolean {
-  try {
-    return fs.lstatSync(f).isSymbolicLink();
-  } catch {
-    return false;
-  }
 }
 
 /** Run a service manager command; a failure is one line naming it and its output. */

@@ -5,6 +5,7 @@
  * and tree id (content-addressed, so a result never goes stale): a no-op sync
  * reads no file to validate.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { SkillProblem } from '../scan/scan.js';
 import { readJsonIfExists, writeFileAtomic } from '../util/atomic.js';
@@ -66,6 +67,7 @@ export class ValidationCache {
     }
     if (!this.dirty) return;
     const data: CacheFile = { version: 1, maxFileBytes: this.maxFileBytes, results: Object.fromEntries(this.results) };
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
     writeFileAtomic(this.file, `${JSON.stringify(data)}\n`);
     this.dirty = false;
   }

@@ -95,6 +95,26 @@ describe('sync never distributes a skill that fails validation', () => {
     expect(git(ws.storeDir, ['ls-tree', '--name-only', 'library']).trim().split('\n')).toEqual(['brand-voice', 'docx', 'pdf', 'xlsx']);
   });
 
+  it('the same for a library that is a ref of the store (a receiving machine)', () => {
+    // What another machine pushed: the example library plus a skill whose symlink leaves it.
+    const sender = path.join(ws.root, 'sender');
+    fs.cpSync(ws.libraryDir, sender, { recursive: true });
+    write(path.join(sender, 'leaky', 'SKILL.md'), '---\nname: leaky\ndescription: x\n---\n');
+    fs.symlinkSync('../../secrets', path.join(sender, 'leaky', 'keys'));
+    const g = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: sender, encoding: 'utf8' });
+    g('init', '-q');
+    g('add', '-A');
+    g('commit', '-qm', 'library');
+    execFileSync('git', ['init', '-q', '--bare', ws.storeDir]);
+    execFileSync('git', ['--git-dir', ws.storeDir, 'fetch', '-q', sender, 'HEAD:refs/heads/incoming']);
+    fs.writeFileSync(ws.configFile, JSON.stringify({ library: { ref: 'refs/heads/incoming' }, companies: ws.companiesGlob, store: ws.storeDir }));
+    const res = cli(ws, ['sync', '--fix', '--json']);
+    expect(res.code).toBe(0);
+    expect(res.json.library.problems).toEqual([{ skill: 'leaky', message: expect.stringMatching(/refs\/heads\/incoming:leaky\/keys: is a symlink to "..\/..\/secrets", outside the skill/) }]);
+    expect(fs.existsSync(path.join(ws.companyDir('Northwind'), 'leaky'))).toBe(false);
+    expect(fs.existsSync(coFile('Northwind', 'pdf'))).toBe(true);
+  });
+
   it('a no-op sync reads nothing to validate: results are cached by tree id', () => {
     expect(cli(ws, ['sync', '--fix']).code).toBe(0);
     const cache = path.join(ws.storeDir, 'library-sync', 'cache', 'validate.json');
