@@ -14,6 +14,11 @@ import { registerSnapshot } from './snapshot.js';
 import { registerRollback } from './rollback.js';
 import { registerExport } from './export.js';
 import { registerImport } from './import.js';
+import { registerDoctor } from './doctor.js';
+import { registerHooks } from './hooks.js';
+import { registerLaunchd } from './launchd.js';
+import { registerSystemd } from './systemd.js';
+import { registerValidate } from './validate.js';
 
 export function buildProgram(): Command {
   const program = new Command('library')
@@ -23,9 +28,10 @@ export function buildProgram(): Command {
     .option('--log-file <file>', 'write JSON logs here instead of stderr')
     .exitOverride()
     .showHelpAfterError();
-  for (const register of [registerInit, registerSync, registerStatus, registerPush, registerSnapshot, registerRollback, registerExport, registerImport]) {
-    register(program);
-  }
+  const registers = [registerInit, registerSync, registerStatus, registerPush];
+  registers.push(registerSnapshot, registerRollback, registerExport, registerImport); // issue 4
+  registers.push(registerValidate, registerHooks, registerLaunchd, registerSystemd, registerDoctor); // issue 5
+  for (const register of registers) register(program);
   return program;
 }
 

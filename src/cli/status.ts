@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { readRunState } from '../state.js';
 import { runSync } from '../sync.js';
+import { gatherSyncHealth } from '../health/gather.js';
+import { parseDuration } from '../health/health.js';
 import { collect, loadContext, openStoreIfExists, printJson , run } from './context.js';
-import { formatStatus, toJson } from './format.js';
+import { formatHealth, formatStatus, toJson } from './format.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -10,9 +12,18 @@ export function registerStatus(program: Command): void {
     .description('per company: last distribution, last sync, and the state of every skill as the folders are now')
     .option('--company <name>', 'only this company (repeatable)', collect)
     .option('--json', 'print JSON')
+    .option('--check', 'for monitors: exit 1 if the last sync is too old, a company failed in the last run, or the lock is stale')
+    .option('--max-age <duration>', 'with --check: the oldest acceptable last sync (15m, 90s, 2h, 1d)', parseDuration, 900)
     .action(
       run(async (opts, cmd: Command) => {
       const ctx = loadContext(cmd);
+      const health = gatherSyncHealth(ctx.config, opts.maxAge);
+      if (opts.check) {
+        // Reads only the run state and the lock: cheap enough to call every minute.
+        if (opts.json) printJson({ ok: health.problems.length === 0, maxAgeSeconds: opts.maxAge, ...health });
+        else console.log(formatHealth(health, opts.maxAge));
+        return health.problems.length === 0 ? 0 : 1;
+      }
       const store = openStoreIfExists(ctx.config);
       const result = await runSync({ ...ctx, store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true });
       const runState = readRunState(store);
@@ -42,7 +53,7 @@ export function registerStatus(program: Command): void {
           })),
           problems: json.problems,
         });
-      } else console.log(formatStatus(result, rollbackOf));
+      } else console.log(`${formatHealth(health, opts.maxAge, true)}\n${formatStatus(result, rollbackOf)}`);
       return result.companies.every((c) => c.ok) ? 0 : 1;
       }),
     );
