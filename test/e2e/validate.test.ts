@@ -70,6 +70,7 @@ describe('sync never distributes a skill that fails validation', () => {
 
     // Fixed: it is distributed on the next run.
     fs.writeFileSync(libFile('docx'), '---\nname: docx\ndescription: "Edits: Word files"\n---\n');
+    fs.rmSync(path.dirname(libFile('new-broken')), { recursive: true });
     expect(cli(ws, ['sync', '--fix']).code).toBe(0);
     expect(fs.readFileSync(coFile('Northwind', 'docx'), 'utf8')).toContain('"Edits: Word files"');
     expect(stateOf(cli(ws, ['status', '--json']).json, 'Northwind', 'docx')).toBe('in-sync');
