@@ -16,9 +16,10 @@ export interface RawConfig {
   safety?: { maxRemovePercent?: number; maxFileBytes?: number };
   allowSymlinkedCompanies?: boolean;
   concurrency?: number;
+  snapshots?: { keep?: number };
 }
 
-const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'allowSymlinkedCompanies', 'concurrency', '$schema']);
+const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'snapshots', 'allowSymlinkedCompanies', 'concurrency', '$schema']);
 
 export interface Company {
   name: string;
@@ -37,6 +38,8 @@ export interface Config {
   maxFileBytes: number;
   allowSymlinkedCompanies: boolean;
   concurrency: number;
+  /** Automatic snapshots kept (named ones are never pruned). */
+  snapshotsKeep: number;
 }
 
 export function expandHome(p: string): string {
@@ -141,6 +144,7 @@ export function parseConfig(raw: unknown, file: string): Config {
   const safety = (obj.safety ?? {}) as Record<string, unknown>;
   const maxRemovePercent = numberOr(safety.maxRemovePercent, 25, 'safety.maxRemovePercent', file);
   const maxFileBytes = numberOr(safety.maxFileBytes, 10 * 1024 * 1024, 'safety.maxFileBytes', file);
+  const snapshotsKeep = numberOr(((obj.snapshots ?? {}) as Record<string, unknown>).keep, 500, 'snapshots.keep', file);
   const concurrency = numberOr(obj.concurrency, Math.max(2, Math.min(8, os.availableParallelism())), 'concurrency', file);
 
   return {
@@ -154,6 +158,7 @@ export function parseConfig(raw: unknown, file: string): Config {
     maxFileBytes,
     allowSymlinkedCompanies: obj.allowSymlinkedCompanies === true,
     concurrency,
+    snapshotsKeep,
   };
 }
 

@@ -107,7 +107,12 @@ async function runSequence(ops: Op[]): Promise<void> {
       }
     } else if (op.kind === 'push') {
       if (read(lib, op.skill) === undefined) continue;
-      await fix('push', op.skill, [op.company]);
+      const result = await fix('push', op.skill, [op.company]);
+      if (!synced.has(op.company)) {
+        // Push needs a base: a company that was never synced is refused, untouched.
+        expect(result.companies[0].error).toMatch(/never been synced/);
+        continue;
+      }
       expect(read(co(op.company), op.skill)).toBe(read(lib, op.skill));
       dirty.delete(key(op.company, op.skill));
       base.set(key(op.company, op.skill), read(lib, op.skill));

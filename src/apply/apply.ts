@@ -60,7 +60,7 @@ function injectFault(target: string): void {
 }
 
 /** Write a tree from the store into a fresh folder; report each file's stat for the cache. */
-async function writeTree(
+export async function writeTree(
   store: Store,
   blobs: BlobReader,
   treeOid: string,

@@ -69,7 +69,7 @@ export function ago(iso: string | null, now = Date.now()): string {
   return `${Math.round(s / 86400)}d ago`;
 }
 
-export function formatStatus(result: SyncResult): string {
+export function formatStatus(result: SyncResult, rollbackOf: (company: string, skill: string) => string | undefined = () => undefined): string {
   const lines = [libraryLine(result)];
   for (const o of result.companies) {
     if (!o.ok) {
@@ -77,7 +77,10 @@ export function formatStatus(result: SyncResult): string {
       continue;
     }
     lines.push(`${o.name}: last sync ${ago(o.lastSync)}, distributed library ${short(o.distributedCommit)}; ${companyCounts(o)}`);
-    for (const s of sortByState(o.skills.filter((x) => x.state !== 'in-sync'))) lines.push(`  ${s.state.padEnd(17)} ${s.name}`);
+    for (const s of sortByState(o.skills.filter((x) => x.state !== 'in-sync'))) {
+      const from = s.state.startsWith('override') ? rollbackOf(o.name, s.name) : undefined;
+      lines.push(`  ${s.state.padEnd(17)} ${s.name}${from ? `  (rolled back to ${from})` : ''}`);
+    }
     for (const b of o.blocked) lines.push(`  skipped           ${b.message}`);
   }
   for (const p of result.problems) lines.push(`skipped company: ${p.message}`);

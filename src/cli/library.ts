@@ -9,6 +9,10 @@ import { runProgram } from './main.js';
 import { registerPush } from './push.js';
 import { registerStatus } from './status.js';
 import { registerSync } from './sync.js';
+import { registerSnapshot } from './snapshot.js';
+import { registerRollback } from './rollback.js';
+import { registerExport } from './export.js';
+import { registerImport } from './import.js';
 
 export function buildProgram(): Command {
   const program = new Command('library')
@@ -18,7 +22,9 @@ export function buildProgram(): Command {
     .option('--log-file <file>', 'write JSON logs here instead of stderr')
     .exitOverride()
     .showHelpAfterError();
-  for (const register of [registerInit, registerSync, registerStatus, registerPush]) register(program);
+  for (const register of [registerInit, registerSync, registerStatus, registerPush, registerSnapshot, registerRollback, registerExport, registerImport]) {
+    register(program);
+  }
   return program;
 }
 

@@ -15,12 +15,19 @@ export function registerStatus(program: Command): void {
       const ctx = loadContext(cmd);
       const store = openStoreIfExists(ctx.config);
       const result = await runSync({ ...ctx, store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true });
+      const runState = readRunState(store);
+      // A rolled-back skill is an override; say where it came from while it is still that version.
+      const rollbackOf = (company: string, skill: string) => {
+        const mark = runState.companies[company]?.rollbacks?.[skill];
+        const now = result.companies.find((c) => c.name === company)?.skills.find((s) => s.name === skill)?.company ?? null;
+        return mark && mark.tree === now ? mark.snapshot : undefined;
+      };
       if (opts.json) {
         const json = toJson(result);
         printJson({
           libraryCommit: json.libraryCommit,
           library: json.library,
-          lastRun: readRunState(store).lastRun,
+          lastRun: runState.lastRun,
           companies: json.companies.map(({ name, dir, ok, error, distributedCommit, lastSync, skills, counts, blocked }) => ({
             name,
             dir,
@@ -29,13 +36,13 @@ export function registerStatus(program: Command): void {
             distributedCommit,
             lastSync,
             lastSyncAgeSeconds: lastSync ? Math.round((Date.now() - Date.parse(lastSync)) / 1000) : null,
-            skills: skills.map(({ name: skill, state }) => ({ name: skill, state })),
+            skills: skills.map(({ name: skill, state }) => ({ name: skill, state, ...(state.startsWith('override') && rollbackOf(name, skill) ? { rollback: rollbackOf(name, skill) } : {}) })),
             counts,
             blocked,
           })),
           problems: json.problems,
         });
-      } else console.log(formatStatus(result));
+      } else console.log(formatStatus(result, rollbackOf));
       return result.companies.every((c) => c.ok) ? 0 : 1;
       }),
     );

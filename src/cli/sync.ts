@@ -13,7 +13,7 @@ export function registerSync(program: Command): void {
     .option('--force', 'allow removals beyond safety.maxRemovePercent')
     .option('--allow-empty-library', 'allow a library with no skills (removes distributed skills)')
     .option('--wait <seconds>', 'wait this long for another run to finish', parseSeconds, 0)
-    .option('--no-index', 'with --fix: do not rebuild the search index (discover) afterwards')
+    .option('--no-index', 'do not rebuild the search index afterwards')
     .option('--json', 'print JSON')
     .action(
       run(async (opts, cmd: Command) => {

@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import { isValidName } from '../names.js';
 import type { TreeEntry } from '../store/objects.js';
 import type { Store } from '../store/store.js';
-import { skillMapOf } from '../sync.js';
+import { skillMapOf } from '../company.js';
 import {
   INDEX_VERSION,
   parseIndex,

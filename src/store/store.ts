@@ -201,10 +201,10 @@ export class Store {
     writeFileAtomic(file, `${oid}\n`);
   }
 
-  deleteRef(ref: string): void {
+  /** Delete a ref, loose or packed (native `git pack-refs` may have packed it). */
+  async deleteRef(ref: string): Promise<void> {
     fs.rmSync(path.join(this.gitdir, ref), { force: true });
-    // A packed ref (after native `git pack-refs`) would survive; delete it there too.
-    void git.deleteRef({ fs, gitdir: this.gitdir, ref }).catch(() => undefined);
+    await git.deleteRef({ fs, gitdir: this.gitdir, ref });
   }
 
   /** Full names of refs under a prefix such as `refs/tags/snapshot/`. */
