@@ -40,7 +40,7 @@ function parseFrontMatter(yaml: string, problems: string[]): Record<string, unkn
   try {
     value = parseYaml(yaml);
   } catch (err) {
-    problems.push(`SKILL.md front matter is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    problems.push(`SKILL.md front matter is not valid YAML: ${(err as Error).message.split('\n')[0].replace(/:\s*$/, '')}`);
     return {};
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
