@@ -59,11 +59,15 @@ export async function rebuildIndex(store: Store, opts: RebuildOptions): Promise<
   if (!sources.library) {
     throw new UsageError(`store ${store.gitdir} has no library yet (${opts.libraryRef}): run \`library sync --fix\` first`);
   }
-  const previous = readPrevious(file, log);
+  const { text: previousText, index: previous } = readPrevious(file, log);
   const result: RebuildResult = { index: file, written: false, skills: 0, read: [], reused: 0, libraryCommit: sources.library, companies: Object.keys(sources.companies) };
+  const done = () => {
+    log.info({ action: 'index', durationMs: Date.now() - started, skills: result.skills, read: result.read.length, written: result.written }, `search index: ${result.skills} skill versions, ${result.read.length} read`);
+    return result;
+  };
   if (previous && previous.store === store.gitdir && isDeepStrictEqual(previous.sources, sources)) {
     result.skills = result.reused = Object.keys(previous.skills).length;
-    return result;
+    return done();
   }
 
   const library = await validSkillMap(store, (await store.readCommit(sources.library)).tree);
@@ -87,9 +91,8 @@ export async function rebuildIndex(store: Store, opts: RebuildOptions): Promise<
   }
   const index: SkillIndex = { version: INDEX_VERSION, store: store.gitdir, sources, skills };
   result.skills = Object.keys(skills).length;
-  result.written = writeIndex(file, serializeIndex(index));
-  log.info({ action: 'index', durationMs: Date.now() - started, skills: result.skills, read: result.read.length, written: result.written }, `search index: ${result.skills} skill versions, ${result.read.length} read`);
-  return result;
+  result.written = writeIndex(file, serializeIndex(index), previousText);
+  return done();
 }
 
 /** The refs the index depends on; cheap to read, so an unchanged store costs almost nothing. */
@@ -112,18 +115,18 @@ async function validSkillMap(store: Store, tree: string): Promise<Map<string, st
 }
 
 /** The previous index, for reuse; a corrupt or foreign one is rebuilt from scratch, with a warning. */
-function readPrevious(file: string, log: Logger): SkillIndex | null {
+function readPrevious(file: string, log: Logger): { text: string | null; index: SkillIndex | null } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    return null;
+    return { text: null, index: null };
   }
   try {
-    return parseIndex(text, file);
+    return { text, index: parseIndex(text, file) };
   } catch (err) {
     log.warn({ path: file }, `${(err as Error).message.split(':')[0]} is unusable; rebuilding it from the store`);
-    return null;
+    return { text, index: null };
   }
 }
 

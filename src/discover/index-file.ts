@@ -73,14 +73,8 @@ export function parseIndex(text: string, file: string): SkillIndex {
   return value as SkillIndex;
 }
 
-/** Write the index if its content changed; returns whether it did. */
-export function writeIndex(file: string, text: string): boolean {
-  let current: string | undefined;
-  try {
-    current = fs.readFileSync(file, 'utf8');
-  } catch {
-    /* absent or unreadable: write it */
-  }
+/** Write the index unless it already holds exactly `text`; returns whether it wrote. */
+export function writeIndex(file: string, text: string, current: string | null): boolean {
   if (current === text) return false;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
