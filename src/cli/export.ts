@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { exportSnapshot } from '../snapshot/export.js';
 import { StoreError } from '../errors.js';
 import { loadContext, openStoreIfExists, printJson, run } from './context.js';
 
@@ -12,6 +11,7 @@ export function registerExport(program: Command): void {
     .action(
       run(async (snapshot: string, opts, cmd: Command) => {
         const ctx = loadContext(cmd);
+        const { exportSnapshot } = await import('../snapshot/export.js'); // loads node-tar only when needed
         const store = openStoreIfExists(ctx.config);
         if (!store) throw new StoreError(`store ${ctx.config.storeDir} does not exist yet: run \`library sync --fix\` first`);
         const result = await exportSnapshot(store, snapshot, opts.output);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { importSnapshot } from '../snapshot/import.js';
 import { loadContext, parseSeconds, printJson, run, withWritableStore } from './context.js';
 
 export function registerImport(program: Command): void {
@@ -12,6 +11,7 @@ export function registerImport(program: Command): void {
     .action(
       run(async (source: string, opts, cmd: Command) => {
         const ctx = loadContext(cmd);
+        const { importSnapshot } = await import('../snapshot/import.js'); // loads node-tar only when needed
         const result = await withWritableStore(ctx, `library import ${source}`, opts.wait, (store) => importSnapshot(ctx.config, store, source, opts.name));
         if (opts.json) printJson(result);
         else console.log(`imported ${result.companies.length} companies${result.library ? ' and the library' : ''} as ${result.snapshot} (${result.layout} layout); roll back with \`library rollback ${result.snapshot.replace(/^snapshot\//, '')}\``);

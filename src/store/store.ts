@@ -8,7 +8,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
-import git from 'isomorphic-git';
 import { StoreError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import {
@@ -28,6 +27,11 @@ export interface Commit extends CommitData {
   oid: string;
 }
 
+/** isomorphic-git is loaded on first use: a no-op run reads only loose objects and refs, and skips its ~70 ms load. */
+type IsoGit = typeof import('isomorphic-git');
+let isoGit: Promise<IsoGit> | undefined;
+const gitLib = async (): Promise<IsoGit> => (await (isoGit ??= import('isomorphic-git'))) as IsoGit;
+
 const REPAIR_HINT = 'run `library doctor` to check the store';
 
 export class Store {
@@ -46,12 +50,12 @@ export class Store {
   static async create(gitdir: string): Promise<Store> {
     fs.mkdirSync(gitdir, { recursive: true, mode: 0o700 });
     if (!fs.existsSync(path.join(gitdir, 'HEAD'))) {
-      await git.init({ fs, gitdir, bare: true, defaultBranch: 'library' });
+      await (await gitLib()).init({ fs, gitdir, bare: true, defaultBranch: 'library' });
       // isomorphic-git writes values meant for case-insensitive, symlink-less
       // systems; a store holds exact names and real symlinks.
-      await git.setConfig({ fs, gitdir, path: 'core.ignorecase', value: false });
-      await git.setConfig({ fs, gitdir, path: 'core.symlinks', value: true });
-      await git.setConfig({ fs, gitdir, path: 'core.filemode', value: true });
+      await (await gitLib()).setConfig({ fs, gitdir, path: 'core.ignorecase', value: false });
+      await (await gitLib()).setConfig({ fs, gitdir, path: 'core.symlinks', value: true });
+      await (await gitLib()).setConfig({ fs, gitdir, path: 'core.filemode', value: true });
     }
     const store = new Store(gitdir);
     fs.mkdirSync(store.dataDir, { recursive: true, mode: 0o700 });
@@ -85,7 +89,7 @@ export class Store {
   async hasAnywhere(oid: string): Promise<boolean> {
     if (this.has(oid)) return true;
     try {
-      await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'deflated', cache: this.gitCache });
+      await (await gitLib()).readObject({ fs, gitdir: this.gitdir, oid, format: 'deflated', cache: this.gitCache });
       this.known.add(oid);
       return true;
     } catch {
@@ -139,7 +143,7 @@ export class Store {
       return { type: type as ObjectType, content: inflated.subarray(nul + 1) };
     }
     try {
-      const res = await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'content', cache: this.gitCache });
+      const res = await (await gitLib()).readObject({ fs, gitdir: this.gitdir, oid, format: 'content', cache: this.gitCache });
       return { type: res.type as ObjectType, content: Buffer.from(res.object as Uint8Array) };
     } catch (err) {
       throw new StoreError(`object ${oid} is missing from store ${this.gitdir}: ${REPAIR_HINT}`, { cause: err });
@@ -186,8 +190,10 @@ export class Store {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'EISDIR') throw err;
     }
+    // Only native git packs refs; without packed-refs a missing loose ref is simply absent.
+    if (ref !== 'HEAD' && !fs.existsSync(path.join(this.gitdir, 'packed-refs'))) return null;
     try {
-      return await git.resolveRef({ fs, gitdir: this.gitdir, ref });
+      return await (await gitLib()).resolveRef({ fs, gitdir: this.gitdir, ref });
     } catch {
       return null;
     }
@@ -204,12 +210,12 @@ export class Store {
   /** Delete a ref, loose or packed (native `git pack-refs` may have packed it). */
   async deleteRef(ref: string): Promise<void> {
     fs.rmSync(path.join(this.gitdir, ref), { force: true });
-    await git.deleteRef({ fs, gitdir: this.gitdir, ref });
+    await (await gitLib()).deleteRef({ fs, gitdir: this.gitdir, ref });
   }
 
   /** Full names of refs under a prefix such as `refs/tags/snapshot/`. */
   async listRefs(prefix: string): Promise<string[]> {
-    const names = await git.listRefs({ fs, gitdir: this.gitdir, filepath: prefix.replace(/\/$/, '') });
+    const names = await (await gitLib()).listRefs({ fs, gitdir: this.gitdir, filepath: prefix.replace(/\/$/, '') });
     return names.map((n) => `${prefix.replace(/\/$/, '')}/${n}`);
   }
 }
