@@ -24,7 +24,6 @@ import {
   type SkillIndex,
 } from './index-file.js';
 import { locateVersions, type CompanySnapshot } from './locate.js';
-import { parseSkillMd } from './skill-doc.js';
 
 export interface RebuildResult {
   index: string;
@@ -153,5 +152,6 @@ async function readSkill(store: Store, tree: string, folder: string): Promise<Co
   else if (skillMd.mode === '120000') problems.push('SKILL.md is a symlink: not followed');
   else if (skillMd.mode === '40000') problems.push('SKILL.md is a folder, not a file');
   else text = (await store.readBlob(skillMd.oid)).toString('utf8');
+  const { parseSkillMd } = await import('./skill-doc.js'); // yaml is loaded only when a skill is read
   return { ...parseSkillMd(text, folder, problems), files };
 }
