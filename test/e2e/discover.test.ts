@@ -6,7 +6,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ExampleWorkspace } from '../../src/example/workspace.js';
 import { writeSkillFiles } from '../../src/example/workspace.js';
 import { parseIndex } from '../../src/discover/index-file.js';
-import { DISCOVER, cleanupTempDirs, cli, exampleWorkspace, snapshotFolder, stateOf, write } from '../helpers.js';
+import { DISCOVER, cleanupTempDirs, cli, exampleWorkspace, git, snapshotFolder, stateOf, write } from '../helpers.js';
 
 afterAll(cleanupTempDirs);
 
@@ -91,6 +91,9 @@ describe('the index', () => {
     expect(lib.files).toEqual(['SKILL.md', 'reference.md', 'scripts/extract.py']);
     expect(lib.companies.map((c) => `${c.company}:${c.state}`)).toEqual(['Lexicon:in-sync', 'Northwind:in-sync']);
     expect(Object.keys(index.sources.companies)).toEqual(['CodeCraft', 'Lexicon', 'Northwind']);
+    // Refs packed by native git are the same sources: nothing to read.
+    git(ws.storeDir, ['pack-refs', '--all']);
+    expect(discover(['--rebuild-index', '--json']).json).toMatchObject({ read: [], written: false, companies: ['CodeCraft', 'Lexicon', 'Northwind'] });
   });
 
   it('a rebuild after a one-skill library change reads only that skill', () => {
