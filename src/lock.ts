@@ -11,6 +11,7 @@ import lockfile from 'proper-lockfile';
 import { LockedError } from './errors.js';
 import type { Store } from './store/store.js';
 import { readJsonIfExists, writeFileAtomic } from './util/atomic.js';
+import type { Logger } from './log.js';
 
 interface Owner {
   pid: number;
@@ -44,7 +45,7 @@ export function readLockOwner(store: Store): (Owner & { alive: boolean }) | null
 }
 
 /** Run `fn` holding the store's lock; wait up to `waitSeconds`, then throw LockedError (exit 75). */
-export async function withLock<T>(store: Store, opts: { waitSeconds: number; command: string }, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T>(store: Store, opts: { waitSeconds: number; command: string; log?: Logger }, fn: () => Promise<T>): Promise<T> {
   const { target, lock, owner } = lockPaths(store);
   fs.mkdirSync(store.dataDir, { recursive: true });
   if (!fs.existsSync(target)) fs.writeFileSync(target, '');
@@ -65,7 +66,12 @@ export async function withLock<T>(store: Store, opts: { waitSeconds: number; com
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-      const holder = readLockOwner(store);
+      let holder = readLockOwner(store);
+      // The holder writes its owner file just after taking the lock: give it a moment to appear.
+      for (let i = 0; !holder && i < 10 && fs.existsSync(lock); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        holder = readLockOwner(store);
+      }
       if (holder && !holder.alive) {
         // The holder was killed: its lock is ours to take, no need to wait for staleness.
         fs.rmSync(lock, { recursive: true, force: true });
@@ -78,11 +84,14 @@ export async function withLock<T>(store: Store, opts: { waitSeconds: number; com
       await new Promise((r) => setTimeout(r, 250));
     }
   }
+  store.clearTmp(); // a killed writer's temp files are ours to remove now
   writeFileAtomic(owner, JSON.stringify({ pid: process.pid, host: os.hostname(), command: opts.command, startedAt: new Date().toISOString() } satisfies Owner));
+  opts.log?.info({ action: 'lock', command: opts.command }, 'lock acquired');
   try {
     return await fn();
   } finally {
     fs.rmSync(owner, { force: true });
+    opts.log?.info({ action: 'unlock', command: opts.command }, 'lock released');
     await release();
   }
 }

@@ -88,3 +88,15 @@ export function write(file: string, content: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, content);
 }
+
+/** Whether any commit in a company's history holds `text` in `file`. */
+export function historyHas(gitdir: string, company: string, file: string, text: string): boolean {
+  const commits = git(gitdir, ['rev-list', `refs/heads/companies/${company}`]).trim().split('\n');
+  return commits.some((c) => {
+    try {
+      return git(gitdir, ['show', `${c}:${file}`]).includes(text);
+    } catch {
+      return false;
+    }
+  });
+}

@@ -47,6 +47,15 @@ export class Store {
     return path.join(this.gitdir, 'library-sync');
   }
 
+  /**
+   * Temp files for objects and refs, inside the git dir (same filesystem, so
+   * renames are atomic) but outside objects/ and refs/, where a killed run's
+   * leftovers would confuse native git. Emptied when the lock is taken.
+   */
+  get tmpDir(): string {
+    return path.join(this.dataDir, 'tmp');
+  }
+
   static async create(gitdir: string): Promise<Store> {
     fs.mkdirSync(gitdir, { recursive: true, mode: 0o700 });
     if (!fs.existsSync(path.join(gitdir, 'HEAD'))) {
@@ -57,8 +66,9 @@ export class Store {
       await (await gitLib()).setConfig({ fs, gitdir, path: 'core.symlinks', value: true });
       await (await gitLib()).setConfig({ fs, gitdir, path: 'core.filemode', value: true });
     }
+    fs.chmodSync(gitdir, 0o700); // company skills can be private
     const store = new Store(gitdir);
-    fs.mkdirSync(store.dataDir, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(store.tmpDir, { recursive: true, mode: 0o700 });
     return store;
   }
 
@@ -104,7 +114,7 @@ export class Store {
     const file = this.loosePath(oid);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     try {
-      writeFileAtomic(file, deflateSync(wrapObject(type, content), { level: 1 }), 0o444);
+      writeFileAtomic(file, deflateSync(wrapObject(type, content), { level: 1 }), 0o444, this.ensureTmpDir());
     } catch (err) {
       throw new StoreError(`cannot write object ${oid} to store ${this.gitdir}: ${(err as Error).message}`, { cause: err });
     }
@@ -204,7 +214,22 @@ export class Store {
     if (!ref.startsWith('refs/')) throw new StoreError(`refusing to write ref outside refs/: ${ref}`);
     const file = path.join(this.gitdir, ref);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    writeFileAtomic(file, `${oid}\n`);
+    writeFileAtomic(file, `${oid}\n`, 0o644, this.ensureTmpDir());
+  }
+
+  private tmpReady = false;
+  private ensureTmpDir(): string {
+    if (!this.tmpReady) {
+      fs.mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
+      this.tmpReady = true;
+    }
+    return this.tmpDir;
+  }
+
+  /** Remove temp files a killed writer left. Only called while holding the lock. */
+  clearTmp(): void {
+    fs.rmSync(this.tmpDir, { recursive: true, force: true });
+    this.tmpReady = false;
   }
 
   /** Delete a ref, loose or packed (native `git pack-refs` may have packed it). */
