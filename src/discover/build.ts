@@ -13,6 +13,7 @@ import { isValidName } from '../names.js';
 import type { TreeEntry } from '../store/objects.js';
 import type { Store } from '../store/store.js';
 import { skillMapOf } from '../company.js';
+import { checkpoint } from '../util/faults.js';
 import {
   INDEX_VERSION,
   parseIndex,
@@ -44,9 +45,6 @@ export interface RebuildOptions {
   libraryRef: string;
   log: Logger;
 }
-
-/** Test hook: pause after each skill read, so a test can kill a rebuild midway. */
-const delayMs = Number(process.env.LIBRARY_SYNC_TEST_INDEX_DELAY_MS ?? 0);
 
 type Content = Omit<IndexEntry, 'library' | 'companies'>;
 
@@ -84,7 +82,7 @@ export async function rebuildIndex(store: Store, opts: RebuildOptions): Promise<
       log.debug({ skill: folder, tree }, `index: reading skill ${folder} (${tree.slice(0, 7)})`);
       content = await readSkill(store, tree, folder);
       result.read.push(folder);
-      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      checkpoint('index: skill read'); // the fault suite kills a rebuild here (test/e2e/discover.test.ts)
     }
     skills[tree] = { ...content, ...where };
   }

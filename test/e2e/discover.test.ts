@@ -1,12 +1,11 @@
 /** End-to-end: `discover` and the index step of `library sync --fix`, through the real CLIs. */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ExampleWorkspace } from '../../src/example/workspace.js';
 import { writeSkillFiles } from '../../src/example/workspace.js';
 import { parseIndex } from '../../src/discover/index-file.js';
-import { DISCOVER, cleanupTempDirs, cli, exampleWorkspace, git, snapshotFolder, stateOf, write } from '../helpers.js';
+import { DISCOVER, cleanupTempDirs, cli, exampleWorkspace, git, snapshotFolder, stateOf } from '../helpers.js';
 
 afterAll(cleanupTempDirs);
 
@@ -118,43 +117,42 @@ describe('the index', () => {
     expect(cli(ws, ['sync', '--fix']).stdout).toMatch(/search index: up to date \(6 skill versions, 0 read\)/);
   });
 
-  it('the JSON index is valid after a rebuild is killed midway', async () => {
-    cli(ws, ['sync', '--fix']);
-    const before = fs.readFileSync(indexFile, 'utf8');
-    for (const name of ['alpha', 'beta', 'gamma', 'delta']) {
-      writeSkillFiles(path.join(ws.libraryDir, name), { 'SKILL.md': skillMd(name, `The ${name} skill.`, 'Body.') });
+  it('the JSON index is valid after a rebuild is killed midway', () => {
+    // A synced workspace whose index lacks four new library skills.
+    const scenario = () => {
+      ws = exampleWorkspace();
+      indexFile = path.join(path.dirname(ws.storeDir), 'index.json');
+      cli(ws, ['sync', '--fix']);
+      for (const name of ['alpha', 'beta', 'gamma', 'delta']) {
+        writeSkillFiles(path.join(ws.libraryDir, name), { 'SKILL.md': skillMd(name, `The ${name} skill.`, 'Body.') });
+      }
+      expect(cli(ws, ['sync', '--fix', '--no-index']).code).toBe(0);
+    };
+    scenario();
+    const countFile = path.join(ws.root, 'checkpoints.txt');
+    expect(discover(['--rebuild-index'], { LIBRARY_SYNC_TEST_CHECKPOINTS: countFile }).code).toBe(0);
+    const labels = fs.readFileSync(countFile, 'utf8').trim().split('\n').map((l) => l.replace(/^\d+ /, ''));
+    const killPoints = {
+      'after the second skill read': labels.indexOf('index: skill read', labels.indexOf('index: skill read') + 1) + 1,
+      'between the temp file and the rename': labels.indexOf('temp file written for index.json') + 1,
+    };
+    for (const [when, k] of Object.entries(killPoints)) {
+      expect(k, when).toBeGreaterThan(0);
+      scenario();
+      const before = fs.readFileSync(indexFile, 'utf8');
+      const killed = discover(['--rebuild-index'], { LIBRARY_SYNC_TEST_KILL_AT: String(k) });
+      expect(killed.code, when).toBe(-1); // killed by a signal
+      expect(fs.readFileSync(indexFile, 'utf8'), when).toBe(before);
+      parseIndex(before, indexFile);
+      const tempFiles = () => fs.readdirSync(path.dirname(indexFile)).filter((f) => f.startsWith('.index.json.tmp-'));
+      expect(tempFiles(), when).toHaveLength(when.startsWith('between') ? 1 : 0);
+      // The next rebuild finishes the job: it takes over the dead run's lock and removes its temp file.
+      const res = discover(['--rebuild-index', '--json']);
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.json.read.sort()).toEqual(['alpha', 'beta', 'delta', 'gamma']);
+      expect(tempFiles()).toEqual([]);
+      expect(search('gamma')[0].library).toEqual(['gamma']);
     }
-    expect(cli(ws, ['sync', '--fix', '--no-index']).code).toBe(0);
-    const child = spawn(process.execPath, [DISCOVER, '--config', ws.configFile, '--verbose', '--rebuild-index'], {
-      env: { ...process.env, LIBRARY_SYNC_TEST_INDEX_DELAY_MS: '5000' },
-    });
-    // Kill it once it has read its first skill, with three still to go.
-    await new Promise<void>((resolve, reject) => {
-      let err = '';
-      child.stderr.on('data', (d) => {
-        err += d;
-        if (err.includes('index: reading skill')) resolve();
-      });
-      child.on('exit', () => reject(new Error(`discover exited before it was killed: ${err}`)));
-    });
-    const exited = new Promise((r) => child.on('exit', (_code, signal) => r(signal)));
-    child.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
-    expect(fs.readFileSync(indexFile, 'utf8')).toBe(before);
-    parseIndex(before, indexFile);
-    // The next rebuild finishes the job: the lock of the killed run is taken over at once.
-    const res = discover(['--rebuild-index', '--json']);
-    expect(res.code, res.stderr).toBe(0);
-    expect(res.json.read.sort()).toEqual(['alpha', 'beta', 'delta', 'gamma']);
-    expect(search('gamma')[0].library).toEqual(['gamma']);
-  });
-
-  it('removes a temp file left by a rebuild killed while writing', () => {
-    cli(ws, ['sync', '--fix']);
-    const leftover = path.join(path.dirname(indexFile), '.index.json.tmp-999999999-0badc0de');
-    write(leftover, '{"half": ');
-    expect(discover(['--rebuild-index']).code).toBe(0);
-    expect(fs.existsSync(leftover)).toBe(false);
   });
 
   it('a corrupt index is rebuilt from the store, with a warning', () => {
