@@ -39,6 +39,16 @@ export async function skillMapOf(store: Store, tree: string): Promise<Map<string
 }
 
 function checkCompanyFolder(company: Company, config: Config): void {
+  // ~/ALAI/<name>/.claude/skills: a symlinked <name> or .claude redirects writes just as surely.
+  if (company.globRoot && !config.allowSymlinkedCompanies) {
+    const parts = path.relative(company.globRoot, company.dir).split(path.sep);
+    for (let i = 1; i < parts.length; i++) {
+      const p = path.join(company.globRoot, ...parts.slice(0, i));
+      if (fs.lstatSync(p).isSymbolicLink()) {
+        throw new UnsafePathError(`${p} is a symlink: refusing to write through it into ${company.dir} (set "allowSymlinkedCompanies": true to allow)`);
+      }
+    }
+  }
   let st: fs.Stats;
   try {
     st = fs.lstatSync(company.dir);

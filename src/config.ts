@@ -24,6 +24,8 @@ const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 
 export interface Company {
   name: string;
   dir: string;
+  /** For glob companies: the folder holding the "*" segment; no path component below it may be a symlink. */
+  globRoot?: string;
 }
 
 export interface Config {
@@ -202,7 +204,10 @@ export function resolveCompanies(config: Config): ResolvedCompanies {
         problems.push({ name, dir, message: `company folder ${dir} has an invalid company name ${JSON.stringify(name)}: rename it (letters, digits, '.', '_', '-')` });
         continue;
       }
-      companies.push({ name, dir });
+      companies.push({ name, dir, globRoot: parent });
+    }
+    if (companies.length === 0 && problems.length === 0) {
+      throw new ConfigError(`config ${config.file}: companies glob ${config.companiesSpec} matches no folder: fix "companies" or create the folders`);
     }
   } else {
     for (const [name, dir] of Object.entries(config.companiesSpec)) companies.push({ name, dir });

@@ -86,12 +86,12 @@ export async function withLock<T>(store: Store, opts: { waitSeconds: number; com
   }
   store.clearTmp(); // a killed writer's temp files are ours to remove now
   writeFileAtomic(owner, JSON.stringify({ pid: process.pid, host: os.hostname(), command: opts.command, startedAt: new Date().toISOString() } satisfies Owner));
-  opts.log?.info({ action: 'lock', command: opts.command }, 'lock acquired');
+  opts.log?.debug({ action: 'lock', command: opts.command }, 'lock acquired');
   try {
     return await fn();
   } finally {
     fs.rmSync(owner, { force: true });
-    opts.log?.info({ action: 'unlock', command: opts.command }, 'lock released');
+    opts.log?.debug({ action: 'unlock', command: opts.command }, 'lock released');
     await release();
   }
 }

@@ -128,6 +128,16 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
   return { mode: opts.mode, libraryCommit, library, companies: outcomes, problems, snapshot };
 }
 
+/**
+ * 0 when everything went through; 1 when a company failed, or anything was
+ * skipped (a blocked skill, an invalid name): each needs a person, and the
+ * scheduler's LastExitStatus should say so.
+ */
+export function exitCodeOf(result: SyncResult): number {
+  const skipped = result.library.problems.length + result.library.blocked.size + result.problems.length;
+  return result.companies.every((c) => c.ok && c.blocked.length === 0) && skipped === 0 ? 0 : 1;
+}
+
 function selectCompanies(all: Company[], wanted: string[] | undefined, config: Config): Company[] {
   if (!wanted || wanted.length === 0) return all;
   return wanted.map((name) => {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatIndexOutcome, refreshIndex, type IndexOutcome } from '../discover/refresh.js';
-import { runSync } from '../sync.js';
+import { exitCodeOf, runSync } from '../sync.js';
 import { collect, loadContext, openStoreIfExists, parseSeconds, printJson, withWritableStore , run } from './context.js';
 import { formatPlan, toJson } from './format.js';
 
@@ -30,7 +30,7 @@ export function registerSync(program: Command): void {
       if (opts.json) printJson(opts.fix ? { ...toJson(result), index } : toJson(result));
       else console.log(index ? `${formatPlan(result)}\n${formatIndexOutcome(index)}` : formatPlan(result));
       if (index?.error) process.stderr.write(`library: ${index.error}\n`);
-      return result.companies.every((c) => c.ok) && !index?.error ? 0 : 1;
+      return index?.error ? 1 : exitCodeOf(result);
       }),
     );
 }

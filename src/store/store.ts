@@ -32,7 +32,7 @@ type IsoGit = typeof import('isomorphic-git');
 let isoGit: Promise<IsoGit> | undefined;
 const gitLib = async (): Promise<IsoGit> => (await (isoGit ??= import('isomorphic-git'))) as IsoGit;
 
-const REPAIR_HINT = 'run `library doctor` to check the store';
+const REPAIR_HINT = 'run `library doctor --repair` to re-record what the folders still hold';
 
 export class Store {
   /** Objects known to be present: skips a stat per write. */
@@ -94,6 +94,11 @@ export class Store {
       return true;
     }
     return false;
+  }
+
+  /** Drop ids from the "known present" set (after a repair removed them). */
+  forget(oids: string[]): void {
+    for (const oid of oids) this.known.delete(oid);
   }
 
   async hasAnywhere(oid: string): Promise<boolean> {

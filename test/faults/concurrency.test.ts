@@ -34,7 +34,7 @@ function scenario(): ExampleWorkspace {
 
 function start(ws: ExampleWorkspace, name: string, args: string[], wait: string): Promise<{ name: string; code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, '--config', ws.configFile, '--log-file', path.join(ws.root, `${name}.log`), ...args, '--wait', wait]);
+    const child = spawn(process.execPath, [CLI, '--config', ws.configFile, '--verbose', '--log-file', path.join(ws.root, `${name}.log`), ...args, '--wait', wait]);
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => resolve({ name, code, stderr }));
