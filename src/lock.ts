@@ -27,7 +27,7 @@ export function lockPaths(store: Store): { target: string; lock: string; owner: 
   return { target, lock: `${target}.lock`, owner: `${target}.lock.owner.json` };
 }
 
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

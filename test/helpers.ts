@@ -8,6 +8,7 @@ import { createExampleWorkspace, type ExampleWorkspace } from '../src/example/wo
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(ROOT, 'dist', 'cli', 'library.js');
+export const DISCOVER = path.join(ROOT, 'dist', 'cli', 'discover.js');
 
 const tempRoots: string[] = [];
 
@@ -32,10 +33,10 @@ export interface CliResult {
   json: any;
 }
 
-/** Run the real CLI in a subprocess. */
-export function cli(ws: { configFile: string } | null, args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
+/** Run the real CLI (`library`, or another bin such as DISCOVER) in a subprocess. */
+export function cli(ws: { configFile: string } | null, args: string[], env: NodeJS.ProcessEnv = {}, bin = CLI): CliResult {
   const full = ws ? ['--config', ws.configFile, ...args] : args;
-  const res: SpawnSyncReturns<string> = spawnSync(process.execPath, [CLI, ...full], {
+  const res: SpawnSyncReturns<string> = spawnSync(process.execPath, [bin, ...full], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
   });

@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 /**
- * The `library` command. The only place that prints errors and sets the exit
- * status: commands return an exit code or throw a typed error.
+ * The `library` command. Commands return an exit code or throw a typed error;
+ * runProgram (main.ts) prints errors and sets the exit status.
  */
-import { Command, CommanderError } from 'commander';
-import { EXIT, LibrarySyncError, errorMessage } from '../errors.js';
-import { lastCommandExitCode, loggerFor } from './context.js';
+import { Command } from 'commander';
 import { registerInit } from './init.js';
+import { runProgram } from './main.js';
 import { registerPush } from './push.js';
 import { registerStatus } from './status.js';
 import { registerSync } from './sync.js';
@@ -36,28 +35,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  for (const cmd of program.commands) cmd.exitOverride();
-  try {
-    await program.parseAsync(argv);
-    return lastCommandExitCode();
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      return err.exitCode === 0 ? 0 : EXIT.usage;
-    }
-    const verbose = argv.includes('--verbose');
-    process.stderr.write(`library: ${errorMessage(err)}\n`);
-    if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    // stderr already has the line; a log file gets it too, with the stack.
-    if (program.opts().logFile) {
-      try {
-        loggerFor(program).error({ err }, errorMessage(err));
-      } catch (logErr) {
-        process.stderr.write(`library: cannot write log file: ${errorMessage(logErr)}\n`);
-      }
-    }
-    return err instanceof LibrarySyncError ? err.exitCode : EXIT.companyFailed;
-  }
+  return runProgram(buildProgram(), argv);
 }
 
 main(process.argv).then((code) => {

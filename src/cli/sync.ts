@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatIndexOutcome, refreshIndex, type IndexOutcome } from '../discover/refresh.js';
 import { exitCodeOf, runSync } from '../sync.js';
 import { collect, loadContext, openStoreIfExists, parseSeconds, printJson, withWritableStore , run } from './context.js';
 import { formatPlan, toJson } from './format.js';
@@ -18,12 +19,18 @@ export function registerSync(program: Command): void {
       run(async (opts, cmd: Command) => {
       const ctx = loadContext(cmd);
       const syncOpts = { companies: opts.company, force: opts.force, allowEmptyLibrary: opts.allowEmptyLibrary };
+      let index = null as IndexOutcome | null;
       const result = opts.fix
-        ? await withWritableStore(ctx, 'library sync --fix', opts.wait, (store) => runSync({ ...ctx, store }, { ...syncOpts, mode: 'fix' }))
+        ? await withWritableStore(ctx, 'library sync --fix', opts.wait, async (store) => {
+            const synced = await runSync({ ...ctx, store }, { ...syncOpts, mode: 'fix' });
+            if (opts.index) index = await refreshIndex(ctx, store);
+            return synced;
+          })
         : await runSync({ ...ctx, store: openStoreIfExists(ctx.config) }, { ...syncOpts, mode: 'plan' });
-      if (opts.json) printJson(toJson(result));
-      else console.log(formatPlan(result));
-      return exitCodeOf(result);
+      if (opts.json) printJson(opts.fix ? { ...toJson(result), index } : toJson(result));
+      else console.log(index ? `${formatPlan(result)}\n${formatIndexOutcome(index)}` : formatPlan(result));
+      if (index?.error) process.stderr.write(`library: ${index.error}\n`);
+      return index?.error ? 1 : exitCodeOf(result);
       }),
     );
 }

@@ -245,7 +245,20 @@ export class Store {
 
   /** Full names of refs under a prefix such as `refs/tags/snapshot/`. */
   async listRefs(prefix: string): Promise<string[]> {
-    const names = await (await gitLib()).listRefs({ fs, gitdir: this.gitdir, filepath: prefix.replace(/\/$/, '') });
-    return names.map((n) => `${prefix.replace(/\/$/, '')}/${n}`);
+    const dir = prefix.replace(/\/$/, '');
+    // As in readRef: without packed-refs every ref is a loose file, listed without loading isomorphic-git.
+    if (!fs.existsSync(path.join(this.gitdir, 'packed-refs'))) return looseRefs(this.gitdir, dir).sort();
+    const names = await (await gitLib()).listRefs({ fs, gitdir: this.gitdir, filepath: dir });
+    return names.map((n) => `${dir}/${n}`);
   }
+}
+
+function looseRefs(gitdir: string, dir: string): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(path.join(gitdir, dir), { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => (e.isDirectory() ? looseRefs(gitdir, `${dir}/${e.name}`) : e.isFile() ? [`${dir}/${e.name}`] : []));
 }
