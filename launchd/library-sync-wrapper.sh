@@ -61,7 +61,8 @@ step "sync" "$NODE" "$CLI" --config "$CONFIG" --log-file "$LOG" sync --fix --wai
 
 DISCOVER="$(dirname "$CLI")/discover.js"
 if [ -f "$DISCOVER" ]; then
-  step "discover" "$NODE" "$DISCOVER" --config "$CONFIG" --rebuild-index
+  # sync --fix already refreshed the index; this step is the operators' habit and a cheap check (it reads nothing when nothing moved).
+  step "discover" "$NODE" "$DISCOVER" --config "$CONFIG" --log-file "$LOG" --rebuild-index --wait "${LIBRARY_SYNC_WAIT:-60}"
 else
   log 30 "discover" null "step discover: skipped: no discover command at $DISCOVER"
 fi
