@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './errors.js';
 import { isValidName } from './names.js';
+import { MERGE_MODES, type MergeMode } from './merge/file-merge.js';
 
 export interface RawConfig {
   library: string | { ref: string };
@@ -16,9 +17,10 @@ export interface RawConfig {
   safety?: { maxRemovePercent?: number; maxFileBytes?: number };
   allowSymlinkedCompanies?: boolean;
   concurrency?: number;
+  merge?: MergeMode;
 }
 
-const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'allowSymlinkedCompanies', 'concurrency', '$schema']);
+const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'allowSymlinkedCompanies', 'concurrency', 'merge', '$schema']);
 
 export interface Company {
   name: string;
@@ -37,6 +39,8 @@ export interface Config {
   maxFileBytes: number;
   allowSymlinkedCompanies: boolean;
   concurrency: number;
+  /** Inside an override: "skill" keeps the company's whole skill; "file"/"line" take library-only changes per file. */
+  merge: MergeMode;
 }
 
 export function expandHome(p: string): string {
@@ -143,6 +147,11 @@ export function parseConfig(raw: unknown, file: string): Config {
   const maxFileBytes = numberOr(safety.maxFileBytes, 10 * 1024 * 1024, 'safety.maxFileBytes', file);
   const concurrency = numberOr(obj.concurrency, Math.max(2, Math.min(8, os.availableParallelism())), 'concurrency', file);
 
+  const merge = (obj.merge ?? 'skill') as MergeMode;
+  if (!MERGE_MODES.includes(merge)) {
+    throw new ConfigError(`config ${file}: "merge" must be one of ${MERGE_MODES.map((m) => `"${m}"`).join(', ')}`);
+  }
+
   return {
     file,
     libraryDir,
@@ -154,6 +163,7 @@ export function parseConfig(raw: unknown, file: string): Config {
     maxFileBytes,
     allowSymlinkedCompanies: obj.allowSymlinkedCompanies === true,
     concurrency,
+    merge,
   };
 }
 

@@ -14,6 +14,8 @@ import { readLibrary, type LibraryView } from './library/source.js';
 import { countStates, planCompany, type PlannedSkill } from './merge/plan.js';
 import type { SkillState } from './merge/decide.js';
 import { BlobReader, recoverLeftovers, removeSkill, writeSkill } from './apply/apply.js';
+import { mergeSkillFiles, recordConflicts, type SkillMerge } from './apply/merge-files.js';
+import { planFileMerges } from './merge/file-merge.js';
 import { recordScanTree } from './scan/record.js';
 import { scanSkillsFolder, type ScanEntry, type SkillProblem } from './scan/scan.js';
 import { StatCache } from './scan/stat-cache.js';
@@ -44,7 +46,9 @@ export interface CompanyOutcome {
   skills: PlannedSkill[];
   counts: Record<SkillState, number>;
   blocked: SkillProblem[];
-  applied: { added: string[]; updated: string[]; removed: string[]; kept: string[]; failed: string[] };
+  applied: { added: string[]; updated: string[]; removed: string[]; kept: string[]; failed: string[]; merged: string[] };
+  /** File-level merges of overrides (config `merge`), with their conflicts. */
+  merges: SkillMerge[];
   commits: { observed: string | null; distribution: string | null };
   recovered: string[];
 }
@@ -160,7 +164,8 @@ function emptyOutcome(company: Company, runState: RunState): CompanyOutcome {
     skills: [],
     counts: countStates([]),
     blocked: [],
-    applied: { added: [], updated: [], removed: [], kept: [], failed: [] },
+    applied: { added: [], updated: [], removed: [], kept: [], failed: [], merged: [] },
+    merges: [],
     commits: { observed: null, distribution: null },
     recovered: [],
   };
@@ -240,6 +245,7 @@ async function syncCompany(
     maxRemovePercent: config.maxRemovePercent,
     force: opts.force ?? false,
   });
+  if (opts.mode !== 'push') planFileMerges(plan.skills, config.merge);
   if (opts.mode === 'push') {
     if (base === null) throw new UsageError(`company ${company.name} has never been synced: run \`library sync --fix --company ${company.name}\` first`);
     for (const s of plan.skills) {
@@ -277,9 +283,18 @@ async function syncCompany(
   const nextBase = plan.nextBase;
   const failures: string[] = [];
   for (const s of plan.skills) {
-    if (s.action !== 'take-library' && s.action !== 'remove') continue;
+    if (s.action !== 'take-library' && s.action !== 'remove' && s.action !== 'merge') continue;
     try {
-      if (s.action === 'take-library') {
+      if (s.action === 'merge') {
+        const m = await mergeSkillFiles(store, s.name, { base: s.base!, library: s.library!, company: s.company! }, config.merge as 'file' | 'line');
+        if (m.tree !== s.company) {
+          await writeSkill(store, ctx.blobs!, company.dir, s.name, m.tree, cache);
+          rootEntries.set(s.name, { name: s.name, mode: '40000', oid: m.tree });
+        }
+        (m.tree !== s.company ? outcome.applied.merged : outcome.applied.kept).push(s.name);
+        nextBase.set(s.name, m.base);
+        outcome.merges.push(m);
+      } else if (s.action === 'take-library') {
         await writeSkill(store, ctx.blobs!, company.dir, s.name, s.library!, cache);
         rootEntries.set(s.name, { name: s.name, mode: '40000', oid: s.library! });
         (s.company === undefined ? outcome.applied.added : outcome.applied.updated).push(s.name);
@@ -297,6 +312,7 @@ async function syncCompany(
     }
   }
   cache.save(scanStarted);
+  if (opts.mode === 'fix') await recordConflicts(store, company.name, outcome.merges, libraryCommit);
 
   // 3. Record the distribution as a merge of the library into the company.
   const tree = store.writeTree([...rootEntries.values()].map(({ name, mode, oid }) => ({ name, mode, oid })));
@@ -323,6 +339,7 @@ function distributionMessage(name: string, opts: SyncOptions, o: CompanyOutcome,
   list('added', o.applied.added);
   list('updated', o.applied.updated);
   list('removed', o.applied.removed);
+  list('merged from the library into overrides:', o.applied.merged);
   list('overrides kept:', o.applied.kept);
   list('failed:', o.applied.failed);
   const title = opts.mode === 'push' ? `push ${opts.skill} to ${name}` : `distribute library ${libraryCommit.slice(0, 7)} to ${name}`;

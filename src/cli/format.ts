@@ -16,6 +16,7 @@ const PLAN_WORDS: Record<string, string> = {
   'take-library': 'take library version',
   remove: 'remove',
   'keep-company': "keep company's version",
+  merge: 'merge file by file: take library-only changes, keep company files',
   none: '',
 };
 
@@ -50,8 +51,13 @@ export function formatPlan(result: SyncResult): string {
         a.added.length && `added ${a.added.join(', ')}`,
         a.updated.length && `updated ${a.updated.join(', ')}`,
         a.removed.length && `removed ${a.removed.join(', ')}`,
+        a.merged.length && `merged library changes into ${a.merged.join(', ')}`,
       ].filter(Boolean);
       lines.push(`  → ${did.length ? did.join('; ') : 'nothing to change'}${o.commits.distribution ? ` (commit ${short(o.commits.distribution)})` : ''}`);
+    }
+    for (const m of o.merges) {
+      for (const f of [...m.fromLibrary, ...m.lineMerged]) lines.push(`  merged            ${m.skill}/${f} from the library`);
+      for (const c of m.conflicts) lines.push(`  CONFLICT          ${m.skill}/${c.path}: ${c.reason}; company version kept (see \`library diff --company ${o.name} --skill ${m.skill}\`)`);
     }
     if (!o.ok) lines.push(`  FAILED: ${o.error}`);
   }
@@ -110,6 +116,7 @@ export function toJson(result: SyncResult) {
       counts: o.counts,
       blocked: o.blocked.map((p) => ({ skill: p.skill, message: p.message })),
       applied: o.applied,
+      merges: o.merges.map(({ skill, tree, fromLibrary, lineMerged, conflicts }) => ({ skill, tree, fromLibrary, lineMerged, conflicts })),
       commits: o.commits,
       recovered: o.recovered,
     })),
