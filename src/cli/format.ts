@@ -75,7 +75,8 @@ export function ago(iso: string | null, now = Date.now()): string {
   return `${Math.round(s / 86400)}d ago`;
 }
 
-export function formatStatus(result: SyncResult): string {
+/** `note` adds text after a skill's line (status: the override's reason). */
+export function formatStatus(result: SyncResult, note: (company: string, skill: string) => string = () => ''): string {
   const lines = [libraryLine(result)];
   for (const o of result.companies) {
     if (!o.ok) {
@@ -83,7 +84,7 @@ export function formatStatus(result: SyncResult): string {
       continue;
     }
     lines.push(`${o.name}: last sync ${ago(o.lastSync)}, distributed library ${short(o.distributedCommit)}; ${companyCounts(o)}`);
-    for (const s of sortByState(o.skills.filter((x) => x.state !== 'in-sync'))) lines.push(`  ${s.state.padEnd(17)} ${s.name}`);
+    for (const s of sortByState(o.skills.filter((x) => x.state !== 'in-sync'))) lines.push(`  ${s.state.padEnd(17)} ${s.name}${note(o.name, s.name)}`);
     for (const b of o.blocked) lines.push(`  skipped           ${b.message}`);
   }
   for (const p of result.problems) lines.push(`skipped company: ${p.message}`);

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, LibrarySyncError, errorMessage } from '../errors.js';
 import { lastCommandExitCode, loggerFor } from './context.js';
 import { registerInit } from './init.js';
+import { registerOverride } from './override.js';
 import { registerPush } from './push.js';
 import { registerStatus } from './status.js';
 import { registerSync } from './sync.js';
@@ -19,7 +20,7 @@ export function buildProgram(): Command {
     .option('--log-file <file>', 'write JSON logs here instead of stderr')
     .exitOverride()
     .showHelpAfterError();
-  for (const register of [registerInit, registerSync, registerStatus, registerPush]) register(program);
+  for (const register of [registerInit, registerSync, registerStatus, registerPush, registerOverride]) register(program);
   return program;
 }
 
