@@ -6,8 +6,10 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, LibrarySyncError, errorMessage } from '../errors.js';
 import { lastCommandExitCode, loggerFor } from './context.js';
+import { registerDiff } from './diff.js';
 import { registerInit } from './init.js';
 import { registerOverride } from './override.js';
+import { registerPromote } from './promote.js';
 import { registerPush } from './push.js';
 import { registerStatus } from './status.js';
 import { registerSync } from './sync.js';
@@ -20,7 +22,7 @@ export function buildProgram(): Command {
     .option('--log-file <file>', 'write JSON logs here instead of stderr')
     .exitOverride()
     .showHelpAfterError();
-  for (const register of [registerInit, registerSync, registerStatus, registerPush, registerOverride]) register(program);
+  for (const register of [registerInit, registerSync, registerStatus, registerPush, registerOverride, registerPromote, registerDiff]) register(program);
   return program;
 }
 

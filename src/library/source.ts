@@ -52,7 +52,7 @@ function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView, 'skil
 }
 
 /** Find the git dir of the work tree holding `dir`, if any. */
-function findGitDir(dir: string): { workTree: string; gitdir: string } | null {
+export function findGitDir(dir: string): { workTree: string; gitdir: string } | null {
   let cur = dir;
   for (;;) {
     const dotgit = path.join(cur, '.git');
