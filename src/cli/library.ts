@@ -11,6 +11,7 @@ import { registerInit } from './init.js';
 import { registerOverride } from './override.js';
 import { registerPromote } from './promote.js';
 import { registerPush } from './push.js';
+import { registerReport } from './report.js';
 import { registerStatus } from './status.js';
 import { registerSync } from './sync.js';
 
@@ -22,7 +23,7 @@ export function buildProgram(): Command {
     .option('--log-file <file>', 'write JSON logs here instead of stderr')
     .exitOverride()
     .showHelpAfterError();
-  for (const register of [registerInit, registerSync, registerStatus, registerPush, registerOverride, registerPromote, registerDiff]) register(program);
+  for (const register of [registerInit, registerSync, registerStatus, registerPush, registerOverride, registerPromote, registerDiff, registerReport]) register(program);
   return program;
 }
 
