@@ -8,6 +8,7 @@ export function registerPromote(program: Command): void {
     .command('promote <skill>')
     .description("copy a company's version of a skill into the library folder for review; prints the diff and the commit to make, never commits")
     .requiredOption('--from <company>', 'the company whose version becomes the library candidate')
+    .option('--force', 'allow a plain-folder library (not in git), where the copy is distributed by the next sync --fix')
     .option('--wait <seconds>', 'wait this long for another run to finish', parseSeconds, 0)
     .option('--json', 'print JSON')
     .action(
@@ -15,7 +16,7 @@ export function registerPromote(program: Command): void {
         checkName('skill', skill);
         checkName('company', opts.from);
         const ctx = loadContext(cmd);
-        const res = await withWritableStore(ctx, `library promote ${skill}`, opts.wait, (store) => promoteSkill(ctx, store, skill, opts.from));
+        const res = await withWritableStore(ctx, `library promote ${skill}`, opts.wait, (store) => promoteSkill(ctx, store, skill, opts.from, opts.force));
         if (opts.json) {
           printJson(res);
           return 0;

@@ -37,10 +37,16 @@ export interface PromoteResult {
 
 const sh = (s: string) => (/^[A-Za-z0-9_./:@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
-export async function promoteSkill(ctx: { config: Config; log: Logger }, store: Store, skill: string, from: string): Promise<PromoteResult> {
+export async function promoteSkill(ctx: { config: Config; log: Logger }, store: Store, skill: string, from: string, force = false): Promise<PromoteResult> {
   const { config } = ctx;
   if (!config.libraryDir) {
     throw new UsageError(`the library is the store ref ${config.libraryRef}: promote on the machine that has the library folder`);
+  }
+  const repo = findGitDir(config.libraryDir);
+  if (!repo && !force) {
+    throw new UsageError(
+      `library ${config.libraryDir} is a plain folder, not in git: there is no review step, and the next \`sync --fix\` would distribute the copy to every company; pass --force to copy anyway`,
+    );
   }
   const result = await runSync({ ...ctx, store }, { mode: 'plan', allowEmptyLibrary: true });
   const o = result.companies.find((c) => c.name === from);
@@ -71,7 +77,6 @@ export async function promoteSkill(ctx: { config: Config; log: Logger }, store: 
 
   const reason = latestReasons(await readReasons(store)).get(reasonKey(from, skill));
   const sameIn = result.companies.filter((c) => c.skills.some((s) => s.name === skill && s.company === tree)).map((c) => c.name);
-  const repo = findGitDir(config.libraryDir);
   let review: string | null = null;
   let commit: string | null = null;
   if (repo) {

@@ -87,6 +87,23 @@ describe('promote candidates and library promote', () => {
     }
     expect(snapshotFolder(ws.libraryDir)).toEqual(lib);
   });
+
+  it('a plain-folder library needs --force, since there is no review step', () => {
+    cli(ws, ['sync', '--fix']);
+    const before = snapshotFolder(ws.libraryDir);
+    const res = cli(ws, ['promote', 'pdf', '--from', 'CodeCraft']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/is a plain folder, not in git: .*pass --force/);
+    expect(snapshotFolder(ws.libraryDir)).toEqual(before);
+    // A library edit not yet synced: promote keeps that replaced version in the store.
+    fs.appendFileSync(libFile('pdf', 'reference.md'), 'unsynced library edit\n');
+    const forced = cli(ws, ['promote', 'pdf', '--from', 'CodeCraft', '--force', '--json']);
+    expect(forced.code).toBe(0);
+    expect(forced.json).toMatchObject({ libraryKind: 'folder', commit: null, sameIn: ['CodeCraft'] });
+    expect(fs.readFileSync(libFile('pdf'), 'utf8')).toBe(fs.readFileSync(skillFile('CodeCraft', 'pdf'), 'utf8'));
+    expect(git(ws.storeDir, ['show', `${forced.json.replaced}:reference.md`])).toContain('unsynced library edit');
+    expect(cli(ws, ['promote', 'pdf', '--from', 'CodeCraft', '--force']).stderr).toMatch(/already the library's version/);
+  });
 });
 
 describe('library diff', () => {
