@@ -112,7 +112,7 @@ export async function gatherReport(store: Store | null, result: SyncResult, drif
     librarySource: result.library.source,
     lastRun: runState.lastRun,
     remotes,
-    skills: [...skills].sort(),
+    skills: [...skills].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })),
     libraryChanges: store ? (await lastChanges(store, LIBRARY_REF)).changes : {},
     companies,
     drift: driftJson(drift),

@@ -21,6 +21,8 @@ const STATES = Object.keys(STATE_STYLE) as SkillState[];
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const short = (oid: string | null | undefined) => (oid ? oid.slice(0, 7) : '—');
+/** Commit subjects can list hundreds of skills. */
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 function age(iso: string | null, now: number): string {
   if (!iso) return 'never';
@@ -37,7 +39,7 @@ function clientData(d: ReportData) {
   const index = new Map<string, number>();
   const ref = (c: ChangeInfo) => {
     const key = `${c.commit}${c.orOlder}`;
-    if (!index.has(key)) index.set(key, commits.push([short(c.commit), c.date.slice(0, 16).replace('T', ' '), c.subject, c.orOlder]) - 1);
+    if (!index.has(key)) index.set(key, commits.push([short(c.commit), c.date.slice(0, 16).replace('T', ' '), clip(c.subject, 100), c.orOlder]) - 1);
     return index.get(key)!;
   };
   const reasons: Record<string, [string | null, string | null]> = {};
