@@ -8,12 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { StoreError } from '../errors.js';
-import { findGitDir } from '../library/source.js';
+import { findGitDir, repoObjects } from '../library/source.js';
 import type { ScanTree } from '../scan/scan.js';
 import { scanSkillsFolder } from '../scan/scan.js';
 import { StatCache } from '../scan/stat-cache.js';
 import type { TreeEntry } from '../store/objects.js';
-import { Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import type { TreeReader } from '../store/tree-files.js';
 
 export class ObjectOverlay implements TreeReader {
@@ -64,7 +64,7 @@ export class ObjectOverlay implements TreeReader {
 export function libraryOverlay(config: Config, store: Store | null): ObjectOverlay {
   const stores = store ? [store] : [];
   const repo = config.libraryDir ? findGitDir(config.libraryDir) : null;
-  if (repo) stores.push(Store.open(repo.gitdir));
+  if (repo) stores.push(repoObjects(repo));
   const overlay = new ObjectOverlay(stores);
   if (config.libraryDir && !repo) {
     overlay.addFolder(config.libraryDir, store ? path.join(store.dataDir, 'cache', 'library.json') : null, config.maxFileBytes);

@@ -54,7 +54,16 @@ function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView, 'skil
 }
 
 /** Find the git dir of the work tree holding `dir`, if any. */
-export function findGitDir(dir: string): { workTree: string; gitdir: string } | null {
+export interface GitRepo {
+  workTree: string;
+  /** The work tree's git dir (HEAD lives here). */
+  gitdir: string;
+  /** Where objects and refs live: the main repository's git dir for a linked worktree (`git worktree add`). */
+  commonDir: string;
+}
+
+/** Find the git repository whose work tree holds `dir`, if any. */
+export function findGitDir(dir: string): GitRepo | null {
   let cur = dir;
   for (;;) {
     const dotgit = path.join(cur, '.git');
@@ -64,15 +73,34 @@ export function findGitDir(dir: string): { workTree: string; gitdir: string } | 
     } catch {
       /* keep climbing */
     }
-    if (st?.isDirectory()) return { workTree: cur, gitdir: dotgit };
-    if (st?.isFile()) {
+    let gitdir: string | null = null;
+    if (st?.isDirectory()) gitdir = dotgit;
+    else if (st?.isFile()) {
       const m = /^gitdir: (.*)$/m.exec(fs.readFileSync(dotgit, 'utf8'));
-      if (m) return { workTree: cur, gitdir: path.resolve(cur, m[1].trim()) };
+      if (m) gitdir = path.resolve(cur, m[1].trim());
+    }
+    if (gitdir) {
+      const commondirFile = path.join(gitdir, 'commondir');
+      const commonDir = fs.existsSync(commondirFile) ? path.resolve(gitdir, fs.readFileSync(commondirFile, 'utf8').trim()) : gitdir;
+      return { workTree: cur, gitdir, commonDir };
     }
     const up = path.dirname(cur);
     if (up === cur) return null;
     cur = up;
   }
+}
+
+/** The repository's objects and refs, read-only. */
+export function repoObjects(repo: GitRepo): Store {
+  return Store.open(repo.commonDir);
+}
+
+/** The commit the work tree's HEAD points at (null in a repository with no commit yet). */
+export async function repoHead(repo: GitRepo): Promise<string | null> {
+  const text = fs.readFileSync(path.join(repo.gitdir, 'HEAD'), 'utf8').trim();
+  if (/^[0-9a-f]{40}$/.test(text)) return text;
+  const m = /^ref: (.+)$/.exec(text);
+  return m ? repoObjects(repo).readRef(m[1]) : null;
 }
 
 /** Copy a tree and everything under it from one object store to another. */
@@ -117,8 +145,8 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
     };
   }
 
-  const repoStore = Store.open(repo.gitdir);
-  const head = await repoStore.readRef('HEAD');
+  const repoStore = repoObjects(repo);
+  const head = await repoHead(repo);
   const entries = head ? await committedFolder(repoStore, head, path.relative(repo.workTree, fs.realpathSync(dir))) : [];
   const view = skillsOf(entries, dir);
   // The working copy was scanned only to report edits that are not committed.

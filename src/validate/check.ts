@@ -6,8 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { findGitDir, folderAt } from '../library/source.js';
-import { Store } from '../store/store.js';
+import { findGitDir, folderAt, repoHead, repoObjects } from '../library/source.js';
 import { listFolder, listTree } from './listing.js';
 import { validateSkill, type Finding } from './rules.js';
 
@@ -64,8 +63,8 @@ export async function validateStaged(libraryDir: string, maxFileBytes: number): 
     const e = err as { stderr?: string; message: string };
     throw new UsageError(`cannot read the staged tree of ${repo.workTree} with \`git write-tree\`: ${(e.stderr || e.message).trim().split('\n')[0]}`);
   }
-  const store = Store.open(repo.gitdir);
-  const head = await store.readRef('HEAD');
+  const store = repoObjects(repo);
+  const head = await repoHead(repo);
   const rel = path.relative(repo.workTree, fs.realpathSync(libraryDir));
   const before = new Map((head ? await folderAt(store, (await store.readCommit(head)).tree, rel) : []).map((e) => [e.name, e.oid]));
   const report: ValidationReport = { target: `staged changes in ${libraryDir}`, skills: [], findings: [] };

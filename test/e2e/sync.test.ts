@@ -1,4 +1,5 @@
 /** End-to-end: the real CLI on real temp folders, verified with native git. */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -291,5 +292,25 @@ describe('writing company folders', () => {
     expect(snapshotFolder(ws.companyDir('Northwind'))).toEqual(before);
     expect(stateOf(cli(ws, ['status', '--json']).json, 'Northwind', 'docx')).toBe('behind');
     expect(fs.readFileSync(skillFile('Lexicon', 'docx'), 'utf8')).toContain('v2');
+  });
+});
+
+describe('a library in a linked git worktree', () => {
+  it('distributes the worktree HEAD, whose objects live in the main repository', () => {
+    const repo = path.dirname(path.dirname(ws.libraryDir)); // <root>/system
+    const g = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' });
+    g(repo, 'init', '-q');
+    g(repo, 'add', 'library');
+    g(repo, 'commit', '-qm', 'library');
+    const wt = path.join(ws.root, 'wt');
+    g(repo, 'worktree', 'add', '-q', '-b', 'feature', wt);
+    fs.appendFileSync(path.join(wt, 'library', 'skills', 'docx', 'SKILL.md'), 'from the worktree\n');
+    g(wt, 'commit', '-qam', 'docx in the worktree');
+    const config = JSON.parse(fs.readFileSync(ws.configFile, 'utf8'));
+    fs.writeFileSync(ws.configFile, JSON.stringify({ ...config, library: path.join(wt, 'library', 'skills') }));
+    const res = cli(ws, ['sync', '--fix', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.json.library.kind).toBe('git');
+    expect(fs.readFileSync(skillFile('Northwind', 'docx'), 'utf8')).toContain('from the worktree');
   });
 });
