@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './errors.js';
 import { isValidName } from './names.js';
+import { parseRemotes, parseServe, type RemoteConfig, type ServeConfig } from './remote/config.js';
 
 export interface RawConfig {
   library: string | { ref: string };
@@ -16,9 +17,11 @@ export interface RawConfig {
   safety?: { maxRemovePercent?: number; maxFileBytes?: number };
   allowSymlinkedCompanies?: boolean;
   concurrency?: number;
+  remotes?: Record<string, { url: string; tokenEnv?: string }>;
+  serve?: { tokenEnv?: string; port?: number };
 }
 
-const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'allowSymlinkedCompanies', 'concurrency', '$schema']);
+const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'allowSymlinkedCompanies', 'concurrency', 'remotes', 'serve', '$schema']);
 
 export interface Company {
   name: string;
@@ -37,6 +40,9 @@ export interface Config {
   maxFileBytes: number;
   allowSymlinkedCompanies: boolean;
   concurrency: number;
+  /** Named smart-HTTP remotes for `forge-sync`, in config order. */
+  remotes: RemoteConfig[];
+  serve: ServeConfig;
 }
 
 export function expandHome(p: string): string {
@@ -154,6 +160,8 @@ export function parseConfig(raw: unknown, file: string): Config {
     maxFileBytes,
     allowSymlinkedCompanies: obj.allowSymlinkedCompanies === true,
     concurrency,
+    remotes: parseRemotes(obj.remotes, file),
+    serve: parseServe(obj.serve, file),
   };
 }
 

@@ -6,8 +6,10 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, LibrarySyncError, errorMessage } from '../errors.js';
 import { lastCommandExitCode, loggerFor } from './context.js';
+import { registerForgeSync } from './forge-sync.js';
 import { registerInit } from './init.js';
 import { registerPush } from './push.js';
+import { registerServe } from './serve.js';
 import { registerStatus } from './status.js';
 import { registerSync } from './sync.js';
 
@@ -19,7 +21,7 @@ export function buildProgram(): Command {
     .option('--log-file <file>', 'write JSON logs here instead of stderr')
     .exitOverride()
     .showHelpAfterError();
-  for (const register of [registerInit, registerSync, registerStatus, registerPush]) register(program);
+  for (const register of [registerInit, registerSync, registerStatus, registerPush, registerForgeSync, registerServe]) register(program);
   return program;
 }
 
