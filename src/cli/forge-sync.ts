@@ -13,8 +13,8 @@ function parseTries(value: string): number {
 }
 
 function summary(r: ForgeSyncResult): string {
-  const head = `forge-sync: ${r.name} (${r.url})`;
-  if (!r.ok && r.updated.length === 0) return `${head}: FAILED`;
+  const head = `forge-sync: ${r.name === r.url ? r.url : `${r.name} (${r.url})`}`;
+  if (!r.ok && r.updated.length === 0) return `${head}: FAILED (exit ${r.exitCode}; the reason is on stderr and in the log)`;
   const sent = r.updated.length
     ? `pushed ${r.updated.length} ref${r.updated.length === 1 ? '' : 's'}, ${r.objectsSent} objects (${r.packBytes} bytes)`
     : 'up to date, nothing sent';

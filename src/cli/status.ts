@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { readRunState } from '../state.js';
 import { runSync } from '../sync.js';
 import { collect, loadContext, openStoreIfExists, printJson , run } from './context.js';
-import { formatStatus, toJson } from './format.js';
+import { ago, formatStatus, toJson } from './format.js';
+import { formatRemoteStatuses, remoteStatuses } from '../remote/state.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -34,8 +35,9 @@ export function registerStatus(program: Command): void {
             blocked,
           })),
           problems: json.problems,
+          remotes: remoteStatuses(ctx.config, store),
         });
-      } else console.log(formatStatus(result));
+      } else console.log([formatStatus(result), ...formatRemoteStatuses(remoteStatuses(ctx.config, store), (t) => ago(t))].join('\n'));
       return result.companies.every((c) => c.ok) ? 0 : 1;
       }),
     );

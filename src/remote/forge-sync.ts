@@ -66,16 +66,22 @@ function divergedReason(u: RefUpdate): string {
   if (u.kind === 'library') {
     return `the remote's library diverged: its ${u.remote} is ${short(u.old)}, which is not in this store's library history (tip ${short(u.new)}); something else writes that remote's library (a receiving machine needs "library": { "ref": "${LIBRARY_REF}" }), so it was not overwritten`;
   }
-  if (u.kind === 'snapshot') return `${u.remote} already exists there as ${short(u.old)}, not ${short(u.new)}: tags are never moved`;
-  return `${u.remote} there is ${short(u.old)}, not an ancestor of this store's ${short(u.new)}: this machine's history was rewritten; not overwritten`;
+  if (u.kind === 'snapshot') return `${u.remote} exists there as ${short(u.old)}, not ${short(u.new)}: tags are never moved`;
+  return `${u.remote} is ${short(u.old)} there, not an ancestor of ${short(u.new)} here (another store with this host name, or a rebuilt store): not overwritten`;
 }
 
 async function attempt(store: Store, remote: RemoteConfig, local: Map<string, string>, t: Transport, opts: ForgeSyncOptions, out: ForgeSyncResult) {
   const say = opts.verbose ?? (() => undefined);
+  const exchange = () => {
+    const e = t.exchanges[t.exchanges.length - 1];
+    const u = new URL(e.url);
+    return `${e.method} ${u.pathname}${u.search} → HTTP ${e.status}, ${e.bytesSent} bytes sent, ${e.bytesReceived} received`;
+  };
   const cache = {};
   const { refs: advertised, capabilities } = await t.discoverForPush(remote.url);
   out.advertised = advertised.size;
-  for (const [ref, oid] of advertised) say(`  advertised ${short(oid)} ${ref}`);
+  say(`forge-sync: ${remote.name}: ${exchange()}: ${advertised.size} refs advertised`);
+  for (const [ref, oid] of advertised) say(`  ${short(oid)} ${ref}`);
 
   const { upToDate, updates } = planUpdates(mapRefs([...local.keys()], opts.host), local, advertised);
   out.upToDate = upToDate.map((u) => u.remote);
@@ -85,7 +91,7 @@ async function attempt(store: Store, remote: RemoteConfig, local: Map<string, st
     if (fastForward) toPush.push(u);
     else out.refused.push({ ref: u.remote, reason: divergedReason(u) });
   }
-  if (toPush.length === 0) return;
+  if (toPush.length === 0) return say(`forge-sync: ${remote.name}: ${out.refused.length ? `${out.refused.length} refs refused, ` : ''}nothing to send, 0 objects`);
 
   const haves: string[] = [];
   for (const oid of new Set(advertised.values())) if (await store.hasAnywhere(oid)) haves.push(oid);
@@ -99,18 +105,19 @@ async function attempt(store: Store, remote: RemoteConfig, local: Map<string, st
   if (!capabilities.has('report-status')) throw new TransportError('the server does not report push status (no report-status capability)', false);
   const commands = receivePackCommands(toPush.map((u) => ({ old: u.old, new: u.new, ref: u.remote })), ['report-status']);
   const report = parseReportStatus(await t.receivePack(remote.url, [commands, pack]));
+  say(`forge-sync: ${remote.name}: ${exchange()}: ${send.oids.length} objects sent`);
   if (report.unpack !== 'ok') throw new TransportError(`the remote could not store the objects: ${report.unpack}`, false);
   for (const u of toPush) {
     const r = report.refs.get(u.remote);
     if (r?.ok) out.updated.push({ ref: u.remote, old: u.old, new: u.new });
-    else out.refused.push({ ref: u.remote, reason: `refused by the remote: ${r?.reason ?? 'no status reported'}` });
+    else out.refused.push({ ref: u.remote, reason: `refused by the remote: ${u.remote}: ${r?.reason ?? 'no status reported'}` });
   }
 }
 
 /** Push to one remote; never throws for a remote failure: the result says what happened. */
 export async function forgeSync(store: Store, remote: RemoteConfig, log: Logger, opts: ForgeSyncOptions): Promise<ForgeSyncResult> {
   const started = Date.now();
-  const label = `forge-sync: ${remote.name} (${remote.url})`;
+  const label = `forge-sync: ${remote.name === remote.url ? remote.url : `${remote.name} (${remote.url})`}`;
   const out: ForgeSyncResult = {
     name: remote.name,
     url: remote.url,
@@ -135,15 +142,7 @@ export async function forgeSync(store: Store, remote: RemoteConfig, log: Logger,
   for (let i = 0; i < opts.tries; i++) {
     out.tries = i + 1;
     Object.assign(out, { updated: [], upToDate: [], refused: [], objectsSent: 0, packBytes: 0 });
-    const t = new Transport({
-      connectTimeoutMs: opts.connectTimeoutMs,
-      timeoutMs: opts.timeoutMs,
-      headers,
-      onExchange: (e) => {
-        out.exchanges.push(e);
-        opts.verbose?.(`${label}: ${e.method} ${new URL(e.url).pathname}${new URL(e.url).search} → HTTP ${e.status}, ${e.bytesSent} bytes sent, ${e.bytesReceived} received`);
-      },
-    });
+    const t = new Transport({ connectTimeoutMs: opts.connectTimeoutMs, timeoutMs: opts.timeoutMs, headers });
     try {
       await attempt(store, remote, local, t, opts, out);
       failure = null;
@@ -161,11 +160,13 @@ export async function forgeSync(store: Store, remote: RemoteConfig, log: Logger,
         await sleep(delays[i]);
       }
     } finally {
+      out.exchanges.push(...t.exchanges);
       t.close();
     }
   }
   if (!failure && out.refused.length > 0) {
-    const message = `${label}: ${out.refused.map((r) => `${r.ref}: ${r.reason}`).join('; ')}`;
+    const libraryFirst = [...out.refused].sort((a, b) => Number(b.ref === LIBRARY_REF) - Number(a.ref === LIBRARY_REF));
+    const message = `${label}: ${libraryFirst.map((r) => r.reason).join('; ')}`;
     const diverged = out.refused.some((r) => !r.reason.startsWith('refused by the remote') || /non-fast-forward|fetch first|stale info|already exists/.test(r.reason));
     failure = diverged ? new RemoteDivergedError(message) : new RemoteError(message);
   }

@@ -28,7 +28,6 @@ export interface TransportOptions {
   /** The whole try: discovery, pack and push. */
   timeoutMs: number;
   headers: Record<string, string>;
-  onExchange?: (e: Exchange) => void;
 }
 
 /** A network failure with a short, stable cause (ECONNREFUSED, ETIMEDOUT, …). */
@@ -82,6 +81,8 @@ export class Transport {
   private readonly agents: { http: http.Agent; https: https.Agent };
   private readonly timedOut: Promise<never>;
   readonly client: HttpClient;
+  /** Every HTTP request of this try, counted as the bytes go (for --verbose and --json). */
+  readonly exchanges: Exchange[] = [];
 
   constructor(private readonly opts: TransportOptions) {
     this.agents = { http: agentClass(http.Agent, opts.connectTimeoutMs), https: agentClass(https.Agent, opts.connectTimeoutMs) };
@@ -102,13 +103,12 @@ export class Transport {
     if (Array.isArray(req.body)) bytesSent = req.body.reduce((n: number, c: Uint8Array) => n + c.byteLength, 0);
     const res = await nodeHttp.request({ ...req, body, agent, signal: this.controller.signal } as GitHttpRequest);
     const exchange: Exchange = { method: req.method ?? 'GET', url: req.url, status: res.statusCode, bytesSent, bytesReceived: 0 };
-    const report = this.opts.onExchange;
+    this.exchanges.push(exchange);
     async function* tracked(): AsyncIterableIterator<Uint8Array> {
       for await (const chunk of res.body ?? []) {
         exchange.bytesReceived += chunk.byteLength;
         yield chunk;
       }
-      report?.(exchange);
     }
     return { ...res, body: tracked() };
   }
