@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExampleWorkspace } from '../../src/example/workspace.js';
 import { hostRefName } from '../../src/remote/resolve.js';
-import { cleanupTempDirs, cli, exampleWorkspace, fsck, git, refsOf, stateOf, tempDir } from '../helpers.js';
+import { cleanupTempDirs, cli, exampleWorkspace, fsck, git, refsOf, stateOf, tempDir, write } from '../helpers.js';
 import {
   FORGE_TOKEN,
   closedPort,
@@ -59,6 +59,10 @@ describe('forge-sync to `library serve`', () => {
 
   beforeAll(async () => {
     primary = exampleWorkspace();
+    // Over git's unpackLimit (100 objects), so FORGE keeps the push as a pack and its sync reads packed objects.
+    const bulk = path.join(primary.libraryDir, 'bulk');
+    for (let i = 0; i < 120; i++) write(path.join(bulk, 'refs', `r${i}.md`), `reference ${i}\n`);
+    write(path.join(bulk, 'SKILL.md'), '---\nname: bulk\ndescription: Many files.\n---\n');
     expect(cli(primary, ['sync', '--fix']).code).toBe(0);
     forge = forgeWorkspace(tempDir('lsync-forge-'));
     serve = await startServe(forge);
@@ -73,12 +77,13 @@ describe('forge-sync to `library serve`', () => {
     const r = res.json.remotes[0];
     expect(r.ok).toBe(true);
     expect(r.updated.map((u: any) => u.ref)).toContain('refs/heads/library');
-    expect(r.objectsSent).toBeGreaterThan(0);
+    expect(r.objectsSent).toBeGreaterThan(120);
     expect(git(forge.storeDir, ['rev-parse', 'refs/heads/library']).trim()).toBe(libraryOf(primary));
+    expect(fs.readdirSync(path.join(forge.storeDir, 'objects', 'pack')).some((f) => f.endsWith('.pack'))).toBe(true);
 
     const status = await forgeSettled(forge, libraryOf(primary));
     expect(status.library.kind).toBe('ref');
-    for (const skill of ['pdf', 'docx', 'xlsx', 'brand-voice']) {
+    for (const skill of ['pdf', 'docx', 'xlsx', 'brand-voice', 'bulk']) {
       expect(read(path.join(forge.companyDir('Globex'), skill, 'SKILL.md'))).toBe(read(path.join(primary.libraryDir, skill, 'SKILL.md')));
     }
     expect(read(path.join(forge.companyDir('Acme'), 'pdf', 'SKILL.md'))).toBe(acmePdf);
@@ -163,8 +168,10 @@ describe('forge-sync to `library serve`', () => {
         return String((err as { stderr: Buffer }).stderr);
       }
     };
-    expect(push('refs/heads/companies/Acme')).toMatch(/deny updating a hidden ref|rejected/);
-    expect(push('refs/bases/Acme')).toMatch(/deny updating a hidden ref|rejected/);
+    // New refs, which receive-pack would otherwise create: FORGE's companies, bases and tags are its own.
+    for (const ref of ['refs/heads/companies/Newco', 'refs/bases/Newco', 'refs/tags/snapshot/evil', 'refs/heads/other']) {
+      expect(push(ref)).toMatch(/deny updating a hidden ref/);
+    }
     expect(refsOf(forge.storeDir)).toBe(refs);
   });
 
