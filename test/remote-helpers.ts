@@ -130,14 +130,17 @@ export function startPlainBackend(gitdir: string): Promise<{ url: string; close:
   return listen(server, `/${path.basename(gitdir)}`);
 }
 
-/** Accepts connections and never answers. */
-export function startSilentServer(): Promise<{ url: string; close: () => Promise<void> }> {
+/** Accepts connections and never answers; `connected` resolves at the first connection. */
+export async function startSilentServer(): Promise<{ url: string; close: () => Promise<void>; connected: Promise<void> }> {
   const sockets = new Set<net.Socket>();
+  let onConnect: () => void = () => {};
+  const connected = new Promise<void>((r) => (onConnect = r));
   const server = net.createServer((s) => {
     sockets.add(s);
+    onConnect();
     s.on('close', () => sockets.delete(s));
   });
-  return listen(server, '/store.git', () => sockets.forEach((s) => s.destroy()));
+  return { ...(await listen(server, '/store.git', () => sockets.forEach((s) => s.destroy()))), connected };
 }
 
 function listen(server: net.Server, mount: string, beforeClose = () => {}): Promise<{ url: string; close: () => Promise<void> }> {

@@ -207,10 +207,16 @@ describe('forge-sync failures are loud and bounded', () => {
     expect(cli(primary, ['status', '--json']).json.remotes[0]).toMatchObject({ lastPush: null, lastError: `forge-sync: forge (${url}) unreachable after 3 tries: ECONNREFUSED` });
   });
 
-  it('a server that accepts and never answers: exit 3 after the overall timeout', async () => {
+  it('a server that accepts and never answers: exit 3 after the overall timeout, never blocking the local sync', async () => {
     const silent = await startSilentServer();
     try {
-      const res = await cliAsync(primary.configFile, ['forge-sync', silent.url, '--tries', '2', ...fast]);
+      const pending = cliAsync(primary.configFile, ['forge-sync', silent.url, '--tries', '2', ...fast]);
+      await silent.connected;
+      // forge-sync is waiting on the network now; it holds no lock, so a local sync runs (--wait 0 would exit 75).
+      fs.appendFileSync(path.join(primary.libraryDir, 'docx', 'SKILL.md'), '\nlocal change\n');
+      expect((await cliAsync(primary.configFile, ['sync', '--fix'])).code).toBe(0);
+      expect(read(path.join(primary.companyDir('Northwind'), 'docx', 'SKILL.md'))).toContain('local change');
+      const res = await pending;
       expect(res.code).toBe(3);
       expect(res.stderr).toContain(`library: forge-sync: ${silent.url} unreachable after 2 tries: ETIMEDOUT: no complete answer within 2s`);
     } finally {
