@@ -41,7 +41,7 @@ export function registerServe(program: Command): void {
         const after = new SyncAfterPush(syncArgs, ctx.log);
         const bind: string = opts.bind;
         if (!isLoopback(bind)) ctx.log.warn({ bind }, `serve: listening on ${bind}, beyond this machine: the token travels in clear over plain HTTP unless a TLS proxy or VPN carries it`);
-        const { server, port } = await startServer({
+        const { port, close } = await startServer({
           store,
           port: opts.port ?? ctx.config.serve.port,
           bind,
@@ -54,7 +54,7 @@ export function registerServe(program: Command): void {
         console.log(`library serve: ${store.gitdir} at http://${host}:${port}${MOUNT} (token in $${tokenEnv}); Ctrl-C to stop`);
         ctx.log.info({ port, bind }, 'serve: listening');
         await new Promise<void>((resolve) => {
-          const stop = () => server.close(() => resolve());
+          const stop = () => void close().then(resolve);
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);
         });

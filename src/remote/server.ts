@@ -68,10 +68,27 @@ function backendEnv(store: Store, req: http.IncomingMessage, pathInfo: string, q
   return env;
 }
 
+/** A backend still running after this long is stopped, so a stuck client can never hold the lock for good. */
+const BACKEND_LIMIT_MS = 10 * 60_000;
+/** Running backends, stopped when the server stops. */
+const backends = new Set<ReturnType<typeof spawn>>();
+
 /** Run `git http-backend` for one request; resolves with the HTTP status it answered. */
 export function runBackend(env: NodeJS.ProcessEnv, req: http.IncomingMessage, res: http.ServerResponse, log: Logger): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    backends.add(child);
+    // A client gone mid-request would leave the backend waiting for the rest of the body, under the lock.
+    // SIGTERM lets git remove its own ref lock files.
+    const stop = (why: string) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      log.warn({ why }, `serve: stopping git http-backend: ${why}`);
+      child.kill('SIGTERM');
+    };
+    const limit = setTimeout(() => stop(`still running after ${BACKEND_LIMIT_MS / 60_000} minutes`), BACKEND_LIMIT_MS);
+    res.on('close', () => {
+      if (!res.writableFinished) stop('the client went away');
+    });
     let head = Buffer.alloc(0);
     let status = 0;
     let stderr = '';
@@ -100,6 +117,8 @@ export function runBackend(env: NodeJS.ProcessEnv, req: http.IncomingMessage, re
       res.write(head.subarray(end));
     });
     child.on('close', (code) => {
+      clearTimeout(limit);
+      backends.delete(child);
       if (stderr.trim()) log.warn({ stderr: stderr.trim() }, `serve: git http-backend: ${stderr.trim()}`);
       if (!status) fail(`exited with code ${code} before answering`);
       else res.end();
@@ -114,7 +133,7 @@ function isPush(pathInfo: string, query: URLSearchParams): boolean {
   return pathInfo === '/git-receive-pack' || (pathInfo === '/info/refs' && query.get('service') === 'git-receive-pack');
 }
 
-export async function startServer(opts: ServeOptions): Promise<{ server: http.Server; port: number }> {
+export async function startServer(opts: ServeOptions): Promise<{ port: number; close: () => Promise<void> }> {
   const { store, log } = opts;
   const server = http.createServer((req, res) => {
     const started = Date.now();
@@ -155,7 +174,14 @@ export async function startServer(opts: ServeOptions): Promise<{ server: http.Se
     server.once('error', reject);
     server.listen(opts.port, opts.bind, () => resolve());
   });
-  return { server, port: (server.address() as AddressInfo).port };
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // Cut open requests and stop their backends, so no lock outlives the server.
+      server.closeAllConnections();
+      for (const child of backends) child.kill('SIGTERM');
+    });
+  return { port: (server.address() as AddressInfo).port, close };
 }
 
 /**

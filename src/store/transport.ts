@@ -42,7 +42,7 @@ export class TransportError extends Error {
   }
 }
 
-function agentClass<T extends typeof http.Agent | typeof https.Agent>(Base: T, connectMs: number): InstanceType<T> {
+function connectTimeoutAgent<T extends typeof http.Agent | typeof https.Agent>(Base: T, connectMs: number): InstanceType<T> {
   const agent = new Base({ keepAlive: false }) as InstanceType<T>;
   const create = (agent as unknown as { createConnection: (...a: unknown[]) => net.Socket }).createConnection.bind(agent);
   (agent as unknown as { createConnection: (...a: unknown[]) => net.Socket }).createConnection = (...args: unknown[]) => {
@@ -85,7 +85,7 @@ export class Transport {
   readonly exchanges: Exchange[] = [];
 
   constructor(private readonly opts: TransportOptions) {
-    this.agents = { http: agentClass(http.Agent, opts.connectTimeoutMs), https: agentClass(https.Agent, opts.connectTimeoutMs) };
+    this.agents = { http: connectTimeoutAgent(http.Agent, opts.connectTimeoutMs), https: connectTimeoutAgent(https.Agent, opts.connectTimeoutMs) };
     this.timedOut = new Promise<never>((_, reject) => {
       this.timer = setTimeout(() => {
         reject(new TransportError(`ETIMEDOUT: no complete answer within ${opts.timeoutMs / 1000}s`, true));

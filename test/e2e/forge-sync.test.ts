@@ -175,6 +175,19 @@ describe('forge-sync to `library serve`', () => {
     expect(refsOf(forge.storeDir)).toBe(refs);
   });
 
+  it('a client that goes away mid-push leaves no lock behind and changes nothing', async () => {
+    const refs = refsOf(forge.storeDir);
+    const u = new URL(`${serve.url}/git-receive-pack`);
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: {
+      authorization: `Bearer ${FORGE_TOKEN}`, 'content-type': 'application/x-git-receive-pack-request', 'content-length': '100000' } });
+    req.on('error', () => undefined);
+    req.write(Buffer.alloc(100, 0x30)); // the start of a body that never finishes
+    await eventually(() => expect(fs.existsSync(path.join(forge.storeDir, 'library-sync', 'sync.lock'))).toBe(true));
+    req.destroy();
+    await eventually(() => expect(fs.existsSync(path.join(forge.storeDir, 'library-sync', 'sync.lock'))).toBe(false));
+    expect(refsOf(forge.storeDir)).toBe(refs);
+  });
+
   it('a diverged remote library gives exit 4 and is not overwritten', () => {
     const other = exampleWorkspace();
     fs.appendFileSync(path.join(other.libraryDir, 'xlsx', 'SKILL.md'), '\nanother primary\n');
