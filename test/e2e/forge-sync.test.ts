@@ -257,6 +257,8 @@ describe('compatibility with plain git http-backend', () => {
   it('delivers to a store served by a server we did not write; the second run sends nothing', async () => {
     const primary = exampleWorkspace();
     expect(cli(primary, ['sync', '--fix']).code).toBe(0);
+    // An annotated snapshot tag, as `library snapshot` makes them.
+    git(primary.storeDir, ['-c', 'user.name=t', '-c', 'user.email=t@t', 'tag', '-a', '-m', 'before', 'snapshot/before', 'companies/CodeCraft']);
     const forge = forgeWorkspace(tempDir('lsync-forge-'));
     execFileSync('git', ['init', '-q', '--bare', forge.storeDir]);
     const backend = await startPlainBackend(forge.storeDir);
@@ -266,6 +268,9 @@ describe('compatibility with plain git http-backend', () => {
       expect(first.json.remotes[0].objectsSent).toBeGreaterThan(0);
       fsck(forge.storeDir);
       expect(git(forge.storeDir, ['log', '--format=%H', `refs/hosts/${HOST}/companies/CodeCraft`])).toBe(git(primary.storeDir, ['log', '--format=%H', 'companies/CodeCraft']));
+      const tag = git(forge.storeDir, ['rev-parse', `refs/hosts/${HOST}/tags/snapshot/before`]).trim();
+      expect(tag).toBe(git(primary.storeDir, ['rev-parse', 'refs/tags/snapshot/before']).trim());
+      expect(git(forge.storeDir, ['cat-file', '-t', tag]).trim()).toBe('tag');
       const second = await cliAsync(primary.configFile, ['forge-sync', backend.url, '--json']);
       expect(second.json.remotes[0]).toMatchObject({ ok: true, objectsSent: 0, updated: [] });
     } finally {
