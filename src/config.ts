@@ -17,15 +17,18 @@ export interface RawConfig {
   safety?: { maxRemovePercent?: number; maxFileBytes?: number };
   allowSymlinkedCompanies?: boolean;
   concurrency?: number;
+  snapshots?: { keep?: number };
   remotes?: Record<string, { url: string; tokenEnv?: string }>;
   serve?: { tokenEnv?: string; port?: number };
 }
 
-const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'allowSymlinkedCompanies', 'concurrency', 'remotes', 'serve', '$schema']);
+const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'snapshots', 'allowSymlinkedCompanies', 'concurrency', 'remotes', 'serve', '$schema']);
 
 export interface Company {
   name: string;
   dir: string;
+  /** For glob companies: the folder holding the "*" segment; no path component below it may be a symlink. */
+  globRoot?: string;
 }
 
 export interface Config {
@@ -40,6 +43,8 @@ export interface Config {
   maxFileBytes: number;
   allowSymlinkedCompanies: boolean;
   concurrency: number;
+  /** Automatic snapshots kept (named ones are never pruned). */
+  snapshotsKeep: number;
   /** Named smart-HTTP remotes for `forge-sync`, in config order. */
   remotes: RemoteConfig[];
   serve: ServeConfig;
@@ -147,6 +152,7 @@ export function parseConfig(raw: unknown, file: string): Config {
   const safety = (obj.safety ?? {}) as Record<string, unknown>;
   const maxRemovePercent = numberOr(safety.maxRemovePercent, 25, 'safety.maxRemovePercent', file);
   const maxFileBytes = numberOr(safety.maxFileBytes, 10 * 1024 * 1024, 'safety.maxFileBytes', file);
+  const snapshotsKeep = numberOr(((obj.snapshots ?? {}) as Record<string, unknown>).keep, 500, 'snapshots.keep', file);
   const concurrency = numberOr(obj.concurrency, Math.max(2, Math.min(8, os.availableParallelism())), 'concurrency', file);
 
   return {
@@ -160,6 +166,7 @@ export function parseConfig(raw: unknown, file: string): Config {
     maxFileBytes,
     allowSymlinkedCompanies: obj.allowSymlinkedCompanies === true,
     concurrency,
+    snapshotsKeep,
     remotes: parseRemotes(obj.remotes, file),
     serve: parseServe(obj.serve, file),
   };
@@ -205,7 +212,10 @@ export function resolveCompanies(config: Config): ResolvedCompanies {
         problems.push({ name, dir, message: `company folder ${dir} has an invalid company name ${JSON.stringify(name)}: rename it (letters, digits, '.', '_', '-')` });
         continue;
       }
-      companies.push({ name, dir });
+      companies.push({ name, dir, globRoot: parent });
+    }
+    if (companies.length === 0 && problems.length === 0) {
+      throw new ConfigError(`config ${config.file}: companies glob ${config.companiesSpec} matches no folder: fix "companies" or create the folders`);
     }
   } else {
     for (const [name, dir] of Object.entries(config.companiesSpec)) companies.push({ name, dir });

@@ -9,21 +9,25 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createExampleWorkspace } from './example/workspace.js';
 
-const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cli', 'library.js');
+const cliDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cli');
 const ws = createExampleWorkspace(fs.mkdtempSync(path.join(os.tmpdir(), 'library-sync-demo-')));
 
-function library(...args: string[]): void {
-  console.log(`\n$ library ${args.join(' ')}`);
+function runBin(bin: 'library' | 'discover', args: string[]): void {
+  console.log(`\n$ ${bin} ${args.join(' ')}`);
   const logFile = path.join(ws.root, 'logs', 'library-sync.log');
-  const res = spawnSync(process.execPath, [cli, '--config', ws.configFile, '--log-file', logFile, ...args], { stdio: 'inherit' });
+  const res = spawnSync(process.execPath, [path.join(cliDir, `${bin}.js`), '--config', ws.configFile, '--log-file', logFile, ...args], { stdio: 'inherit' });
   if (res.status !== 0) console.log(`(exit code ${res.status})`);
 }
+const library = (...args: string[]) => runBin('library', args);
+const discover = (...args: string[]) => runBin('discover', args);
 
 console.log(`example workspace: ${ws.root}`);
 console.log('library: pdf, docx, xlsx, brand-voice. CodeCraft customized pdf; Lexicon has its own legal-citations; Northwind is empty.');
 library('sync');
 library('sync', '--fix');
 library('status');
+discover('ocr');
+discover('spredsheet', '--company', 'Lexicon');
 
 console.log('\n# the library improves docx; CodeCraft edits its own xlsx');
 fs.appendFileSync(path.join(ws.libraryDir, 'docx', 'SKILL.md'), '\nNew: export to PDF with `--pdf`.\n');

@@ -11,6 +11,7 @@ import lockfile from 'proper-lockfile';
 import { LockedError } from './errors.js';
 import type { Store } from './store/store.js';
 import { readJsonIfExists, writeFileAtomic } from './util/atomic.js';
+import type { Logger } from './log.js';
 
 interface Owner {
   pid: number;
@@ -26,7 +27,7 @@ export function lockPaths(store: Store): { target: string; lock: string; owner: 
   return { target, lock: `${target}.lock`, owner: `${target}.lock.owner.json` };
 }
 
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -43,8 +44,46 @@ export function readLockOwner(store: Store): (Owner & { alive: boolean }) | null
   return { ...o, alive: o.host !== os.hostname() || processAlive(o.pid) };
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface LockHealth {
+  held: boolean;
+  /** Held by a process that is gone, or not refreshed for STALE_MS: the next run takes it over. */
+  stale: boolean;
+  owner: (Owner & { alive: boolean }) | null;
+  lockPath: string;
+  /** Since the holder last refreshed it. */
+  ageMs: number | null;
+}
+
+/** For `status --check` and `doctor`: is the lock held, and by a live process? */
+export function lockHealth(store: Store, now = Date.now()): LockHealth {
+  const { lock } = lockPaths(store);
+  let mtimeMs: number | null = null;
+  try {
+    mtimeMs = fs.statSync(lock).mtimeMs;
+  } catch {
+    return { held: false, stale: false, owner: null, lockPath: lock, ageMs: null };
+  }
+  const owner = readLockOwner(store);
+  const ageMs = Math.max(0, now - mtimeMs);
+  return { held: true, stale: (owner !== null && !owner.alive) || ageMs > STALE_MS, owner, lockPath: lock, ageMs };
+}
+
+/**
+ * Test hook: with LIBRARY_SYNC_TEST_HOLD_LOCK=<file>, a run that holds the lock
+ * writes <file> and waits until it is deleted, so tests can meet a held lock
+ * without racing the clock.
+ */
+async function holdForTest(): Promise<void> {
+  const file = process.env.LIBRARY_SYNC_TEST_HOLD_LOCK;
+  if (!file) return;
+  fs.writeFileSync(file, String(process.pid));
+  while (fs.existsSync(file)) await sleep(20);
+}
+
 /** Run `fn` holding the store's lock; wait up to `waitSeconds`, then throw LockedError (exit 75). */
-export async function withLock<T>(store: Store, opts: { waitSeconds: number; command: string }, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T>(store: Store, opts: { waitSeconds: number; command: string; log?: Logger }, fn: () => Promise<T>): Promise<T> {
   const { target, lock, owner } = lockPaths(store);
   fs.mkdirSync(store.dataDir, { recursive: true });
   if (!fs.existsSync(target)) fs.writeFileSync(target, '');
@@ -65,24 +104,44 @@ export async function withLock<T>(store: Store, opts: { waitSeconds: number; com
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-      const holder = readLockOwner(store);
+      let holder = readLockOwner(store);
+      // The holder writes its owner file just after taking the lock: give it a moment to appear.
+      for (let i = 0; !holder && i < 10 && fs.existsSync(lock); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        holder = readLockOwner(store);
+      }
       if (holder && !holder.alive) {
         // The holder was killed: its lock is ours to take, no need to wait for staleness.
+        // Claim the dead owner's file first: of several waiters only one can rename
+        // it, so only one removes the lock (the others would remove the winner's).
+        const claimed = `${owner}.takeover-${process.pid}`;
+        try {
+          fs.renameSync(owner, claimed);
+        } catch (renameErr) {
+          if ((renameErr as NodeJS.ErrnoException).code !== 'ENOENT') throw renameErr;
+          await sleep(50); // another run claimed it first: it is taking the lock over
+          continue;
+        }
         fs.rmSync(lock, { recursive: true, force: true });
+        fs.rmSync(claimed, { force: true });
         continue;
       }
       if (Date.now() >= deadline) {
         const who = holder ? `pid ${holder.pid} on ${holder.host} (${holder.command}) since ${holder.startedAt}` : 'another process';
         throw new LockedError(`store ${store.gitdir} is locked by ${who}: try again later or pass --wait SECONDS`);
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   }
+  store.clearTmp(); // a killed writer's temp files are ours to remove now
   writeFileAtomic(owner, JSON.stringify({ pid: process.pid, host: os.hostname(), command: opts.command, startedAt: new Date().toISOString() } satisfies Owner));
+  opts.log?.debug({ action: 'lock', command: opts.command }, 'lock acquired');
   try {
+    await holdForTest();
     return await fn();
   } finally {
     fs.rmSync(owner, { force: true });
+    opts.log?.debug({ action: 'unlock', command: opts.command }, 'lock released');
     await release();
   }
 }

@@ -10,6 +10,8 @@ export interface CompanyRunState {
   lastSync: string | null;
   lastAttempt: string | null;
   lastError: string | null;
+  /** skill → the rollback that put its current version there (tree null: rolled back to absent). */
+  rollbacks?: Record<string, { snapshot: string; tree: string | null; at: string }>;
 }
 
 export interface RunState {

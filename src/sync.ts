@@ -1,26 +1,29 @@
 /**
- * The pipeline, per company: scan → record what the company has (observed
- * commit) → merge skill by skill → apply atomically → record the distribution.
- * A company's state is in the store before anything in its folder changes, so
- * every overwrite can be undone. One failing company never stops the others.
+ * The pipeline. Phase 1, per company: scan the folder, plan the merge, and
+ * (when writing) record what the company has as an observed commit. Then, if
+ * anything will change, one automatic snapshot of the whole store. Phase 2,
+ * per company: apply the plan skill by skill, atomically, and record the
+ * distribution. A company's state is in the store before anything in its
+ * folder changes, and one failing company never stops the others.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { type Company, type Config, type ResolvedCompanies, resolveCompanies } from './config.js';
-import { UnsafePathError, UsageError, errorMessage } from './errors.js';
+import { UsageError, errorMessage } from './errors.js';
 import type { Logger } from './log.js';
 import { readLibrary, type LibraryView } from './library/source.js';
-import { countStates, planCompany, type PlannedSkill } from './merge/plan.js';
+import { countStates, planCompany, type CompanyPlan, type PlannedSkill } from './merge/plan.js';
 import type { SkillState } from './merge/decide.js';
-import { BlobReader, recoverLeftovers, removeSkill, writeSkill } from './apply/apply.js';
-import { recordScanTree } from './scan/record.js';
-import { scanSkillsFolder, type ScanEntry, type SkillProblem } from './scan/scan.js';
-import { StatCache } from './scan/stat-cache.js';
-import { parseTrailers, type TreeEntry } from './store/objects.js';
+import { BlobReader, removeSkill, writeSkill } from './apply/apply.js';
+import type { ScanEntry, SkillProblem } from './scan/scan.js';
+import type { TreeEntry } from './store/objects.js';
 import type { Store } from './store/store.js';
 import { readRunState, writeRunState, type RunState } from './state.js';
-import { companyRef, baseRef, LIBRARY_REF, signature, describeSkillChanges } from './history.js';
+import { baseRef, companyRef, LIBRARY_REF, signature, describeSkillChanges } from './history.js';
+import { observe, readCompany, skillMapOf, type CompanyView } from './company.js';
+import { autoSnapshot } from './snapshot/snapshot.js';
+
+export { skillMapOf };
 
 export type SyncMode = 'plan' | 'fix' | 'push';
 
@@ -56,6 +59,8 @@ export interface SyncResult {
   companies: CompanyOutcome[];
   /** Companies matched by the glob but unusable (bad name). */
   problems: ResolvedCompanies['problems'];
+  /** The automatic snapshot taken before changes, if any. */
+  snapshot: string | null;
 }
 
 export interface SyncContext {
@@ -63,6 +68,13 @@ export interface SyncContext {
   /** null in plan mode when no store exists yet. */
   store: Store | null;
   log: Logger;
+}
+
+interface Prepared {
+  outcome: CompanyOutcome;
+  view?: CompanyView;
+  plan?: CompanyPlan;
+  started: number;
 }
 
 export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<SyncResult> {
@@ -86,34 +98,44 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
   else if (store && libraryCommit && (await store.readCommit(libraryCommit)).tree !== library.tree) libraryCommit = null;
 
   const runState = readRunState(store);
-  const blobs = store ? new BlobReader(store) : null;
   const limit = pLimit(Math.max(1, config.concurrency));
+  const prepared = await Promise.all(
+    companies.map((company) => limit(() => prepareCompany(ctx, company, library, runState, opts))),
+  );
+
+  let snapshot: string | null = null;
+  const changing = prepared.filter((p) => p.outcome.ok && p.plan?.skills.some((s) => s.action === 'take-library' || s.action === 'remove'));
+  if (store && writing && changing.length > 0) {
+    const detail = `${opts.mode === 'push' ? `push ${opts.skill} to` : 'sync --fix of'} ${changing.map((p) => p.outcome.name).join(', ')}`;
+    snapshot = await autoSnapshot(store, opts.mode === 'push' ? 'push' : 'sync', config.snapshotsKeep, detail);
+    log.info({ action: 'snapshot', snapshot }, `snapshot ${snapshot} taken before changes`);
+  }
+
+  const blobs = store ? new BlobReader(store) : null;
   const outcomes = await Promise.all(
-    companies.map((company) =>
+    prepared.map((p) =>
       limit(async () => {
-        const started = Date.now();
-        const outcome = await syncCompany({ ...ctx, blobs }, company, library, libraryCommit, runState, opts).catch((err: unknown) =>
-          failedOutcome(company, err, runState),
-        );
-        const fields = { company: company.name, action: opts.mode, durationMs: Date.now() - started, ...summaryCounts(outcome) };
-        if (outcome.ok) log.info(fields, `${company.name}: ${opts.mode} ok`);
-        else log.error({ ...fields, err: outcome.error }, `${company.name}: ${outcome.error}`);
-        for (const b of outcome.blocked) log.warn({ company: company.name, skill: b.skill, path: b.path }, b.message);
+        const { outcome } = p;
+        if (outcome.ok && p.view && p.plan && store && writing) {
+          await applyCompany(store, blobs!, log, p.view, p.plan, outcome, libraryCommit!, opts).catch((err: unknown) => fail(outcome, err));
+        }
+        logOutcome(log, outcome, opts.mode, Date.now() - p.started);
         return outcome;
       }),
     ),
   );
-  if (store && writing) {
-    const now = new Date().toISOString();
-    for (const o of outcomes) {
-      const prev = runState.companies[o.name] ?? { lastSync: null, lastAttempt: null, lastError: null };
-      runState.companies[o.name] = { lastSync: o.ok ? now : prev.lastSync, lastAttempt: now, lastError: o.error };
-      o.lastSync = runState.companies[o.name].lastSync;
-    }
-    runState.lastRun = { at: now, ok: outcomes.every((o) => o.ok), failed: outcomes.filter((o) => !o.ok).map((o) => o.name) };
-    writeRunState(store, runState);
-  }
-  return { mode: opts.mode, libraryCommit, library, companies: outcomes, problems };
+  if (store && writing) recordRunState(store, runState, outcomes);
+  return { mode: opts.mode, libraryCommit, library, companies: outcomes, problems, snapshot };
+}
+
+/**
+ * 0 when everything went through; 1 when a company failed, or anything was
+ * skipped (a blocked skill, an invalid name): each needs a person, and the
+ * scheduler's LastExitStatus should say so.
+ */
+export function exitCodeOf(result: SyncResult): number {
+  const skipped = result.library.problems.length + result.library.blocked.size + result.problems.length;
+  return result.companies.every((c) => c.ok && c.blocked.length === 0) && skipped === 0 ? 0 : 1;
 }
 
 function selectCompanies(all: Company[], wanted: string[] | undefined, config: Config): Company[] {
@@ -143,13 +165,7 @@ async function recordLibrary(store: Store, library: LibraryView, tip: string | n
   return commit;
 }
 
-export async function skillMapOf(store: Store, tree: string): Promise<Map<string, string>> {
-  const map = new Map<string, string>();
-  for (const e of await store.readTree(tree)) if (e.mode === '40000') map.set(e.name, e.oid);
-  return map;
-}
-
-function emptyOutcome(company: Company, runState: RunState): CompanyOutcome {
+function newOutcome(company: Company, runState: RunState): CompanyOutcome {
   return {
     name: company.name,
     dir: company.dir,
@@ -166,12 +182,16 @@ function emptyOutcome(company: Company, runState: RunState): CompanyOutcome {
   };
 }
 
-function failedOutcome(company: Company, err: unknown, runState: RunState): CompanyOutcome {
-  return { ...emptyOutcome(company, runState), ok: false, error: `company ${company.name} (${company.dir}): ${errorMessage(err)}` };
+function fail(outcome: CompanyOutcome, err: unknown): void {
+  outcome.ok = false;
+  outcome.error = `company ${outcome.name} (${outcome.dir}): ${errorMessage(err)}`;
 }
 
-function summaryCounts(o: CompanyOutcome): Record<string, number> {
-  return {
+function logOutcome(log: Logger, o: CompanyOutcome, mode: SyncMode, durationMs: number): void {
+  const fields = {
+    company: o.name,
+    action: mode,
+    durationMs,
     added: o.applied.added.length,
     updated: o.applied.updated.length,
     removed: o.applied.removed.length,
@@ -180,99 +200,80 @@ function summaryCounts(o: CompanyOutcome): Record<string, number> {
     inSync: o.counts['in-sync'],
     blocked: o.blocked.length,
   };
+  for (const line of o.recovered) log.warn({ company: o.name }, line);
+  for (const b of o.blocked) log.warn({ company: o.name, skill: b.skill, path: b.path }, b.message);
+  if (o.ok) log.info(fields, `${o.name}: ${mode} ok`);
+  else log.error({ ...fields, err: o.error }, o.error ?? 'failed');
 }
 
-function checkCompanyFolder(company: Company, config: Config): void {
-  let st: fs.Stats;
+function recordRunState(store: Store, runState: RunState, outcomes: CompanyOutcome[]): void {
+  const now = new Date().toISOString();
+  for (const o of outcomes) {
+    const prev = runState.companies[o.name] ?? { lastSync: null, lastAttempt: null, lastError: null };
+    runState.companies[o.name] = { ...prev, lastSync: o.ok ? now : prev.lastSync, lastAttempt: now, lastError: o.error };
+    o.lastSync = runState.companies[o.name].lastSync;
+  }
+  runState.lastRun = { at: now, ok: outcomes.every((o) => o.ok), failed: outcomes.filter((o) => !o.ok).map((o) => o.name) };
+  writeRunState(store, runState);
+}
+
+/** Phase 1: scan, plan, and (when writing) observe. Never throws: failures land in the outcome. */
+async function prepareCompany(ctx: SyncContext, company: Company, library: LibraryView, runState: RunState, opts: SyncOptions): Promise<Prepared> {
+  const { config, store } = ctx;
+  const outcome = newOutcome(company, runState);
+  const started = Date.now();
   try {
-    st = fs.lstatSync(company.dir);
-  } catch {
-    throw new UsageError(`folder ${company.dir} does not exist: create it or fix "companies" in ${config.file}`);
-  }
-  if (st.isSymbolicLink()) {
-    if (!config.allowSymlinkedCompanies) {
-      throw new UnsafePathError(`folder ${company.dir} is a symlink: refusing to write through it (set "allowSymlinkedCompanies": true to allow)`);
-    }
-    st = fs.statSync(company.dir);
-  }
-  if (!st.isDirectory()) throw new UsageError(`${company.dir} is not a folder`);
-}
+    const writing = opts.mode !== 'plan';
+    const view = await readCompany(store, company, config, writing);
+    outcome.recovered = view.recovered;
+    outcome.blocked = [...view.scan.problems, ...view.scan.blocked.values()];
+    outcome.distributedCommit = view.distributedCommit;
 
-interface CompanyContext extends SyncContext {
-  blobs: BlobReader | null;
-}
-
-async function syncCompany(
-  ctx: CompanyContext,
-  company: Company,
-  library: LibraryView,
-  libraryCommit: string | null,
-  runState: RunState,
-  opts: SyncOptions,
-): Promise<CompanyOutcome> {
-  const { config, store, log } = ctx;
-  const outcome = emptyOutcome(company, runState);
-  checkCompanyFolder(company, config);
-  const writing = opts.mode !== 'plan';
-  if (writing) {
-    outcome.recovered = recoverLeftovers(company.dir);
-    for (const line of outcome.recovered) log.warn({ company: company.name }, line);
-  }
-
-  const cacheFile = store ? path.join(store.dataDir, 'cache', `company-${company.name}.json`) : null;
-  const cache = new StatCache(cacheFile);
-  const scanStarted = Date.now();
-  const scan = scanSkillsFolder(company.dir, { cache, maxFileBytes: config.maxFileBytes });
-  outcome.blocked = [...scan.problems, ...scan.blocked.values()];
-
-  const head = store ? await store.readRef(companyRef(company.name)) : null;
-  const headTree = head ? (await store!.readCommit(head)).tree : null;
-  const baseTree = store ? await store.readRef(baseRef(company.name)) : null;
-  const base = baseTree ? await skillMapOf(store!, baseTree) : null;
-  outcome.distributedCommit = head ? await lastDistributedLibrary(store!, head) : null;
-
-  const plan = planCompany({
-    library: library.skills,
-    company: scan.skills,
-    base,
-    skip: new Set([...scan.blocked.keys(), ...library.blocked.keys()]),
-    only: opts.skill ? new Set([opts.skill]) : undefined,
-    maxRemovePercent: config.maxRemovePercent,
-    force: opts.force ?? false,
-  });
-  if (opts.mode === 'push') {
-    if (base === null) throw new UsageError(`company ${company.name} has never been synced: run \`library sync --fix --company ${company.name}\` first`);
-    for (const s of plan.skills) {
-      if (s.company !== s.library) s.action = 'take-library';
-      plan.nextBase.set(s.name, s.library!);
-    }
-  }
-  outcome.skills = plan.skills;
-  outcome.counts = countStates(plan.skills);
-  outcome.applied.kept = plan.skills.filter((s) => s.action === 'keep-company' && s.state !== 'company-only').map((s) => s.name);
-  if (!writing || !store) return outcome;
-
-  // 1. Observe: what the company has goes into the store before anything changes.
-  let current = head;
-  if (!head || headTree !== scan.root.oid) {
-    recordScanTree(store, scan.root, company.dir);
-    const before = headTree ? await skillMapOf(store, headTree) : null;
-    const what = before ? describeSkillChanges(before, scan.skills, { added: 'added', changed: 'changed', removed: 'removed' }) : `initial state, ${scan.skills.size} skill${scan.skills.size === 1 ? '' : 's'}`;
-    current = store.writeCommit({
-      tree: scan.root.oid,
-      parents: head ? [head] : [],
-      author: signature(),
-      message: `observe ${company.name}: ${what || 'files beside the skills changed'}\n\nCompany-Folder: ${company.dir}\n`,
+    const plan = planCompany({
+      library: library.skills,
+      company: view.scan.skills,
+      base: view.base,
+      skip: new Set([...view.scan.blocked.keys(), ...library.blocked.keys()]),
+      only: opts.skill ? new Set([opts.skill]) : undefined,
+      maxRemovePercent: config.maxRemovePercent,
+      force: opts.force ?? false,
     });
-    store.writeRef(companyRef(company.name), current);
-    outcome.commits.observed = current;
+    if (opts.mode === 'push') {
+      if (view.base === null) throw new UsageError(`company ${company.name} has never been synced: run \`library sync --fix --company ${company.name}\` first`);
+      for (const s of plan.skills) {
+        if (s.company !== s.library) s.action = 'take-library';
+        plan.nextBase.set(s.name, s.library!);
+      }
+    }
+    outcome.skills = plan.skills;
+    outcome.counts = countStates(plan.skills);
+    outcome.applied.kept = plan.skills.filter((s) => s.action === 'keep-company' && s.state !== 'company-only').map((s) => s.name);
+    if (writing && store) {
+      outcome.commits.observed = await observe(store, view);
+      if (plan.guard) {
+        view.cache.save(view.scanStarted);
+        throw new UsageError(plan.guard);
+      }
+    }
+    return { outcome, view, plan, started };
+  } catch (err) {
+    fail(outcome, err);
+    return { outcome, started };
   }
-  if (plan.guard) {
-    cache.save(scanStarted);
-    throw new UsageError(plan.guard);
-  }
+}
 
-  // 2. Apply, skill by skill; a failed skill keeps its old folder and its old base.
+/** Phase 2: apply skill by skill; a failed skill keeps its old folder and its old base. */
+async function applyCompany(
+  store: Store,
+  blobs: BlobReader,
+  log: Logger,
+  view: CompanyView,
+  plan: CompanyPlan,
+  outcome: CompanyOutcome,
+  libraryCommit: string,
+  opts: SyncOptions,
+): Promise<void> {
+  const { company, scan, cache } = view;
   const rootEntries = new Map<string, ScanEntry | TreeEntry>(scan.root.entries.map((e) => [e.name, e]));
   const nextBase = plan.nextBase;
   const failures: string[] = [];
@@ -280,7 +281,7 @@ async function syncCompany(
     if (s.action !== 'take-library' && s.action !== 'remove') continue;
     try {
       if (s.action === 'take-library') {
-        await writeSkill(store, ctx.blobs!, company.dir, s.name, s.library!, cache);
+        await writeSkill(store, blobs, company.dir, s.name, s.library!, cache);
         rootEntries.set(s.name, { name: s.name, mode: '40000', oid: s.library! });
         (s.company === undefined ? outcome.applied.added : outcome.applied.updated).push(s.name);
       } else {
@@ -296,25 +297,20 @@ async function syncCompany(
       log.error({ company: company.name, skill: s.name, err }, `cannot update skill ${s.name}`);
     }
   }
-  cache.save(scanStarted);
+  cache.save(view.scanStarted);
 
-  // 3. Record the distribution as a merge of the library into the company.
+  // Record the distribution as a merge of the library into the company.
   const tree = store.writeTree([...rootEntries.values()].map(({ name, mode, oid }) => ({ name, mode, oid })));
-  const changed = tree !== scan.root.oid;
-  if (changed || outcome.distributedCommit !== libraryCommit) {
-    const parents = libraryCommit && libraryCommit !== current ? [current!, libraryCommit] : [current!];
-    const message = distributionMessage(company.name, opts, outcome, libraryCommit!);
-    outcome.commits.distribution = store.writeCommit({ tree, parents, author: signature(), message });
+  if (tree !== scan.root.oid || view.distributedCommit !== libraryCommit) {
+    const head = view.head!;
+    const parents = libraryCommit !== head ? [head, libraryCommit] : [head];
+    outcome.commits.distribution = store.writeCommit({ tree, parents, author: signature(), message: distributionMessage(company.name, opts, outcome, libraryCommit) });
     store.writeRef(companyRef(company.name), outcome.commits.distribution);
   }
   // The per-skill merge base: a tree of skill → library skill tree, on refs/bases/<company>.
   const nextBaseTree = store.writeTree([...nextBase].map(([name, oid]) => ({ name, mode: '40000', oid })));
-  if (nextBaseTree !== baseTree) store.writeRef(baseRef(company.name), nextBaseTree);
-  if (failures.length > 0) {
-    outcome.ok = false;
-    outcome.error = `company ${company.name} (${company.dir}): ${failures.join('; ')}`;
-  }
-  return outcome;
+  if (nextBaseTree !== view.baseTree) store.writeRef(baseRef(company.name), nextBaseTree);
+  if (failures.length > 0) fail(outcome, failures.join('; '));
 }
 
 function distributionMessage(name: string, opts: SyncOptions, o: CompanyOutcome, libraryCommit: string): string {
@@ -327,15 +323,4 @@ function distributionMessage(name: string, opts: SyncOptions, o: CompanyOutcome,
   list('failed:', o.applied.failed);
   const title = opts.mode === 'push' ? `push ${opts.skill} to ${name}` : `distribute library ${libraryCommit.slice(0, 7)} to ${name}`;
   return `${title}: ${parts.join('; ') || 'nothing to change'}\n\nLibrary-Commit: ${libraryCommit}\n`;
-}
-
-/** The library commit of the newest distribution in a company's history (first-parent walk). */
-async function lastDistributedLibrary(store: Store, head: string): Promise<string | null> {
-  for (let oid: string | undefined = head; oid; ) {
-    const commit = await store.readCommit(oid);
-    const trailer = parseTrailers(commit.message)['Library-Commit'];
-    if (trailer) return trailer;
-    oid = commit.parents[0];
-  }
-  return null;
 }

@@ -8,6 +8,7 @@ import { createExampleWorkspace, type ExampleWorkspace } from '../src/example/wo
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(ROOT, 'dist', 'cli', 'library.js');
+export const DISCOVER = path.join(ROOT, 'dist', 'cli', 'discover.js');
 
 const tempRoots: string[] = [];
 
@@ -32,10 +33,10 @@ export interface CliResult {
   json: any;
 }
 
-/** Run the real CLI in a subprocess. */
-export function cli(ws: { configFile: string } | null, args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
+/** Run the real CLI (`library`, or another bin such as DISCOVER) in a subprocess. */
+export function cli(ws: { configFile: string } | null, args: string[], env: NodeJS.ProcessEnv = {}, bin = CLI): CliResult {
   const full = ws ? ['--config', ws.configFile, ...args] : args;
-  const res: SpawnSyncReturns<string> = spawnSync(process.execPath, [CLI, ...full], {
+  const res: SpawnSyncReturns<string> = spawnSync(process.execPath, [bin, ...full], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
   });
@@ -86,4 +87,16 @@ export function stateOf(json: any, company: string, skill: string): string | und
 export function write(file: string, content: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, content);
+}
+
+/** Whether any commit in a company's history holds `text` in `file`. */
+export function historyHas(gitdir: string, company: string, file: string, text: string): boolean {
+  const commits = git(gitdir, ['rev-list', `refs/heads/companies/${company}`]).trim().split('\n');
+  return commits.some((c) => {
+    try {
+      return git(gitdir, ['show', `${c}:${file}`]).includes(text);
+    } catch {
+      return false;
+    }
+  });
 }

@@ -57,7 +57,9 @@ async function runSequence(ops: Op[]): Promise<void> {
   const lib = path.join(root, 'lib');
   const co = (c: string) => path.join(root, 'co', c, 'skills');
   fs.mkdirSync(lib, { recursive: true });
-  put(lib, 'seed', 'seed'); // keeps the library non-empty
+  // Library skills carry valid front matter: sync never distributes one that fails validation.
+  const libSkill = (skill: string, body: string) => `---\nname: ${skill}\ndescription: test skill\n---\n${body}\n`;
+  put(lib, 'seed', libSkill('seed', 'seed')); // keeps the library non-empty
   for (const c of COMPANIES) fs.mkdirSync(co(c), { recursive: true });
   const config = parseConfig(
     { library: lib, companies: path.join(root, 'co', '*', 'skills'), store: path.join(root, 'store.git'), safety: { maxRemovePercent: 100 } },
@@ -79,7 +81,7 @@ async function runSequence(ops: Op[]): Promise<void> {
 
   for (const op of ops) {
     n++;
-    if (op.kind === 'lib-edit') put(lib, op.skill, `library ${n}`);
+    if (op.kind === 'lib-edit') put(lib, op.skill, libSkill(op.skill, `library ${n}`));
     else if (op.kind === 'lib-delete') fs.rmSync(path.join(lib, op.skill), { recursive: true, force: true });
     else if (op.kind === 'co-edit') {
       put(co(op.company), op.skill, `company ${op.company} ${n}`);
@@ -107,6 +109,13 @@ async function runSequence(ops: Op[]): Promise<void> {
       }
     } else if (op.kind === 'push') {
       if (read(lib, op.skill) === undefined) continue;
+      if (!synced.has(op.company)) {
+        // SPEC: push needs a company that was synced once; it is refused and the folder is untouched.
+        const before = read(co(op.company), op.skill);
+        expect((await fix('push', op.skill, [op.company])).companies[0].ok).toBe(false);
+        expect(read(co(op.company), op.skill)).toBe(before);
+        continue;
+      }
       await fix('push', op.skill, [op.company]);
       expect(read(co(op.company), op.skill)).toBe(read(lib, op.skill));
       dirty.delete(key(op.company, op.skill));

@@ -11,6 +11,7 @@ import { UnsafePathError } from '../errors.js';
 import { isSafeEntryName } from '../names.js';
 import type { Store } from '../store/store.js';
 import type { StatCache } from '../scan/stat-cache.js';
+import { checkpoint, injectWriteFault } from '../util/faults.js';
 
 const TEMP_PATTERN = /^\.(.+)\.library-sync-(new|old|del)-[0-9a-f]+$/;
 
@@ -39,28 +40,8 @@ export class BlobReader {
   }
 }
 
-/**
- * Test hook for fault injection (disk full, permissions): make the Nth file
- * write fail, or every write under a path containing a given string.
- */
-const fault = {
-  after: process.env.LIBRARY_SYNC_TEST_FAIL_WRITE_AFTER ? Number(process.env.LIBRARY_SYNC_TEST_FAIL_WRITE_AFTER) : -1,
-  pathIncludes: process.env.LIBRARY_SYNC_TEST_FAIL_WRITE_PATH,
-  code: process.env.LIBRARY_SYNC_TEST_FAIL_WRITE_CODE ?? 'ENOSPC',
-  written: 0,
-};
-function injectFault(target: string): void {
-  const byCount = fault.after >= 0 && fault.written++ >= fault.after;
-  const byPath = fault.pathIncludes !== undefined && target.includes(fault.pathIncludes);
-  if (byCount || byPath) {
-    const err = new Error(`${fault.code}: injected failure, write '${target}'`) as NodeJS.ErrnoException;
-    err.code = fault.code;
-    throw err;
-  }
-}
-
 /** Write a tree from the store into a fresh folder; report each file's stat for the cache. */
-async function writeTree(
+export async function writeTree(
   store: Store,
   blobs: BlobReader,
   treeOid: string,
@@ -78,13 +59,14 @@ async function writeTree(
     if (entry.mode === '40000') {
       await writeTree(store, blobs, entry.oid, abs, entryRel, onFile);
     } else if (entry.mode === '120000') {
-      injectFault(abs);
+      injectWriteFault(abs);
       // Written as a link, never followed.
       fs.symlinkSync((await blobs.read(entry.oid)).toString('utf8'), abs);
     } else {
-      injectFault(abs);
+      injectWriteFault(abs);
       fs.writeFileSync(abs, await blobs.read(entry.oid), { flag: 'wx', mode: entry.mode === '100755' ? 0o755 : 0o644 });
       onFile(entryRel, fs.lstatSync(abs), entry.oid);
+      checkpoint('skill file written');
     }
   }
 }
@@ -114,8 +96,12 @@ export async function writeSkill(store: Store, blobs: BlobReader, companyDir: st
   }
   const old = path.join(companyDir, tempName(skill, 'old'));
   const hadOld = fs.existsSync(target);
-  if (hadOld) fs.renameSync(target, old);
+  if (hadOld) {
+    fs.renameSync(target, old);
+    checkpoint('old skill moved aside');
+  }
   fs.renameSync(fresh, target);
+  checkpoint('new skill in place');
   if (hadOld) fs.rmSync(old, { recursive: true, force: true });
   cache.deletePrefix(`${skill}/`);
   for (const [rel, st, oid] of stats) cache.set(rel, st, oid);
@@ -126,6 +112,7 @@ export function removeSkill(companyDir: string, skill: string, cache: StatCache)
   assertNotSymlink(target);
   const doomed = path.join(companyDir, tempName(skill, 'del'));
   fs.renameSync(target, doomed);
+  checkpoint('skill moved to removal');
   fs.rmSync(doomed, { recursive: true, force: true });
   cache.deletePrefix(`${skill}/`);
 }

@@ -2,6 +2,7 @@
 import type { CompanyOutcome, SyncResult } from '../sync.js';
 import type { PlannedSkill } from '../merge/plan.js';
 import type { SkillState } from '../merge/decide.js';
+import { formatAge, type SyncHealth } from '../health/health.js';
 
 const short = (oid: string | null | undefined) => (oid ? oid.slice(0, 7) : '-');
 
@@ -62,14 +63,19 @@ export function formatPlan(result: SyncResult): string {
 
 export function ago(iso: string | null, now = Date.now()): string {
   if (!iso) return 'never';
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (s < 90) return `${s}s ago`;
-  if (s < 5400) return `${Math.round(s / 60)}m ago`;
-  if (s < 172800) return `${Math.round(s / 3600)}h ago`;
-  return `${Math.round(s / 86400)}d ago`;
+  return `${formatAge(Math.max(0, Math.round((now - Date.parse(iso)) / 1000)))} ago`;
 }
 
-export function formatStatus(result: SyncResult): string {
+/** The health summary: `status --check`'s output, and the first line of `status`. */
+export function formatHealth(h: SyncHealth, maxAgeSeconds: number, summaryOnly = false): string {
+  const run = h.lastRun ? `last run ${ago(h.lastRun.at)}: ${h.lastRun.ok ? 'ok' : `failed for ${h.lastRun.failed.join(', ')}`}` : 'no run yet';
+  const line = `last successful sync: ${h.oldestSync ? `${ago(h.oldestSync)} (the oldest of every company's)` : 'never'}; ${run}`;
+  if (summaryOnly) return line;
+  if (h.problems.length === 0) return `ok: ${line}; limit ${formatAge(maxAgeSeconds)}`;
+  return h.problems.map((p) => `${p.check}: ${p.message}; fix: ${p.fix}`).join('\n');
+}
+
+export function formatStatus(result: SyncResult, rollbackOf: (company: string, skill: string) => string | undefined = () => undefined): string {
   const lines = [libraryLine(result)];
   for (const o of result.companies) {
     if (!o.ok) {
@@ -77,7 +83,10 @@ export function formatStatus(result: SyncResult): string {
       continue;
     }
     lines.push(`${o.name}: last sync ${ago(o.lastSync)}, distributed library ${short(o.distributedCommit)}; ${companyCounts(o)}`);
-    for (const s of sortByState(o.skills.filter((x) => x.state !== 'in-sync'))) lines.push(`  ${s.state.padEnd(17)} ${s.name}`);
+    for (const s of sortByState(o.skills.filter((x) => x.state !== 'in-sync'))) {
+      const from = s.state.startsWith('override') ? rollbackOf(o.name, s.name) : undefined;
+      lines.push(`  ${s.state.padEnd(17)} ${s.name}${from ? `  (rolled back to ${from})` : ''}`);
+    }
     for (const b of o.blocked) lines.push(`  skipped           ${b.message}`);
   }
   for (const p of result.problems) lines.push(`skipped company: ${p.message}`);

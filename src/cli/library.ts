@@ -1,17 +1,25 @@
 #!/usr/bin/env node
 /**
- * The `library` command. The only place that prints errors and sets the exit
- * status: commands return an exit code or throw a typed error.
+ * The `library` command. Commands return an exit code or throw a typed error;
+ * runProgram (main.ts) prints errors and sets the exit status.
  */
-import { Command, CommanderError } from 'commander';
-import { EXIT, LibrarySyncError, errorMessage } from '../errors.js';
-import { lastCommandExitCode, loggerFor } from './context.js';
+import { Command } from 'commander';
 import { registerForgeSync } from './forge-sync.js';
 import { registerInit } from './init.js';
+import { runProgram } from './main.js';
 import { registerPush } from './push.js';
 import { registerServe } from './serve.js';
 import { registerStatus } from './status.js';
 import { registerSync } from './sync.js';
+import { registerSnapshot } from './snapshot.js';
+import { registerRollback } from './rollback.js';
+import { registerExport } from './export.js';
+import { registerImport } from './import.js';
+import { registerDoctor } from './doctor.js';
+import { registerHooks } from './hooks.js';
+import { registerLaunchd } from './launchd.js';
+import { registerSystemd } from './systemd.js';
+import { registerValidate } from './validate.js';
 
 export function buildProgram(): Command {
   const program = new Command('library')
@@ -21,33 +29,16 @@ export function buildProgram(): Command {
     .option('--log-file <file>', 'write JSON logs here instead of stderr')
     .exitOverride()
     .showHelpAfterError();
-  for (const register of [registerInit, registerSync, registerStatus, registerPush, registerForgeSync, registerServe]) register(program);
+  const registers = [registerInit, registerSync, registerStatus, registerPush];
+  registers.push(registerSnapshot, registerRollback, registerExport, registerImport); // issue 4
+  registers.push(registerValidate, registerHooks, registerLaunchd, registerSystemd, registerDoctor); // issue 5
+  registers.push(registerForgeSync, registerServe); // issue 7
+  for (const register of registers) register(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  for (const cmd of program.commands) cmd.exitOverride();
-  try {
-    await program.parseAsync(argv);
-    return lastCommandExitCode();
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      return err.exitCode === 0 ? 0 : EXIT.usage;
-    }
-    const verbose = argv.includes('--verbose');
-    process.stderr.write(`library: ${errorMessage(err)}\n`);
-    if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    // stderr already has the line; a log file gets it too, with the stack.
-    if (program.opts().logFile) {
-      try {
-        loggerFor(program).error({ err }, errorMessage(err));
-      } catch (logErr) {
-        process.stderr.write(`library: cannot write log file: ${errorMessage(logErr)}\n`);
-      }
-    }
-    return err instanceof LibrarySyncError ? err.exitCode : EXIT.companyFailed;
-  }
+  return runProgram(buildProgram(), argv);
 }
 
 main(process.argv).then((code) => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { checkName } from '../names.js';
-import { runSync } from '../sync.js';
+import { exitCodeOf, runSync } from '../sync.js';
 import { collect, loadContext, parseSeconds, printJson, withWritableStore , run } from './context.js';
 import { formatPlan, toJson } from './format.js';
 
@@ -22,7 +22,7 @@ export function registerPush(program: Command): void {
       );
       if (opts.json) printJson(toJson(result));
       else console.log(formatPlan(result));
-      return result.companies.every((c) => c.ok) ? 0 : 1;
+      return exitCodeOf(result);
       }),
     );
 }

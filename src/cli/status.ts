@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { readRunState } from '../state.js';
 import { runSync } from '../sync.js';
+import { gatherSyncHealth } from '../health/gather.js';
+import { parseDuration } from '../health/health.js';
 import { collect, loadContext, openStoreIfExists, printJson , run } from './context.js';
-import { ago, formatStatus, toJson } from './format.js';
+import { ago, formatHealth, formatStatus, toJson } from './format.js';
 import { formatRemoteStatuses, remoteStatuses } from '../remote/state.js';
 
 export function registerStatus(program: Command): void {
@@ -11,17 +13,33 @@ export function registerStatus(program: Command): void {
     .description('per company: last distribution, last sync, and the state of every skill as the folders are now')
     .option('--company <name>', 'only this company (repeatable)', collect)
     .option('--json', 'print JSON')
+    .option('--check', 'for monitors: exit 1 if the last sync is too old, a company failed in the last run, or the lock is stale')
+    .option('--max-age <duration>', 'with --check: the oldest acceptable last sync (15m, 90s, 2h, 1d)', parseDuration, 900)
     .action(
       run(async (opts, cmd: Command) => {
       const ctx = loadContext(cmd);
+      const health = gatherSyncHealth(ctx.config, opts.maxAge);
+      if (opts.check) {
+        // Reads only the run state and the lock: cheap enough to call every minute.
+        if (opts.json) printJson({ ok: health.problems.length === 0, maxAgeSeconds: opts.maxAge, ...health });
+        else console.log(formatHealth(health, opts.maxAge));
+        return health.problems.length === 0 ? 0 : 1;
+      }
       const store = openStoreIfExists(ctx.config);
       const result = await runSync({ ...ctx, store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true });
+      const runState = readRunState(store);
+      // A rolled-back skill is an override; say where it came from while it is still that version.
+      const rollbackOf = (company: string, skill: string) => {
+        const mark = runState.companies[company]?.rollbacks?.[skill];
+        const now = result.companies.find((c) => c.name === company)?.skills.find((s) => s.name === skill)?.company ?? null;
+        return mark && mark.tree === now ? mark.snapshot : undefined;
+      };
       if (opts.json) {
         const json = toJson(result);
         printJson({
           libraryCommit: json.libraryCommit,
           library: json.library,
-          lastRun: readRunState(store).lastRun,
+          lastRun: runState.lastRun,
           companies: json.companies.map(({ name, dir, ok, error, distributedCommit, lastSync, skills, counts, blocked }) => ({
             name,
             dir,
@@ -30,14 +48,17 @@ export function registerStatus(program: Command): void {
             distributedCommit,
             lastSync,
             lastSyncAgeSeconds: lastSync ? Math.round((Date.now() - Date.parse(lastSync)) / 1000) : null,
-            skills: skills.map(({ name: skill, state }) => ({ name: skill, state })),
+            skills: skills.map(({ name: skill, state }) => ({ name: skill, state, ...(state.startsWith('override') && rollbackOf(name, skill) ? { rollback: rollbackOf(name, skill) } : {}) })),
             counts,
             blocked,
           })),
           problems: json.problems,
           remotes: remoteStatuses(ctx.config, store),
         });
-      } else console.log([formatStatus(result), ...formatRemoteStatuses(remoteStatuses(ctx.config, store), (t) => ago(t))].join('\n'));
+      } else {
+        const remotes = formatRemoteStatuses(remoteStatuses(ctx.config, store), (t) => ago(t));
+        console.log([formatHealth(health, opts.maxAge, true), formatStatus(result, rollbackOf), ...remotes].join('\n'));
+      }
       return result.companies.every((c) => c.ok) ? 0 : 1;
       }),
     );

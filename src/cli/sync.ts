@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { runSync } from '../sync.js';
+import { formatIndexOutcome, refreshIndex, type IndexOutcome } from '../discover/refresh.js';
+import { exitCodeOf, runSync } from '../sync.js';
 import { collect, loadContext, openStoreIfExists, parseSeconds, printJson, withWritableStore , run } from './context.js';
 import { formatPlan, toJson } from './format.js';
 
@@ -12,17 +13,24 @@ export function registerSync(program: Command): void {
     .option('--force', 'allow removals beyond safety.maxRemovePercent')
     .option('--allow-empty-library', 'allow a library with no skills (removes distributed skills)')
     .option('--wait <seconds>', 'wait this long for another run to finish', parseSeconds, 0)
+    .option('--no-index', 'do not rebuild the search index afterwards')
     .option('--json', 'print JSON')
     .action(
       run(async (opts, cmd: Command) => {
       const ctx = loadContext(cmd);
       const syncOpts = { companies: opts.company, force: opts.force, allowEmptyLibrary: opts.allowEmptyLibrary };
+      let index = null as IndexOutcome | null;
       const result = opts.fix
-        ? await withWritableStore(ctx, 'library sync --fix', opts.wait, (store) => runSync({ ...ctx, store }, { ...syncOpts, mode: 'fix' }))
+        ? await withWritableStore(ctx, 'library sync --fix', opts.wait, async (store) => {
+            const synced = await runSync({ ...ctx, store }, { ...syncOpts, mode: 'fix' });
+            if (opts.index) index = await refreshIndex(ctx, store);
+            return synced;
+          })
         : await runSync({ ...ctx, store: openStoreIfExists(ctx.config) }, { ...syncOpts, mode: 'plan' });
-      if (opts.json) printJson(toJson(result));
-      else console.log(formatPlan(result));
-      return result.companies.every((c) => c.ok) ? 0 : 1;
+      if (opts.json) printJson(opts.fix ? { ...toJson(result), index } : toJson(result));
+      else console.log(index ? `${formatPlan(result)}\n${formatIndexOutcome(index)}` : formatPlan(result));
+      if (index?.error) process.stderr.write(`library: ${index.error}\n`);
+      return index?.error ? 1 : exitCodeOf(result);
       }),
     );
 }

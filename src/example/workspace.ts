@@ -15,8 +15,9 @@ export interface ExampleWorkspace {
   companyDir(name: string): string;
 }
 
+// The description is quoted: an unquoted ": " inside it would not be valid YAML.
 const skill = (name: string, description: string, body: string) =>
-  `---\nname: ${name}\ndescription: ${description}\n---\n\n# ${name}\n\n${body}\n`;
+  `---\nname: ${name}\ndescription: ${JSON.stringify(description)}\n---\n\n# ${name}\n\n${body}\n`;
 
 export const LIBRARY_SKILLS: Record<string, Record<string, string>> = {
   pdf: {

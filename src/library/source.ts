@@ -15,6 +15,8 @@ import { buildTree, scanSkillsFolder, type SkillProblem } from '../scan/scan.js'
 import type { TreeEntry } from '../store/objects.js';
 import { Store } from '../store/store.js';
 import { StoreError } from '../errors.js';
+import { blockInvalidSkills, ValidationCache } from '../validate/library.js';
+import { listFolder, listTree } from '../validate/listing.js';
 
 export interface LibraryView {
   kind: 'git' | 'folder' | 'ref';
@@ -52,7 +54,7 @@ function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView, 'skil
 }
 
 /** Find the git dir of the work tree holding `dir`, if any. */
-function findGitDir(dir: string): { workTree: string; gitdir: string } | null {
+export function findGitDir(dir: string): { workTree: string; gitdir: string } | null {
   let cur = dir;
   for (;;) {
     const dotgit = path.join(cur, '.git');
@@ -85,7 +87,9 @@ async function copyTree(src: Store, dst: Store, oid: string): Promise<void> {
 }
 
 export async function readLibrary(config: Config, store: Store | null): Promise<LibraryView> {
-  if (config.libraryRef) return readFromRef(config.libraryRef, store);
+  // A skill that fails validation (SPEC.md, "Validation") is blocked: reported, skipped, not deleted.
+  const validation = new ValidationCache(store ? path.join(store.dataDir, 'cache', 'validate.json') : null, config.maxFileBytes);
+  if (config.libraryRef) return readFromRef(config.libraryRef, store, validation);
   const dir = config.libraryDir!;
   const cache = new StatCache(store ? path.join(store.dataDir, 'cache', 'library.json') : null);
   const started = Date.now();
@@ -93,6 +97,7 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
   const repo = findGitDir(dir);
 
   if (!repo) {
+    await blockInvalidSkills(scan.skills, scan.blocked, dir, validation, (name) => listFolder(path.join(dir, name), name, config.maxFileBytes));
     const skillEntries = scan.root.entries.filter((e) => scan.skills.has(e.name));
     return {
       kind: 'folder',
@@ -107,6 +112,7 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
         for (const e of skillEntries) recordScanTree(s, e.tree!, path.join(dir, e.name));
         s.writeTree(skillEntries);
         cache.save(started);
+        validation.save();
       },
     };
   }
@@ -115,11 +121,12 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
   const head = await repoStore.readRef('HEAD');
   const entries = head ? await committedFolder(repoStore, head, path.relative(repo.workTree, fs.realpathSync(dir))) : [];
   const view = skillsOf(entries, dir);
-  const skillEntries = entries.filter((e) => view.skills.has(e.name));
   // The working copy was scanned only to report edits that are not committed.
   const uncommitted = [...new Set([...scan.skills.keys(), ...view.skills.keys()])]
     .filter((s) => scan.skills.get(s) !== view.skills.get(s))
     .sort();
+  await blockInvalidSkills(view.skills, view.blocked, dir, validation, (name, tree) => listTree(repoStore, tree, name, config.maxFileBytes));
+  const skillEntries = entries.filter((e) => view.skills.has(e.name));
   return {
     kind: 'git',
     source: dir,
@@ -131,13 +138,18 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
       for (const e of skillEntries) await copyTree(repoStore, s, e.oid);
       s.writeTree(skillEntries);
       cache.save(started);
+      validation.save();
     },
   };
 }
 
 /** The entries of folder `rel` in a commit's tree; empty if it is not committed yet. */
 async function committedFolder(repo: Store, commit: string, rel: string): Promise<TreeEntry[]> {
-  let tree = (await repo.readCommit(commit)).tree;
+  return folderAt(repo, (await repo.readCommit(commit)).tree, rel);
+}
+
+/** The entries of folder `rel` (a relative path) inside a tree; empty if it is not there. */
+export async function folderAt(repo: Store, tree: string, rel: string): Promise<TreeEntry[]> {
   for (const segment of rel.split(path.sep).filter(Boolean)) {
     const entry = (await repo.readTree(tree)).find((e) => e.name === segment && e.mode === '40000');
     if (!entry) return [];
@@ -146,12 +158,15 @@ async function committedFolder(repo: Store, commit: string, rel: string): Promis
   return repo.readTree(tree);
 }
 
-async function readFromRef(ref: string, store: Store | null): Promise<LibraryView> {
+async function readFromRef(ref: string, store: Store | null, validation: ValidationCache): Promise<LibraryView> {
   const commit = store ? await store.readRef(ref) : null;
   if (!store || !commit) {
     throw new StoreError(`library ref ${ref} does not exist in the store yet: push a library to it (forge-sync) first`);
   }
   const tree = (await store.readCommit(commit)).tree;
   const entries = await store.readTree(tree);
-  return { kind: 'ref', source: ref, tree, ...skillsOf(entries, ref), sourceCommit: commit, uncommitted: [], async copyInto() {} };
+  const view = skillsOf(entries, ref);
+  await blockInvalidSkills(view.skills, view.blocked, ref, validation, (name, oid) => listTree(store, oid, name, validation.maxFileBytes));
+  // Blocked skills stay in the recorded tree: this ref's commit is recorded as is.
+  return { kind: 'ref', source: ref, tree, ...view, sourceCommit: commit, uncommitted: [], async copyInto() { validation.save(); } };
 }

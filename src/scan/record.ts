@@ -15,12 +15,13 @@ export class ChangedDuringSyncError extends LibrarySyncError {
   override readonly code = 'ECHANGED';
 }
 
-export function recordScanTree(store: Store, tree: ScanTree, absDir: string): void {
-  if (store.has(tree.oid)) return;
+/** `full` walks even subtrees already in the store: a repair may have removed objects under them. */
+export function recordScanTree(store: Store, tree: ScanTree, absDir: string, full = false): void {
+  if (store.has(tree.oid) && !full) return;
   for (const entry of tree.entries) {
     const abs = path.join(absDir, entry.name);
     if (entry.tree) {
-      recordScanTree(store, entry.tree, abs);
+      recordScanTree(store, entry.tree, abs, full);
     } else if (!store.has(entry.oid)) {
       const content = entry.mode === '120000' ? Buffer.from(fs.readlinkSync(abs)) : fs.readFileSync(abs);
       if (hashObject('blob', content) !== entry.oid) {

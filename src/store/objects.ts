@@ -103,3 +103,22 @@ export function parseTrailers(message: string): Record<string, string> {
   }
   return out;
 }
+
+export function parseTag(content: Buffer): TagData {
+  const text = content.toString('utf8');
+  const split = text.indexOf('\n\n');
+  const header = split === -1 ? text : text.slice(0, split);
+  const fields: Record<string, string> = {};
+  for (const line of header.split('\n')) {
+    const space = line.indexOf(' ');
+    fields[line.slice(0, space)] = line.slice(space + 1);
+  }
+  const m = /^(.*) <(.*)> (\d+) [+-]\d{4}$/.exec(fields.tagger ?? '');
+  return {
+    object: fields.object,
+    type: fields.type as ObjectType,
+    tag: fields.tag,
+    tagger: m ? { name: m[1], email: m[2], timestamp: Number(m[3]) } : { name: '', email: '', timestamp: 0 },
+    message: split === -1 ? '' : text.slice(split + 2),
+  };
+}

@@ -8,7 +8,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
-import git from 'isomorphic-git';
 import { StoreError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import {
@@ -28,7 +27,12 @@ export interface Commit extends CommitData {
   oid: string;
 }
 
-const REPAIR_HINT = 'run `library doctor` to check the store';
+/** isomorphic-git is loaded on first use: a no-op run reads only loose objects and refs, and skips its ~70 ms load. */
+type IsoGit = typeof import('isomorphic-git');
+let isoGit: Promise<IsoGit> | undefined;
+const gitLib = async (): Promise<IsoGit> => (await (isoGit ??= import('isomorphic-git'))) as IsoGit;
+
+const REPAIR_HINT = 'run `library doctor --repair` to re-record what the folders still hold';
 
 export class Store {
   /** Objects known to be present: skips a stat per write. */
@@ -43,18 +47,28 @@ export class Store {
     return path.join(this.gitdir, 'library-sync');
   }
 
+  /**
+   * Temp files for objects and refs, inside the git dir (same filesystem, so
+   * renames are atomic) but outside objects/ and refs/, where a killed run's
+   * leftovers would confuse native git. Emptied when the lock is taken.
+   */
+  get tmpDir(): string {
+    return path.join(this.dataDir, 'tmp');
+  }
+
   static async create(gitdir: string): Promise<Store> {
     fs.mkdirSync(gitdir, { recursive: true, mode: 0o700 });
     if (!fs.existsSync(path.join(gitdir, 'HEAD'))) {
-      await git.init({ fs, gitdir, bare: true, defaultBranch: 'library' });
+      await (await gitLib()).init({ fs, gitdir, bare: true, defaultBranch: 'library' });
       // isomorphic-git writes values meant for case-insensitive, symlink-less
       // systems; a store holds exact names and real symlinks.
-      await git.setConfig({ fs, gitdir, path: 'core.ignorecase', value: false });
-      await git.setConfig({ fs, gitdir, path: 'core.symlinks', value: true });
-      await git.setConfig({ fs, gitdir, path: 'core.filemode', value: true });
+      await (await gitLib()).setConfig({ fs, gitdir, path: 'core.ignorecase', value: false });
+      await (await gitLib()).setConfig({ fs, gitdir, path: 'core.symlinks', value: true });
+      await (await gitLib()).setConfig({ fs, gitdir, path: 'core.filemode', value: true });
     }
+    fs.chmodSync(gitdir, 0o700); // company skills can be private
     const store = new Store(gitdir);
-    fs.mkdirSync(store.dataDir, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(store.tmpDir, { recursive: true, mode: 0o700 });
     return store;
   }
 
@@ -82,10 +96,15 @@ export class Store {
     return false;
   }
 
+  /** Drop ids from the "known present" set (after a repair removed them). */
+  forget(oids: string[]): void {
+    for (const oid of oids) this.known.delete(oid);
+  }
+
   async hasAnywhere(oid: string): Promise<boolean> {
     if (this.has(oid)) return true;
     try {
-      await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'deflated', cache: this.gitCache });
+      await (await gitLib()).readObject({ fs, gitdir: this.gitdir, oid, format: 'deflated', cache: this.gitCache });
       this.known.add(oid);
       return true;
     } catch {
@@ -100,7 +119,7 @@ export class Store {
     const file = this.loosePath(oid);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     try {
-      writeFileAtomic(file, deflateSync(wrapObject(type, content), { level: 1 }), 0o444);
+      writeFileAtomic(file, deflateSync(wrapObject(type, content), { level: 1 }), 0o444, this.ensureTmpDir());
     } catch (err) {
       throw new StoreError(`cannot write object ${oid} to store ${this.gitdir}: ${(err as Error).message}`, { cause: err });
     }
@@ -139,7 +158,7 @@ export class Store {
       return { type: type as ObjectType, content: inflated.subarray(nul + 1) };
     }
     try {
-      const res = await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'content', cache: this.gitCache });
+      const res = await (await gitLib()).readObject({ fs, gitdir: this.gitdir, oid, format: 'content', cache: this.gitCache });
       return { type: res.type as ObjectType, content: Buffer.from(res.object as Uint8Array) };
     } catch (err) {
       throw new StoreError(`object ${oid} is missing from store ${this.gitdir}: ${REPAIR_HINT}`, { cause: err });
@@ -186,8 +205,10 @@ export class Store {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'EISDIR') throw err;
     }
+    // Only native git packs refs; without packed-refs a missing loose ref is simply absent.
+    if (ref !== 'HEAD' && !fs.existsSync(path.join(this.gitdir, 'packed-refs'))) return null;
     try {
-      return await git.resolveRef({ fs, gitdir: this.gitdir, ref });
+      return await (await gitLib()).resolveRef({ fs, gitdir: this.gitdir, ref });
     } catch {
       return null;
     }
@@ -198,18 +219,46 @@ export class Store {
     if (!ref.startsWith('refs/')) throw new StoreError(`refusing to write ref outside refs/: ${ref}`);
     const file = path.join(this.gitdir, ref);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    writeFileAtomic(file, `${oid}\n`);
+    writeFileAtomic(file, `${oid}\n`, 0o644, this.ensureTmpDir());
   }
 
-  deleteRef(ref: string): void {
+  private tmpReady = false;
+  private ensureTmpDir(): string {
+    if (!this.tmpReady) {
+      fs.mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
+      this.tmpReady = true;
+    }
+    return this.tmpDir;
+  }
+
+  /** Remove temp files a killed writer left. Only called while holding the lock. */
+  clearTmp(): void {
+    fs.rmSync(this.tmpDir, { recursive: true, force: true });
+    this.tmpReady = false;
+  }
+
+  /** Delete a ref, loose or packed (native `git pack-refs` may have packed it). */
+  async deleteRef(ref: string): Promise<void> {
     fs.rmSync(path.join(this.gitdir, ref), { force: true });
-    // A packed ref (after native `git pack-refs`) would survive; delete it there too.
-    void git.deleteRef({ fs, gitdir: this.gitdir, ref }).catch(() => undefined);
+    await (await gitLib()).deleteRef({ fs, gitdir: this.gitdir, ref });
   }
 
   /** Full names of refs under a prefix such as `refs/tags/snapshot/`. */
   async listRefs(prefix: string): Promise<string[]> {
-    const names = await git.listRefs({ fs, gitdir: this.gitdir, filepath: prefix.replace(/\/$/, '') });
-    return names.map((n) => `${prefix.replace(/\/$/, '')}/${n}`);
+    const dir = prefix.replace(/\/$/, '');
+    // As in readRef: without packed-refs every ref is a loose file, listed without loading isomorphic-git.
+    if (!fs.existsSync(path.join(this.gitdir, 'packed-refs'))) return looseRefs(this.gitdir, dir).sort();
+    const names = await (await gitLib()).listRefs({ fs, gitdir: this.gitdir, filepath: dir });
+    return names.map((n) => `${dir}/${n}`);
   }
+}
+
+function looseRefs(gitdir: string, dir: string): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(path.join(gitdir, dir), { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => (e.isDirectory() ? looseRefs(gitdir, `${dir}/${e.name}`) : e.isFile() ? [`${dir}/${e.name}`] : []));
 }

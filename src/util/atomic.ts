@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { checkpoint } from './faults.js';
 
-/** A temp name beside `target`, on the same filesystem, so rename() is atomic. */
-export function tempPathBeside(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+/** A temp name beside `target` (or in `tmpDir`, on the same filesystem), so rename() is atomic. */
+export function tempPathBeside(target: string, tmpDir?: string): string {
+  return path.join(tmpDir ?? path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
 /**
@@ -12,8 +13,8 @@ export function tempPathBeside(target: string): string {
  * write a temp file beside it, fsync, rename over. Refs, caches, configs and
  * the index all go through here.
  */
-export function writeFileAtomic(target: string, data: string | Buffer, mode = 0o644): void {
-  const tmp = tempPathBeside(target);
+export function writeFileAtomic(target: string, data: string | Buffer, mode = 0o644, tmpDir?: string): void {
+  const tmp = tempPathBeside(target, tmpDir);
   const fd = fs.openSync(tmp, 'wx', mode);
   try {
     fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
@@ -21,12 +22,14 @@ export function writeFileAtomic(target: string, data: string | Buffer, mode = 0o
   } finally {
     fs.closeSync(fd);
   }
+  checkpoint(`temp file written for ${path.basename(target)}`);
   try {
     fs.renameSync(tmp, target);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
     throw err;
   }
+  checkpoint(`renamed into place: ${path.basename(target)}`);
 }
 
 export function readJsonIfExists<T>(file: string): T | undefined {

@@ -249,7 +249,8 @@ describe('bad input', () => {
   it('an invalid company folder name from the glob is skipped with a message', () => {
     fs.mkdirSync(path.join(ws.root, 'ALAI', 'bad name', '.claude', 'skills'), { recursive: true });
     const res = cli(ws, ['sync', '--fix', '--json']);
-    expect(res.code).toBe(0);
+    expect(res.code).toBe(1);
+    expect(res.json.companies.every((c: any) => c.ok)).toBe(true);
     expect(res.json.problems[0].message).toMatch(/invalid company name "bad name"/);
     expect(fs.readdirSync(path.join(ws.root, 'ALAI', 'bad name', '.claude', 'skills'))).toEqual([]);
   });

@@ -1,0 +1,248 @@
+#!/usr/bin/env node
+/**
+ * npm run bench [-- --companies 100 --skills 200 --files 5 --bytes 2048 --runs 3 --noop-runs 100] [--scaling]
+ *
+ * Generates a deterministic workspace and times, in one run on the same
+ * machine, baselines (find, git status, cp -a) and our commands, reporting
+ * ratios (medians of --runs), peak RSS, and store growth. Prints a table on
+ * stdout and one JSON line (prefixed "BENCH_JSON ").
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CLI = path.join(HERE, '..', 'dist', 'cli', 'library.js');
+const RSS_HOOK = path.join(HERE, 'rss.mjs');
+
+function parseArgs(argv) {
+  const opts = { companies: 100, skills: 200, files: 5, bytes: 2048, runs: 3, noopRuns: 100, scaling: false, keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--scaling') opts.scaling = true;
+    else if (a === '--keep') opts.keep = true;
+    else if (a.startsWith('--')) {
+      const key = a.slice(2).replace(/-(\w)/g, (_, c) => c.toUpperCase());
+      if (!(key in opts)) throw new Error(`unknown flag ${a}`);
+      opts[key] = Number(argv[++i]);
+    }
+  }
+  return opts;
+}
+
+/** Deterministic content: a tiny LCG, so every run generates the same bytes. */
+function content(seed, bytes) {
+  let x = seed >>> 0 || 1;
+  const words = ['skill', 'agent', 'library', 'company', 'merge', 'tree', 'sync', 'store', 'use', 'when', 'the', 'a', 'file'];
+  let out = '';
+  while (out.length < bytes) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out += words[x % words.length] + (x % 11 === 0 ? '\n' : ' ');
+  }
+  return out.slice(0, bytes);
+}
+
+function writeSkill(dir, name, files, bytes, seed) {
+  const skill = path.join(dir, name);
+  fs.mkdirSync(path.join(skill, 'scripts'), { recursive: true });
+  fs.writeFileSync(path.join(skill, 'SKILL.md'), `---\nname: ${name}\ndescription: benchmark skill ${name}\n---\n\n${content(seed, Math.max(0, bytes - 60))}`);
+  for (let f = 1; f < files; f++) {
+    const rel = f === 1 ? path.join('scripts', 'run.sh') : `ref-${f}.md`;
+    fs.writeFileSync(path.join(skill, rel), content(seed * 31 + f, bytes), { mode: f === 1 ? 0o755 : 0o644 });
+  }
+}
+
+function setup(root, o) {
+  const lib = path.join(root, 'library');
+  for (let s = 0; s < o.skills; s++) writeSkill(lib, `skill-${String(s).padStart(4, '0')}`, o.files, o.bytes, s + 1);
+  const companiesRoot = path.join(root, 'companies');
+  const companyDir = (i) => path.join(companiesRoot, `Co${String(i).padStart(4, '0')}`, 'skills');
+  for (let i = 0; i < o.companies; i++) fs.mkdirSync(companyDir(i), { recursive: true });
+  const store = path.join(root, 'store.git');
+  const config = path.join(root, 'library.config.json');
+  fs.writeFileSync(config, JSON.stringify({ library: lib, companies: path.join(companiesRoot, '*', 'skills'), store, safety: { maxRemovePercent: 100 } }));
+  return { lib, companiesRoot, companyDir, store, config };
+}
+
+const now = () => Number(process.hrtime.bigint()) / 1e9;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function time(fn) {
+  const t = now();
+  fn();
+  return now() - t;
+}
+
+function library(ws, rssFile, ...args) {
+  const res = spawnSync(process.execPath, ['--import', RSS_HOOK, CLI, '--config', ws.config, '--log-file', path.join(path.dirname(ws.config), 'bench.log'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, BENCH_RSS_FILE: rssFile },
+    maxBuffer: 1 << 28,
+  });
+  if (res.status !== 0) throw new Error(`library ${args.join(' ')} exited ${res.status}: ${res.stderr}`);
+  return res.stdout;
+}
+
+function storeSize(store) {
+  let count = 0;
+  let bytes = 0;
+  for (const e of fs.readdirSync(path.join(store, 'objects'), { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) {
+      count++;
+      bytes += fs.statSync(path.join(e.parentPath, e.name)).size;
+    }
+  }
+  return { count, bytes };
+}
+
+function emptyCompanies(ws, o) {
+  for (let i = 0; i < o.companies; i++) {
+    fs.rmSync(ws.companyDir(i), { recursive: true, force: true });
+    fs.mkdirSync(ws.companyDir(i), { recursive: true });
+  }
+  fs.rmSync(ws.store, { recursive: true, force: true });
+}
+
+function firstDistribution(ws, o, rssFile) {
+  const times = [];
+  for (let r = 0; r < o.runs; r++) {
+    emptyCompanies(ws, o);
+    times.push(time(() => library(ws, rssFile, 'sync', '--fix', '--no-index')));
+  }
+  return times;
+}
+
+function cpBaseline(ws, o, root) {
+  const times = [];
+  for (let r = 0; r < o.runs; r++) {
+    const dest = path.join(root, 'cp-target');
+    fs.rmSync(dest, { recursive: true, force: true });
+    for (let i = 0; i < o.companies; i++) fs.mkdirSync(path.join(dest, String(i)), { recursive: true });
+    times.push(time(() => {
+      for (let i = 0; i < o.companies; i++) execFileSync('cp', ['-a', `${ws.lib}/.`, path.join(dest, String(i))]);
+    }));
+    fs.rmSync(dest, { recursive: true, force: true });
+  }
+  return times;
+}
+
+function runMain(o) {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'library-bench-'));
+  const rssFile = path.join(root, 'rss.txt');
+  const ws = setup(root, o);
+  const results = {};
+  try {
+    results.cp = cpBaseline(ws, o, root);
+    results.first = firstDistribution(ws, o, rssFile);
+    const afterFirst = storeSize(ws.store);
+
+    // A few companies carry overrides and company-only skills, as in real life.
+    const special = Math.max(1, Math.floor(o.companies / 20));
+    for (let i = 0; i < special; i++) {
+      fs.appendFileSync(path.join(ws.companyDir(i), 'skill-0000', 'SKILL.md'), '\ncompany override\n');
+      writeSkill(ws.companyDir(o.companies - 1 - i), `own-${i}`, o.files, o.bytes, 9000 + i);
+    }
+    library(ws, rssFile, 'sync', '--fix', '--no-index');
+    library(ws, rssFile, 'sync', '--fix', '--no-index'); // settle the stat caches
+
+    results.find = [];
+    for (let r = 0; r < o.runs; r++) results.find.push(time(() => execFileSync('find', [ws.companiesRoot, '-type', 'f'], { maxBuffer: 1 << 28 })));
+    results.noop = [];
+    for (let r = 0; r < o.runs; r++) results.noop.push(time(() => library(ws, rssFile, 'sync', '--fix', '--no-index')));
+    results.status = [];
+    for (let r = 0; r < o.runs; r++) results.status.push(time(() => library(ws, rssFile, 'status', '--json')));
+    results.oneSkill = [];
+    for (let r = 0; r < o.runs; r++) {
+      fs.appendFileSync(path.join(ws.lib, 'skill-0001', 'SKILL.md'), `\nchange ${r}\n`);
+      results.oneSkill.push(time(() => library(ws, rssFile, 'sync', '--fix', '--no-index')));
+    }
+    results.tenCompanies = [];
+    for (let r = 0; r < o.runs; r++) {
+      for (let i = 0; i < Math.min(10, o.companies); i++) fs.appendFileSync(path.join(ws.companyDir(i), 'skill-0002', 'SKILL.md'), `\nedit ${r}\n`);
+      results.tenCompanies.push(time(() => library(ws, rssFile, 'sync', '--fix', '--no-index')));
+    }
+
+    // git status in every company folder, each already indexed (setup untimed).
+    for (let i = 0; i < o.companies; i++) {
+      const g = (...args) => execFileSync('git', ['-C', ws.companyDir(i), ...args], { stdio: 'ignore' });
+      g('init', '-q');
+      g('add', '-A');
+      g('-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-qm', 'index');
+    }
+    results.gitStatus = [];
+    for (let r = 0; r < o.runs; r++) {
+      results.gitStatus.push(time(() => {
+        for (let i = 0; i < o.companies; i++) execFileSync('git', ['-C', ws.companyDir(i), 'status', '--porcelain'], { maxBuffer: 1 << 26 });
+      }));
+    }
+    for (let i = 0; i < o.companies; i++) fs.rmSync(path.join(ws.companyDir(i), '.git'), { recursive: true, force: true });
+
+    const beforeNoops = storeSize(ws.store);
+    for (let r = 0; r < o.noopRuns; r++) library(ws, rssFile, 'sync', '--fix', '--no-index');
+    const afterNoops = storeSize(ws.store);
+    const peakRssKb = Math.max(...fs.readFileSync(rssFile, 'utf8').trim().split('\n').map(Number));
+
+    const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
+    const rows = [
+      ['first distribution', m.first, 'cp -a', m.cp, m.first / m.cp, '≤ 1.2'],
+      ['no-op sync --fix', m.noop, 'find -type f', m.find, m.noop / m.find, '≤ 1.5'],
+      ['no-op sync --fix', m.noop, 'git status loop', m.gitStatus, m.noop / m.gitStatus, '≤ 0.8'],
+      ['status', m.status, 'find -type f', m.find, m.status / m.find, '-'],
+      ['one library skill changed', m.oneSkill, 'our no-op', m.noop, m.oneSkill / m.noop, '≤ 1.2'],
+      ['10 companies edited a file', m.tenCompanies, 'our no-op', m.noop, m.tenCompanies / m.noop, '-'],
+    ];
+    const files = o.companies * o.skills * o.files;
+    console.log(`workspace: ${o.companies} companies × ${o.skills} skills × ${o.files} files of ${o.bytes} B = ${files} company files; ${os.cpus().length} cores; medians of ${o.runs} runs`);
+    console.log(`${'measure'.padEnd(28)} ${'ours (s)'.padStart(9)}  ${'baseline'.padEnd(16)} ${'(s)'.padStart(7)} ${'ratio'.padStart(6)}  target`);
+    for (const [name, ours, base, b, ratio, target] of rows) {
+      console.log(`${name.padEnd(28)} ${ours.toFixed(3).padStart(9)}  ${base.padEnd(16)} ${b.toFixed(3).padStart(7)} ${ratio.toFixed(2).padStart(6)}  ${target}`);
+    }
+    console.log(`peak RSS: ${(peakRssKb / 1024).toFixed(0)} MB (target ≤ 256 MB)`);
+    console.log(`store after first sync: ${afterFirst.count} objects, ${afterFirst.bytes} bytes; library alone needs ${o.skills * o.files} blobs`);
+    console.log(`store growth over ${o.noopRuns} no-op runs: ${afterNoops.count - beforeNoops.count} objects, ${afterNoops.bytes - beforeNoops.bytes} bytes (target 0)`);
+    const json = {
+      workspace: { companies: o.companies, skills: o.skills, files: o.files, bytes: o.bytes, runs: o.runs, cores: os.cpus().length },
+      seconds: results,
+      medians: m,
+      ratios: Object.fromEntries(rows.map(([name, , base, , ratio]) => [`${name} / ${base}`, Number(ratio.toFixed(3))])),
+      peakRssMb: Math.round(peakRssKb / 1024),
+      store: { afterFirst, beforeNoops, afterNoops, noopRuns: o.noopRuns },
+    };
+    console.log(`BENCH_JSON ${JSON.stringify(json)}`);
+    return json;
+  } finally {
+    if (!o.keep) fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function runScaling(o) {
+  const rows = [];
+  for (const companies of [10, 30, 100, 300]) {
+    const so = { ...o, companies };
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'library-bench-scale-'));
+    const rssFile = path.join(root, 'rss.txt');
+    try {
+      const ws = setup(root, so);
+      const first = median(firstDistribution(ws, so, rssFile));
+      library(ws, rssFile, 'sync', '--fix', '--no-index');
+      const noops = [];
+      for (let r = 0; r < so.runs; r++) noops.push(time(() => library(ws, rssFile, 'sync', '--fix', '--no-index')));
+      const noop = median(noops);
+      rows.push({ companies, first, noop, firstPerCompanyMs: (first / companies) * 1000, noopPerCompanyMs: (noop / companies) * 1000 });
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  }
+  console.log(`scaling: ${o.skills} skills × ${o.files} files per company; medians of ${o.runs} runs`);
+  console.log(`${'companies'.padStart(9)} ${'first (s)'.padStart(10)} ${'per co (ms)'.padStart(12)} ${'no-op (s)'.padStart(10)} ${'per co (ms)'.padStart(12)}`);
+  for (const r of rows) {
+    console.log(`${String(r.companies).padStart(9)} ${r.first.toFixed(3).padStart(10)} ${r.firstPerCompanyMs.toFixed(1).padStart(12)} ${r.noop.toFixed(3).padStart(10)} ${r.noopPerCompanyMs.toFixed(1).padStart(12)}`);
+  }
+  console.log(`BENCH_JSON ${JSON.stringify({ scaling: rows })}`);
+}
+
+const opts = parseArgs(process.argv.slice(2));
+if (opts.scaling) runScaling(opts);
+else runMain(opts);

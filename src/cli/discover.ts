@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+/**
+ * The `discover` command: find a skill by what it does, in the library and in
+ * every company, overrides and company-only skills included.
+ *   discover --rebuild-index        (re)write the index from the store
+ *   discover <query> [--company X]  ranked search over the index
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { UsageError } from '../errors.js';
+import { rebuildIndex } from '../discover/build.js';
+import { loadIndex } from '../discover/index-file.js';
+import { formatIndexOutcome, rebuildOptions } from '../discover/refresh.js';
+import { searchIndex, type SearchHit } from '../discover/search.js';
+import { withLock } from '../lock.js';
+import { loadContext, openStoreIfExists, parseSeconds, printJson, run } from './context.js';
+import { runProgram } from './main.js';
+
+function parseLimit(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number of results (1 or more), got "${value}"`);
+  return n;
+}
+
+/** "library, Lexicon, CodeCraft (override)": where a version lives, drift marked. */
+export function whereLine(hit: SearchHit): string {
+  const parts = hit.library.map((f) => (f === hit.name ? 'library' : `library/${f}`));
+  for (const c of hit.companies) {
+    const at = c.folder === hit.name ? c.company : `${c.company}/${c.folder}`;
+    parts.push(c.state === 'in-sync' ? at : `${at} (${c.state})`);
+  }
+  return parts.join(', ') || '(nowhere)';
+}
+
+function formatHits(query: string, hits: SearchHit[]): string {
+  if (hits.length === 0) return `no skill matches "${query}"`;
+  return hits
+    .map((h, i) => {
+      const lines = [`${i + 1}. ${h.name}  (score ${h.score.toFixed(2)}, tree ${h.tree.slice(0, 7)})`];
+      if (h.description) lines.push(`   ${h.description}`);
+      lines.push(`   in: ${whereLine(h)}`);
+      for (const p of h.problems) lines.push(`   problem: ${p}`);
+      return lines.join('\n');
+    })
+    .join('\n');
+}
+
+export function buildProgram(): Command {
+  return new Command('discover')
+    .description('search every skill version, in the library and in every company (overrides and company-only skills included)')
+    .argument('[query...]', 'words to search for in skill names, descriptions, headings and bodies')
+    .option('--rebuild-index', 'rewrite the search index from the store (only new skill versions are read)')
+    .option('--company <name>', 'only skills this company has')
+    .option('--limit <n>', 'at most this many results', parseLimit, 10)
+    .option('--wait <seconds>', '--rebuild-index: wait this long for a running sync to finish', parseSeconds, 0)
+    .option('--json', 'print JSON')
+    .option('--config <file>', 'config file (default: $LIBRARY_CONFIG, ./library.config.json, ~/.config/library-sync/config.json)')
+    .option('--verbose', 'debug detail in logs and errors')
+    .option('--log-file <file>', 'write JSON logs here instead of stderr')
+    .showHelpAfterError()
+    .action(
+      run(async (words: string[], opts, cmd: Command) => {
+        const query = words.join(' ').trim();
+        if (opts.rebuildIndex ? query || opts.company : !query) {
+          throw new UsageError('give a query (`discover <words> [--company NAME]`) or `--rebuild-index`: one of the two');
+        }
+        const ctx = loadContext(cmd);
+        if (opts.rebuildIndex) {
+          const store = openStoreIfExists(ctx.config);
+          if (!store) throw new UsageError(`store ${ctx.config.storeDir} does not exist yet: run \`library sync --fix\` first`);
+          // The lock gives a consistent view of the refs, and one index writer at a time.
+          const result = await withLock(store, { waitSeconds: opts.wait, command: 'discover --rebuild-index' }, () => rebuildIndex(store, rebuildOptions(ctx)));
+          if (opts.json) printJson(result);
+          else console.log(formatIndexOutcome({ ...result, error: null }));
+          return 0;
+        }
+        const hits = searchIndex(loadIndex(ctx.config.indexFile), query, { company: opts.company, limit: opts.limit });
+        if (opts.json) printJson({ query, company: opts.company ?? null, index: ctx.config.indexFile, hits });
+        else console.log(formatHits(query, hits));
+        return 0;
+      }),
+    );
+}
+
+runProgram(buildProgram(), process.argv).then((code) => {
+  process.exitCode = code;
+});

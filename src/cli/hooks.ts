@@ -1,0 +1,65 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { Config } from '../config.js';
+import { UsageError } from '../errors.js';
+import { HOOK_NAMES, hooksDirOf, installHooks, renderHook, uninstallHooks } from '../hooks/install.js';
+import { findGitDir } from '../library/source.js';
+import { defaultLogDir } from '../schedule/install.js';
+import { CLI_PATH, logFiles } from '../schedule/job.js';
+import { loadContext, printJson, run } from './context.js';
+
+/** The git repository holding the library folder (or --repo). */
+function libraryRepo(config: Config, repoOpt: string | undefined): { workTree: string; gitdir: string } {
+  const from = repoOpt ? path.resolve(repoOpt) : config.libraryDir;
+  if (!from) throw new UsageError(`the library of ${config.file} is a store ref, not a folder in a git repository: pass --repo DIR`);
+  const repo = findGitDir(from);
+  if (!repo) throw new UsageError(`${from} is not inside a git repository: run \`git init\` there (hooks need a repository), or pass --repo DIR`);
+  return repo;
+}
+
+export function registerHooks(program: Command): void {
+  const hooks = program.command('hooks').description("git hooks in the library's repository: validate before commit, sync after");
+
+  hooks
+    .command('install')
+    .description('install pre-commit (refuses broken skills) and post-commit (starts `library sync --fix` in the background); existing hooks are chained')
+    .option('--repo <dir>', "the library's git work tree (default: the one holding the configured library folder)")
+    .option('--log-dir <dir>', 'where the background sync logs (default: "logs" beside the store)')
+    .option('--json', 'print JSON')
+    .action(
+      run(async (opts, cmd: Command) => {
+        const ctx = loadContext(cmd);
+        const repo = libraryRepo(ctx.config, opts.repo);
+        const dir = hooksDirOf(repo.workTree, repo.gitdir);
+        const logs = logFiles(path.resolve(opts.logDir ?? defaultLogDir(ctx.config)));
+        const values = { NODE: process.execPath, CLI: CLI_PATH, CONFIG: ctx.config.file, LOG: logs.log, ERR: logs.err };
+        const changes = installHooks(dir, Object.fromEntries(HOOK_NAMES.map((h) => [h, renderHook(h, values)])));
+        ctx.log.info({ action: 'hooks-install', changes }, `hooks installed in ${dir}`);
+        if (opts.json) printJson({ hooksDir: dir, changes, log: logs.log });
+        else {
+          for (const c of changes) console.log(`${c.action.padEnd(9)} ${c.file}${c.action === 'chained' ? ' (the hook that was there runs first)' : ''}`);
+          console.log(`a commit to ${repo.workTree} is now validated first and synced after; the background sync logs to ${logs.log}`);
+        }
+        return 0;
+      }),
+    );
+
+  hooks
+    .command('uninstall')
+    .description('remove our hooks and restore the ones that were there before')
+    .option('--repo <dir>', "the library's git work tree")
+    .action(
+      run(async (opts, cmd: Command) => {
+        const ctx = loadContext(cmd);
+        const repo = libraryRepo(ctx.config, opts.repo);
+        const dir = hooksDirOf(repo.workTree, repo.gitdir);
+        const changes = uninstallHooks(dir, HOOK_NAMES);
+        ctx.log.info({ action: 'hooks-uninstall', changes }, `hooks uninstalled from ${dir}`);
+        for (const c of changes) {
+          const what = { restored: 'restored the hook that was there before', removed: 'removed', 'not-ours': 'left alone: not installed by library-sync', absent: 'nothing there' }[c.action];
+          console.log(`${c.file}: ${what}`);
+        }
+        return 0;
+      }),
+    );
+}

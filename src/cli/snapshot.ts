@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { createSnapshot, listSnapshots, timestampName } from '../snapshot/snapshot.js';
+import { loadContext, openStoreIfExists, printJson, run, withWritableStore } from './context.js';
+import { StoreError } from '../errors.js';
+
+export function registerSnapshot(program: Command): void {
+  program
+    .command('snapshot [name]')
+    .description('tag the library and every company as they are recorded now (snapshot/<name>, default a UTC timestamp)')
+    .option('--message <text>', 'what this snapshot is for')
+    .option('--json', 'print JSON')
+    .action(
+      run(async (name: string | undefined, opts, cmd: Command) => {
+        const ctx = loadContext(cmd);
+        const tag = await withWritableStore(ctx, 'library snapshot', 0, (store) =>
+          createSnapshot(store, name ?? timestampName(''), opts.message ?? (name ? `snapshot ${name}` : 'manual snapshot')),
+        );
+        if (opts.json) printJson({ snapshot: tag });
+        else console.log(`created ${tag}`);
+        return 0;
+      }),
+    );
+
+  program
+    .command('snapshots')
+    .description('list snapshots: name, date, message, companies')
+    .option('--json', 'print JSON')
+    .action(
+      run(async (opts, cmd: Command) => {
+        const ctx = loadContext(cmd);
+        const store = openStoreIfExists(ctx.config);
+        if (!store) throw new StoreError(`store ${ctx.config.storeDir} does not exist yet: run \`library sync --fix\` first`);
+        const list = await listSnapshots(store);
+        if (opts.json) printJson({ snapshots: list });
+        else if (list.length === 0) console.log('no snapshots yet');
+        else for (const s of list) console.log(`snapshot/${s.name}  ${s.date}  ${s.automatic ? '(auto) ' : ''}${s.message}  [${s.companies.join(', ')}]`);
+        return 0;
+      }),
+    );
+}

@@ -1,0 +1,29 @@
+/** The index step after `library sync --fix`: a failure is reported, never undoes the sync. */
+import type { Config } from '../config.js';
+import { errorMessage } from '../errors.js';
+import { LIBRARY_REF } from '../history.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
+import { rebuildIndex, type RebuildResult } from './build.js';
+
+export type IndexOutcome = (RebuildResult & { error: null }) | { index: string; error: string };
+
+export function rebuildOptions(ctx: { config: Config; log: Logger }) {
+  return { file: ctx.config.indexFile, libraryRef: ctx.config.libraryRef ?? LIBRARY_REF, log: ctx.log };
+}
+
+export async function refreshIndex(ctx: { config: Config; log: Logger }, store: Store): Promise<IndexOutcome> {
+  try {
+    return { ...(await rebuildIndex(store, rebuildOptions(ctx))), error: null };
+  } catch (err) {
+    const error = `the sync is done, but the search index was not rebuilt: ${errorMessage(err)}`;
+    ctx.log.error({ action: 'index', err }, error);
+    return { index: ctx.config.indexFile, error };
+  }
+}
+
+export function formatIndexOutcome(o: IndexOutcome): string {
+  if (o.error !== null) return `search index: FAILED: ${o.error}`;
+  const what = `${o.skills} skill version${o.skills === 1 ? '' : 's'}, ${o.read.length} read`;
+  return o.written ? `search index: ${what}; wrote ${o.index}` : `search index: up to date (${what})`;
+}

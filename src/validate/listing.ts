@@ -1,0 +1,49 @@
+/**
+ * Listings for the validation rules, from a folder on disk or from a git
+ * tree (a library repository's HEAD or index, or the store). Symlinks are
+ * read, never followed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Store } from '../store/store.js';
+import type { SkillFile, SkillListing } from './rules.js';
+
+export function listFolder(skillDir: string, name: string, maxFileBytes: number): SkillListing {
+  const files: SkillFile[] = [];
+  let skillMd: string | null = null;
+  const walk = (abs: string, rel: string) => {
+    for (const entry of fs.readdirSync(abs).sort()) {
+      if (entry === '.git') continue; // never recorded (see scan)
+      const a = path.join(abs, entry);
+      const r = rel ? `${rel}/${entry}` : entry;
+      const st = fs.lstatSync(a);
+      if (st.isDirectory()) walk(a, r);
+      else if (st.isSymbolicLink()) files.push({ path: r, kind: 'symlink', size: st.size, target: fs.readlinkSync(a) });
+      else if (st.isFile()) {
+        files.push({ path: r, kind: 'file', size: st.size });
+        if (r === 'SKILL.md' && st.size <= maxFileBytes) skillMd = fs.readFileSync(a, 'utf8');
+      } else files.push({ path: r, kind: 'other', size: 0 });
+    }
+  };
+  walk(skillDir, '');
+  return { name, files, skillMd };
+}
+
+export async function listTree(store: Store, tree: string, name: string, maxFileBytes: number): Promise<SkillListing> {
+  const files: SkillFile[] = [];
+  let skillMd: string | null = null;
+  const walk = async (oid: string, rel: string) => {
+    for (const e of await store.readTree(oid)) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.mode === '40000') await walk(e.oid, r);
+      else if (e.mode === '120000') files.push({ path: r, kind: 'symlink', size: 0, target: (await store.readBlob(e.oid)).toString('utf8') });
+      else if (e.mode === '100644' || e.mode === '100755') {
+        const content = await store.readBlob(e.oid);
+        files.push({ path: r, kind: 'file', size: content.length });
+        if (r === 'SKILL.md' && content.length <= maxFileBytes) skillMd = content.toString('utf8');
+      } else files.push({ path: r, kind: 'other', size: 0 }); // a submodule (160000)
+    }
+  };
+  await walk(tree, '');
+  return { name, files, skillMd };
+}

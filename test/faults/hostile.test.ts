@@ -1,0 +1,249 @@
+/**
+ * Hostile input: each case gets one clear error naming the item, the other
+ * companies and skills still sync, and nothing is written outside the
+ * configured folders (a sentinel folder outside the workspace is watched).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ExampleWorkspace } from '../../src/example/workspace.js';
+import { CLI, ROOT, cleanupTempDirs, cli, exampleWorkspace, fsck, snapshotFolder, stateOf, tempDir, type CliResult } from '../helpers.js';
+
+afterAll(cleanupTempDirs);
+
+let ws: ExampleWorkspace;
+let sentinel: string;
+let sentinelBefore: Record<string, string>;
+beforeEach(() => {
+  ws = exampleWorkspace();
+  sentinel = tempDir('lsync-sentinel-');
+  fs.writeFileSync(path.join(sentinel, 'precious.txt'), 'do not touch');
+  sentinelBefore = snapshotFolder(sentinel);
+});
+afterEach(() => {
+  expect(snapshotFolder(sentinel), 'something was written outside the workspace').toEqual(sentinelBefore);
+});
+
+const skillFile = (company: string, skill: string, file = 'SKILL.md') => path.join(ws.companyDir(company), skill, file);
+const company = (res: CliResult, name: string) => res.json.companies.find((c: any) => c.name === name);
+const bumpLibrary = () => fs.appendFileSync(path.join(ws.libraryDir, 'docx', 'SKILL.md'), 'v2\n');
+const othersGotIt = (...companies: string[]) => {
+  for (const c of companies) expect(fs.readFileSync(skillFile(c, 'docx'), 'utf8'), c).toContain('v2');
+};
+
+/** Root ignores permissions: run the CLI as `nobody` on a workspace it owns. Null when that is impossible here. */
+function asNobody(): ((args: string[]) => CliResult) | null {
+  const setpriv = ['--reuid=nobody', '--regid=nogroup', '--clear-groups'];
+  if (process.getuid?.() !== 0) return (args) => cli(ws, args);
+  const probe = spawnSync('setpriv', [...setpriv, process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(CLI)}, 4)`]);
+  if (probe.status !== 0) {
+    console.warn(`SKIPPED: cannot run ${CLI} as nobody (repository at ${ROOT} not readable by others)`);
+    return null;
+  }
+  spawnSync('chown', ['-R', 'nobody:nogroup', ws.root]);
+  return (args) => {
+    const res = spawnSync('setpriv', [...setpriv, process.execPath, CLI, '--config', ws.configFile, ...args], { encoding: 'utf8' });
+    let json;
+    try {
+      json = JSON.parse(res.stdout);
+    } catch {
+      /* not JSON */
+    }
+    return { code: res.status ?? -1, stdout: res.stdout, stderr: res.stderr, json };
+  };
+}
+
+describe('symlinks', () => {
+  it('a company folder that is a symlink is refused (exit 1); the others sync', () => {
+    fs.mkdirSync(path.join(ws.root, 'ALAI', 'Evil', '.claude'), { recursive: true });
+    fs.symlinkSync(sentinel, path.join(ws.root, 'ALAI', 'Evil', '.claude', 'skills'));
+    fs.mkdirSync(path.join(ws.root, 'ALAI', 'Evil2'));
+    fs.symlinkSync(path.join(sentinel), path.join(ws.root, 'ALAI', 'Evil2', '.claude')); // a symlink higher up
+    fs.mkdirSync(path.join(sentinel, 'skills'), { recursive: true });
+    const res = cli(ws, ['sync', '--fix', '--json']);
+    expect(res.code).toBe(1);
+    expect(company(res, 'Evil').error).toMatch(/skills is a symlink: refusing to write through it/);
+    expect(company(res, 'Evil2').error).toMatch(/Evil2\/\.claude is a symlink/);
+    expect(fs.existsSync(skillFile('Northwind', 'pdf'))).toBe(true);
+    fs.rmSync(path.join(sentinel, 'skills'), { recursive: true });
+  });
+
+  it('a symlinked company folder syncs when the config allows it', () => {
+    const elsewhere = tempDir('lsync-elsewhere-');
+    fs.mkdirSync(path.join(ws.root, 'ALAI', 'Linked', '.claude'), { recursive: true });
+    fs.symlinkSync(elsewhere, path.join(ws.root, 'ALAI', 'Linked', '.claude', 'skills'));
+    const config = JSON.parse(fs.readFileSync(ws.configFile, 'utf8'));
+    fs.writeFileSync(ws.configFile, JSON.stringify({ ...config, allowSymlinkedCompanies: true }));
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    expect(fs.existsSync(path.join(elsewhere, 'pdf', 'SKILL.md'))).toBe(true);
+  });
+
+  it('a skill folder symlinked out of the company is an error for that skill only', () => {
+    cli(ws, ['sync', '--fix']);
+    bumpLibrary();
+    fs.rmSync(path.join(ws.companyDir('Northwind'), 'docx'), { recursive: true });
+    fs.symlinkSync(sentinel, path.join(ws.companyDir('Northwind'), 'docx'));
+    const res = cli(ws, ['sync', '--fix', '--json']);
+    expect(res.code).toBe(1);
+    expect(company(res, 'Northwind').blocked[0].message).toMatch(/skill folder .*Northwind.*docx is a symlink/);
+    expect(fs.readlinkSync(path.join(ws.companyDir('Northwind'), 'docx'))).toBe(sentinel);
+    othersGotIt('Lexicon');
+  });
+});
+
+describe('names', () => {
+  for (const bad of ['..', 'a/b', '.hidden', 'nul\u0000byte', 'x'.repeat(300)]) {
+    it(`company name ${JSON.stringify(bad.slice(0, 20))} in the config is refused (exit 2)`, () => {
+      fs.writeFileSync(ws.configFile, JSON.stringify({ library: ws.libraryDir, companies: { [bad]: sentinel }, store: ws.storeDir }));
+      const res = cli(ws, ['sync', '--fix']);
+      expect(res.code).toBe(2);
+      expect(res.stderr).toMatch(/invalid company name/);
+    });
+  }
+
+  it('a skill folder and a file whose names are not UTF-8 are reported; the rest syncs', () => {
+    cli(ws, ['sync', '--fix']);
+    bumpLibrary();
+    const dir = Buffer.from(ws.companyDir('Northwind'));
+    fs.mkdirSync(Buffer.concat([dir, Buffer.from('/bad\xffskill', 'latin1')]));
+    fs.writeFileSync(Buffer.concat([dir, Buffer.from('/xlsx/bad\xfename.md', 'latin1')]), 'x');
+    const res = cli(ws, ['sync', '--fix', '--json']);
+    expect(res.code).toBe(1);
+    const messages = company(res, 'Northwind').blocked.map((b: any) => b.message).join('\n');
+    expect(messages).toMatch(/invalid skill name/);
+    expect(messages).toMatch(/xlsx is not valid UTF-8|not valid UTF-8/);
+    othersGotIt('Northwind', 'Lexicon');
+  });
+
+  it('hidden entries at the top of a company folder are ignored and untouched', () => {
+    fs.mkdirSync(path.join(ws.companyDir('Northwind'), '.hidden'));
+    fs.writeFileSync(path.join(ws.companyDir('Northwind'), '.hidden', 'x'), 'mine');
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    expect(fs.readFileSync(path.join(ws.companyDir('Northwind'), '.hidden', 'x'), 'utf8')).toBe('mine');
+  });
+});
+
+describe('permissions and sizes', () => {
+  it('an unreadable file blocks its skill; an unreadable company fails; the others sync', () => {
+    cli(ws, ['sync', '--fix']);
+    bumpLibrary();
+    const run = asNobody();
+    if (!run) return;
+    fs.writeFileSync(skillFile('Northwind', 'pdf', 'secret.md'), 'secret', { mode: 0o600 });
+    fs.chownSync(skillFile('Northwind', 'pdf', 'secret.md'), 0, 0);
+    fs.chmodSync(skillFile('Northwind', 'pdf', 'secret.md'), 0o000);
+    fs.chownSync(ws.companyDir('CodeCraft'), 0, 0);
+    fs.chmodSync(ws.companyDir('CodeCraft'), 0o000);
+    const res = run(['sync', '--fix', '--json']);
+    expect(res.code).toBe(1);
+    expect(company(res, 'Northwind').blocked[0].message).toMatch(/cannot read .*secret\.md: EACCES/);
+    expect(company(res, 'CodeCraft').error).toMatch(/EACCES/);
+    othersGotIt('Northwind', 'Lexicon');
+    fs.chmodSync(ws.companyDir('CodeCraft'), 0o755);
+  });
+
+  it('a read-only company folder fails that company (exit 1, with the reason); the others succeed', () => {
+    cli(ws, ['sync', '--fix']);
+    bumpLibrary();
+    const run = asNobody();
+    if (!run) return;
+    const before = snapshotFolder(ws.companyDir('Northwind'));
+    fs.chownSync(ws.companyDir('Northwind'), 0, 0);
+    fs.chmodSync(ws.companyDir('Northwind'), 0o555);
+    const res = run(['sync', '--fix', '--json']);
+    expect(res.code).toBe(1);
+    expect(company(res, 'Northwind').error).toMatch(/skill docx .*EACCES/);
+    expect(snapshotFolder(ws.companyDir('Northwind'))).toEqual(before);
+    othersGotIt('Lexicon', 'CodeCraft');
+    fs.chmodSync(ws.companyDir('Northwind'), 0o755);
+  });
+
+  it('a 200 MB file is refused with the size limit named, and memory stays bounded', () => {
+    cli(ws, ['sync', '--fix']);
+    bumpLibrary();
+    const big = skillFile('Northwind', 'pdf', 'huge.bin');
+    fs.writeFileSync(big, '');
+    fs.truncateSync(big, 200 * 1024 * 1024); // sparse: costs no disk
+    const rssFile = path.join(ws.root, 'rss.txt');
+    const res = spawnSync(process.execPath, ['--import', path.join(ROOT, 'bench', 'rss.mjs'), CLI, '--config', ws.configFile, 'sync', '--fix', '--json'], {
+      encoding: 'utf8',
+      env: { ...process.env, BENCH_RSS_FILE: rssFile },
+    });
+    expect(res.status).toBe(1);
+    expect(JSON.parse(res.stdout).companies.find((c: any) => c.name === 'Northwind').blocked[0].message).toMatch(
+      /huge\.bin is 209715200 bytes, over the size limit of 10485760 bytes \(safety\.maxFileBytes\)/,
+    );
+    expect(Number(fs.readFileSync(rssFile, 'utf8')) / 1024).toBeLessThan(150);
+    othersGotIt('Northwind', 'Lexicon');
+  });
+});
+
+describe('content and the library', () => {
+  it('malformed front matter and a binary SKILL.md in a company are kept verbatim', () => {
+    cli(ws, ['sync', '--fix']);
+    fs.writeFileSync(skillFile('Northwind', 'pdf'), '---\nname: [unclosed\n---\n');
+    fs.writeFileSync(skillFile('Northwind', 'xlsx'), Buffer.from([0, 159, 146, 150, 255, 0]));
+    bumpLibrary();
+    const res = cli(ws, ['sync', '--fix', '--json']);
+    expect(res.code).toBe(0);
+    expect(stateOf(res.json, 'Northwind', 'xlsx')).toBe('override');
+    expect(fs.readFileSync(skillFile('Northwind', 'xlsx'))).toEqual(Buffer.from([0, 159, 146, 150, 255, 0]));
+    othersGotIt('Northwind');
+  });
+
+  it('a missing library folder is a config error; an empty one never removes skills without --allow-empty-library', () => {
+    cli(ws, ['sync', '--fix']);
+    const moved = `${ws.libraryDir}.away`;
+    fs.renameSync(ws.libraryDir, moved);
+    expect(cli(ws, ['sync', '--fix']).code).toBe(2);
+    fs.mkdirSync(ws.libraryDir);
+    const res = cli(ws, ['sync', '--fix']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--allow-empty-library/);
+    expect(fs.existsSync(skillFile('Northwind', 'pdf'))).toBe(true);
+    expect(cli(ws, ['sync', '--fix', '--allow-empty-library', '--force']).code).toBe(0);
+    expect(fs.existsSync(skillFile('Northwind', 'pdf'))).toBe(false);
+  });
+
+  it('disk full while writing a skill: the folder stays old, never half', () => {
+    cli(ws, ['sync', '--fix']);
+    bumpLibrary();
+    const before = snapshotFolder(ws.companyDir('Lexicon'));
+    const res = cli(ws, ['sync', '--fix', '--json'], { LIBRARY_SYNC_TEST_FAIL_WRITE_AFTER: '0' });
+    expect(res.code).toBe(1);
+    expect(company(res, 'Lexicon').error).toMatch(/ENOSPC/);
+    expect(snapshotFolder(ws.companyDir('Lexicon'))).toEqual(before);
+    fsck(ws.storeDir);
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    othersGotIt('Lexicon', 'Northwind');
+  });
+});
+
+describe('config', () => {
+  it('a company glob matching nothing is exit 2', () => {
+    fs.writeFileSync(ws.configFile, JSON.stringify({ library: ws.libraryDir, companies: path.join(ws.root, 'nowhere', '*', 'skills'), store: ws.storeDir }));
+    const res = cli(ws, ['sync']);
+    expect(res.code).toBe(2);
+  });
+
+  it('two companies resolving to one folder is exit 2', () => {
+    fs.writeFileSync(ws.configFile, JSON.stringify({ library: ws.libraryDir, companies: { A: ws.companyDir('Lexicon'), B: `${ws.companyDir('Lexicon')}/` }, store: ws.storeDir }));
+    const res = cli(ws, ['sync']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/resolve to the same folder/);
+  });
+});
+
+describe('mass-deletion guard', () => {
+  it('a sync that would remove more than 25% of a company\'s skills stops for that company, unless --force', () => {
+    cli(ws, ['sync', '--fix']);
+    for (const s of ['docx', 'xlsx', 'brand-voice']) fs.rmSync(path.join(ws.libraryDir, s), { recursive: true });
+    const res = cli(ws, ['sync', '--fix', '--json']);
+    expect(res.code).toBe(1);
+    expect(company(res, 'Northwind').error).toMatch(/would remove 3 of 4 skills \(75%\), over safety\.maxRemovePercent=25%.*--force/);
+    expect(fs.existsSync(skillFile('Northwind', 'docx'))).toBe(true);
+    expect(cli(ws, ['sync', '--fix', '--force']).code).toBe(0);
+    expect(fs.existsSync(skillFile('Northwind', 'docx'))).toBe(false);
+  });
+});
