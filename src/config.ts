@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './errors.js';
 import { isValidName } from './names.js';
+import { MERGE_MODES, type MergeMode } from './merge/file-merge.js';
 import { parseRemotes, parseServe, type RemoteConfig, type ServeConfig } from './remote/config.js';
 
 export interface RawConfig {
@@ -18,11 +19,12 @@ export interface RawConfig {
   allowSymlinkedCompanies?: boolean;
   concurrency?: number;
   snapshots?: { keep?: number };
+  merge?: MergeMode;
   remotes?: Record<string, { url: string; tokenEnv?: string }>;
   serve?: { tokenEnv?: string; port?: number };
 }
 
-const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'snapshots', 'allowSymlinkedCompanies', 'concurrency', 'remotes', 'serve', '$schema']);
+const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'snapshots', 'allowSymlinkedCompanies', 'concurrency', 'merge', 'remotes', 'serve', '$schema']);
 
 export interface Company {
   name: string;
@@ -45,6 +47,8 @@ export interface Config {
   concurrency: number;
   /** Automatic snapshots kept (named ones are never pruned). */
   snapshotsKeep: number;
+  /** Inside an override: "skill" keeps the company's whole skill; "file"/"line" take library-only changes per file. */
+  merge: MergeMode;
   /** Named smart-HTTP remotes for `forge-sync`, in config order. */
   remotes: RemoteConfig[];
   serve: ServeConfig;
@@ -155,6 +159,11 @@ export function parseConfig(raw: unknown, file: string): Config {
   const snapshotsKeep = numberOr(((obj.snapshots ?? {}) as Record<string, unknown>).keep, 500, 'snapshots.keep', file);
   const concurrency = numberOr(obj.concurrency, Math.max(2, Math.min(8, os.availableParallelism())), 'concurrency', file);
 
+  const merge = (obj.merge ?? 'skill') as MergeMode;
+  if (!MERGE_MODES.includes(merge)) {
+    throw new ConfigError(`config ${file}: "merge" must be one of ${MERGE_MODES.map((m) => `"${m}"`).join(', ')}`);
+  }
+
   return {
     file,
     libraryDir,
@@ -167,6 +176,7 @@ export function parseConfig(raw: unknown, file: string): Config {
     allowSymlinkedCompanies: obj.allowSymlinkedCompanies === true,
     concurrency,
     snapshotsKeep,
+    merge,
     remotes: parseRemotes(obj.remotes, file),
     serve: parseServe(obj.serve, file),
   };

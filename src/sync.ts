@@ -15,6 +15,8 @@ import { readLibrary, type LibraryView } from './library/source.js';
 import { countStates, planCompany, type CompanyPlan, type PlannedSkill } from './merge/plan.js';
 import type { SkillState } from './merge/decide.js';
 import { BlobReader, removeSkill, writeSkill } from './apply/apply.js';
+import { mergeSkillFiles, recordConflicts, type SkillMerge } from './apply/merge-files.js';
+import { planFileMerges } from './merge/file-merge.js';
 import type { ScanEntry, SkillProblem } from './scan/scan.js';
 import type { TreeEntry } from './store/objects.js';
 import type { Store } from './store/store.js';
@@ -47,7 +49,9 @@ export interface CompanyOutcome {
   skills: PlannedSkill[];
   counts: Record<SkillState, number>;
   blocked: SkillProblem[];
-  applied: { added: string[]; updated: string[]; removed: string[]; kept: string[]; failed: string[] };
+  applied: { added: string[]; updated: string[]; removed: string[]; kept: string[]; failed: string[]; merged: string[] };
+  /** File-level merges of overrides (config `merge`), with their conflicts. */
+  merges: SkillMerge[];
   commits: { observed: string | null; distribution: string | null };
   recovered: string[];
 }
@@ -104,7 +108,7 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
   );
 
   let snapshot: string | null = null;
-  const changing = prepared.filter((p) => p.outcome.ok && p.plan?.skills.some((s) => s.action === 'take-library' || s.action === 'remove'));
+  const changing = prepared.filter((p) => p.outcome.ok && p.plan?.skills.some((s) => s.action !== 'none' && s.action !== 'keep-company'));
   if (store && writing && changing.length > 0) {
     const detail = `${opts.mode === 'push' ? `push ${opts.skill} to` : 'sync --fix of'} ${changing.map((p) => p.outcome.name).join(', ')}`;
     snapshot = await autoSnapshot(store, opts.mode === 'push' ? 'push' : 'sync', config.snapshotsKeep, detail);
@@ -117,7 +121,7 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
       limit(async () => {
         const { outcome } = p;
         if (outcome.ok && p.view && p.plan && store && writing) {
-          await applyCompany(store, blobs!, log, p.view, p.plan, outcome, libraryCommit!, opts).catch((err: unknown) => fail(outcome, err));
+          await applyCompany(store, blobs!, log, config, p.view, p.plan, outcome, libraryCommit!, opts).catch((err: unknown) => fail(outcome, err));
         }
         logOutcome(log, outcome, opts.mode, Date.now() - p.started);
         return outcome;
@@ -176,7 +180,8 @@ function newOutcome(company: Company, runState: RunState): CompanyOutcome {
     skills: [],
     counts: countStates([]),
     blocked: [],
-    applied: { added: [], updated: [], removed: [], kept: [], failed: [] },
+    applied: { added: [], updated: [], removed: [], kept: [], failed: [], merged: [] },
+    merges: [],
     commits: { observed: null, distribution: null },
     recovered: [],
   };
@@ -238,6 +243,7 @@ async function prepareCompany(ctx: SyncContext, company: Company, library: Libra
       maxRemovePercent: config.maxRemovePercent,
       force: opts.force ?? false,
     });
+    if (opts.mode !== 'push') planFileMerges(plan.skills, config.merge);
     if (opts.mode === 'push') {
       if (view.base === null) throw new UsageError(`company ${company.name} has never been synced: run \`library sync --fix --company ${company.name}\` first`);
       for (const s of plan.skills) {
@@ -267,6 +273,7 @@ async function applyCompany(
   store: Store,
   blobs: BlobReader,
   log: Logger,
+  config: Config,
   view: CompanyView,
   plan: CompanyPlan,
   outcome: CompanyOutcome,
@@ -278,9 +285,18 @@ async function applyCompany(
   const nextBase = plan.nextBase;
   const failures: string[] = [];
   for (const s of plan.skills) {
-    if (s.action !== 'take-library' && s.action !== 'remove') continue;
+    if (s.action !== 'take-library' && s.action !== 'remove' && s.action !== 'merge') continue;
     try {
-      if (s.action === 'take-library') {
+      if (s.action === 'merge') {
+        const m = await mergeSkillFiles(store, s.name, { base: s.base!, library: s.library!, company: s.company! }, config.merge as 'file' | 'line');
+        if (m.tree !== s.company) {
+          await writeSkill(store, blobs, company.dir, s.name, m.tree, cache);
+          rootEntries.set(s.name, { name: s.name, mode: '40000', oid: m.tree });
+        }
+        (m.tree !== s.company ? outcome.applied.merged : outcome.applied.kept).push(s.name);
+        nextBase.set(s.name, m.base);
+        outcome.merges.push(m);
+      } else if (s.action === 'take-library') {
         await writeSkill(store, blobs, company.dir, s.name, s.library!, cache);
         rootEntries.set(s.name, { name: s.name, mode: '40000', oid: s.library! });
         (s.company === undefined ? outcome.applied.added : outcome.applied.updated).push(s.name);
@@ -298,6 +314,7 @@ async function applyCompany(
     }
   }
   cache.save(view.scanStarted);
+  if (opts.mode === 'fix') await recordConflicts(store, company.name, outcome.merges, libraryCommit);
 
   // Record the distribution as a merge of the library into the company.
   const tree = store.writeTree([...rootEntries.values()].map(({ name, mode, oid }) => ({ name, mode, oid })));
@@ -319,6 +336,7 @@ function distributionMessage(name: string, opts: SyncOptions, o: CompanyOutcome,
   list('added', o.applied.added);
   list('updated', o.applied.updated);
   list('removed', o.applied.removed);
+  list('merged from the library into overrides:', o.applied.merged);
   list('overrides kept:', o.applied.kept);
   list('failed:', o.applied.failed);
   const title = opts.mode === 'push' ? `push ${opts.skill} to ${name}` : `distribute library ${libraryCommit.slice(0, 7)} to ${name}`;

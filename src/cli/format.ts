@@ -17,6 +17,7 @@ const PLAN_WORDS: Record<string, string> = {
   'take-library': 'take library version',
   remove: 'remove',
   'keep-company': "keep company's version",
+  merge: 'merge file by file: take library-only changes, keep company files',
   none: '',
 };
 
@@ -51,8 +52,13 @@ export function formatPlan(result: SyncResult): string {
         a.added.length && `added ${a.added.join(', ')}`,
         a.updated.length && `updated ${a.updated.join(', ')}`,
         a.removed.length && `removed ${a.removed.join(', ')}`,
+        a.merged.length && `merged library changes into ${a.merged.join(', ')}`,
       ].filter(Boolean);
       lines.push(`  → ${did.length ? did.join('; ') : 'nothing to change'}${o.commits.distribution ? ` (commit ${short(o.commits.distribution)})` : ''}`);
+    }
+    for (const m of o.merges) {
+      for (const f of [...m.fromLibrary, ...m.lineMerged]) lines.push(`  merged            ${m.skill}/${f} from the library`);
+      for (const c of m.conflicts) lines.push(`  CONFLICT          ${m.skill}/${c.path}: ${c.reason}; company version kept (see \`library diff --company ${o.name} --skill ${m.skill}\`)`);
     }
     if (!o.ok) lines.push(`  FAILED: ${o.error}`);
   }
@@ -75,7 +81,8 @@ export function formatHealth(h: SyncHealth, maxAgeSeconds: number, summaryOnly =
   return h.problems.map((p) => `${p.check}: ${p.message}; fix: ${p.fix}`).join('\n');
 }
 
-export function formatStatus(result: SyncResult, rollbackOf: (company: string, skill: string) => string | undefined = () => undefined): string {
+/** `note` adds text after a skill's line (status: where a rollback came from, the override's reason). */
+export function formatStatus(result: SyncResult, note: (company: string, skill: string) => string = () => ''): string {
   const lines = [libraryLine(result)];
   for (const o of result.companies) {
     if (!o.ok) {
@@ -83,10 +90,7 @@ export function formatStatus(result: SyncResult, rollbackOf: (company: string, s
       continue;
     }
     lines.push(`${o.name}: last sync ${ago(o.lastSync)}, distributed library ${short(o.distributedCommit)}; ${companyCounts(o)}`);
-    for (const s of sortByState(o.skills.filter((x) => x.state !== 'in-sync'))) {
-      const from = s.state.startsWith('override') ? rollbackOf(o.name, s.name) : undefined;
-      lines.push(`  ${s.state.padEnd(17)} ${s.name}${from ? `  (rolled back to ${from})` : ''}`);
-    }
+    for (const s of sortByState(o.skills.filter((x) => x.state !== 'in-sync'))) lines.push(`  ${s.state.padEnd(17)} ${s.name}${note(o.name, s.name)}`);
     for (const b of o.blocked) lines.push(`  skipped           ${b.message}`);
   }
   for (const p of result.problems) lines.push(`skipped company: ${p.message}`);
@@ -119,6 +123,7 @@ export function toJson(result: SyncResult) {
       counts: o.counts,
       blocked: o.blocked.map((p) => ({ skill: p.skill, message: p.message })),
       applied: o.applied,
+      merges: o.merges.map(({ skill, tree, fromLibrary, lineMerged, conflicts }) => ({ skill, tree, fromLibrary, lineMerged, conflicts })),
       commits: o.commits,
       recovered: o.recovered,
     })),

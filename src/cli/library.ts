@@ -7,7 +7,11 @@ import { Command } from 'commander';
 import { registerForgeSync } from './forge-sync.js';
 import { registerInit } from './init.js';
 import { runProgram } from './main.js';
+import { registerDiff } from './diff.js';
+import { registerOverride } from './override.js';
+import { registerPromote } from './promote.js';
 import { registerPush } from './push.js';
+import { registerReport } from './report.js';
 import { registerServe } from './serve.js';
 import { registerStatus } from './status.js';
 import { registerSync } from './sync.js';
@@ -32,6 +36,7 @@ export function buildProgram(): Command {
   const registers = [registerInit, registerSync, registerStatus, registerPush];
   registers.push(registerSnapshot, registerRollback, registerExport, registerImport); // issue 4
   registers.push(registerValidate, registerHooks, registerLaunchd, registerSystemd, registerDoctor); // issue 5
+  registers.push(registerOverride, registerPromote, registerDiff, registerReport); // issue 10
   registers.push(registerForgeSync, registerServe); // issue 7
   for (const register of registers) register(program);
   return program;

@@ -3,9 +3,12 @@ import { readRunState } from '../state.js';
 import { runSync } from '../sync.js';
 import { gatherSyncHealth } from '../health/gather.js';
 import { parseDuration } from '../health/health.js';
-import { collect, loadContext, openStoreIfExists, printJson , run } from './context.js';
+import { UsageError } from '../errors.js';
+import { collectDrift, driftJson, reasonOf } from '../drift/collect.js';
+import { collect, loadContext, openStoreIfExists, printJson, run } from './context.js';
 import { ago, formatHealth, formatStatus, toJson } from './format.js';
 import { formatRemoteStatuses, remoteStatuses } from '../remote/state.js';
+import { formatDrift, reasonNote } from './drift-format.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -15,51 +18,69 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print JSON')
     .option('--check', 'for monitors: exit 1 if the last sync is too old, a company failed in the last run, or the lock is stale')
     .option('--max-age <duration>', 'with --check: the oldest acceptable last sync (15m, 90s, 2h, 1d)', parseDuration, 900)
+    .option('--strict', 'with --check: unexplained drift (an override with no recorded reason) fails too')
     .action(
       run(async (opts, cmd: Command) => {
-      const ctx = loadContext(cmd);
-      const health = gatherSyncHealth(ctx.config, opts.maxAge);
-      if (opts.check) {
-        // Reads only the run state and the lock: cheap enough to call every minute.
-        if (opts.json) printJson({ ok: health.problems.length === 0, maxAgeSeconds: opts.maxAge, ...health });
-        else console.log(formatHealth(health, opts.maxAge));
-        return health.problems.length === 0 ? 0 : 1;
-      }
-      const store = openStoreIfExists(ctx.config);
-      const result = await runSync({ ...ctx, store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true });
-      const runState = readRunState(store);
-      // A rolled-back skill is an override; say where it came from while it is still that version.
-      const rollbackOf = (company: string, skill: string) => {
-        const mark = runState.companies[company]?.rollbacks?.[skill];
-        const now = result.companies.find((c) => c.name === company)?.skills.find((s) => s.name === skill)?.company ?? null;
-        return mark && mark.tree === now ? mark.snapshot : undefined;
-      };
-      if (opts.json) {
-        const json = toJson(result);
-        printJson({
-          libraryCommit: json.libraryCommit,
-          library: json.library,
-          lastRun: runState.lastRun,
-          companies: json.companies.map(({ name, dir, ok, error, distributedCommit, lastSync, skills, counts, blocked }) => ({
-            name,
-            dir,
-            ok,
-            error,
-            distributedCommit,
-            lastSync,
-            lastSyncAgeSeconds: lastSync ? Math.round((Date.now() - Date.parse(lastSync)) / 1000) : null,
-            skills: skills.map(({ name: skill, state }) => ({ name: skill, state, ...(state.startsWith('override') && rollbackOf(name, skill) ? { rollback: rollbackOf(name, skill) } : {}) })),
-            counts,
-            blocked,
-          })),
-          problems: json.problems,
-          remotes: remoteStatuses(ctx.config, store),
-        });
-      } else {
-        const remotes = formatRemoteStatuses(remoteStatuses(ctx.config, store), (t) => ago(t));
-        console.log([formatHealth(health, opts.maxAge, true), formatStatus(result, rollbackOf), ...remotes].join('\n'));
-      }
-      return result.companies.every((c) => c.ok) ? 0 : 1;
+        const ctx = loadContext(cmd);
+        if (opts.strict && !opts.check) throw new UsageError('--strict goes with --check: `library status --check --strict`');
+        const health = gatherSyncHealth(ctx.config, opts.maxAge);
+        const store = openStoreIfExists(ctx.config);
+        if (opts.check) {
+          // Without --strict this reads only the run state and the lock: cheap enough to call every minute.
+          if (opts.json) printJson({ ok: health.problems.length === 0, maxAgeSeconds: opts.maxAge, ...health });
+          else console.log(formatHealth(health, opts.maxAge));
+          if (health.problems.length > 0) return 1;
+          if (!opts.strict) return 0;
+          const drift = await collectDrift(store, await runSync({ ...ctx, store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true }));
+          if (drift.unexplained.length === 0) return 0;
+          const list = drift.unexplained.map((o) => `${o.company}/${o.skill}`).join(', ');
+          process.stderr.write(`library: status --check --strict: unexplained drift in ${list}: record a reason with \`library override\`, or end the override with \`library push\`\n`);
+          return 1;
+        }
+        const result = await runSync({ ...ctx, store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true });
+        const drift = await collectDrift(store, result);
+        const runState = readRunState(store);
+        // A rolled-back skill is an override; say where it came from while it is still that version.
+        const rollbackOf = (company: string, skill: string) => {
+          const mark = runState.companies[company]?.rollbacks?.[skill];
+          const now = result.companies.find((c) => c.name === company)?.skills.find((s) => s.name === skill)?.company ?? null;
+          return mark && mark.tree === now ? mark.snapshot : undefined;
+        };
+        const note = (company: string, skill: string) => {
+          const from = rollbackOf(company, skill);
+          return `${from ? `  (rolled back to ${from})` : ''}${reasonNote(drift, company, skill)}`;
+        };
+        if (opts.json) {
+          const json = toJson(result);
+          printJson({
+            libraryCommit: json.libraryCommit,
+            library: json.library,
+            lastRun: runState.lastRun,
+            companies: json.companies.map(({ name, dir, ok, error, distributedCommit, lastSync, skills, counts, blocked }) => ({
+              name,
+              dir,
+              ok,
+              error,
+              distributedCommit,
+              lastSync,
+              lastSyncAgeSeconds: lastSync ? Math.round((Date.now() - Date.parse(lastSync)) / 1000) : null,
+              skills: skills.map(({ name: skill, state }) => {
+                const reason = reasonOf(drift, name, skill);
+                const rollback = state.startsWith('override') ? rollbackOf(name, skill) : undefined;
+                return { name: skill, state, ...(reason === undefined ? {} : { reason }), ...(rollback ? { rollback } : {}) };
+              }),
+              counts,
+              blocked,
+            })),
+            problems: json.problems,
+            drift: driftJson(drift),
+            remotes: remoteStatuses(ctx.config, store),
+          });
+        } else {
+          const remotes = formatRemoteStatuses(remoteStatuses(ctx.config, store), (t) => ago(t));
+          console.log([formatHealth(health, opts.maxAge, true), formatStatus(result, note), ...formatDrift(drift), ...remotes].join('\n'));
+        }
+        return result.companies.every((c) => c.ok) ? 0 : 1;
       }),
     );
 }

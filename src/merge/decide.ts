@@ -17,8 +17,12 @@ export type SkillState =
   | 'override-behind'
   | 'company-only';
 
-/** What --fix does: write the library's version, delete the folder, or leave it. */
-export type SkillAction = 'none' | 'take-library' | 'remove' | 'keep-company';
+/**
+ * What --fix does: write the library's version, delete the folder, or leave it.
+ * `merge` (config `merge: "file" | "line"`) is set after this table, by
+ * planFileMerges in file-merge.ts: take the library's changes file by file.
+ */
+export type SkillAction = 'none' | 'take-library' | 'remove' | 'keep-company' | 'merge';
 
 export interface SkillInputs {
   base: string | undefined;
@@ -61,6 +65,7 @@ export function nextBase(inputs: SkillInputs, decision: SkillDecision): string |
     case 'none':
       return inputs.library;
     case 'keep-company':
+    case 'merge': // the merge itself sets the base it leaves; until then, as for keep-company
       // A first-sync override diverged from today's library: that is its base.
       return inputs.firstSync ? inputs.library : inputs.base;
   }

@@ -243,6 +243,19 @@ export class Store {
     await (await gitLib()).deleteRef({ fs, gitdir: this.gitdir, ref });
   }
 
+  /**
+   * Add `key = value` to a section of the store's git config unless that exact
+   * line is there already; written atomically (a torn config would make the
+   * store unreadable to native git).
+   */
+  addConfigValue(section: string, key: string, value: string): void {
+    const file = path.join(this.gitdir, 'config');
+    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    const line = `${key} = ${value}`;
+    if (text.split('\n').some((l) => l.trim() === line)) return;
+    writeFileAtomic(file, `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}[${section}]\n\t${line}\n`);
+  }
+
   /** Full names of refs under a prefix such as `refs/tags/snapshot/`. */
   async listRefs(prefix: string): Promise<string[]> {
     const dir = prefix.replace(/\/$/, '');

@@ -56,6 +56,8 @@ describe('forge-sync to `library serve`', () => {
   let forge: Forge;
   let serve: Awaited<ReturnType<typeof startServe>>;
   const libraryOf = (ws: { storeDir: string }) => git(ws.storeDir, ['rev-parse', 'refs/heads/library']).trim();
+  /** The primary's refs that forge-sync pushes: the library, company histories, snapshot tags. */
+  const pushedTips = () => git(primary.storeDir, ['for-each-ref', '--format=%(objectname)', 'refs/heads/', 'refs/tags/snapshot/']).trim().split('\n');
 
   beforeAll(async () => {
     primary = exampleWorkspace();
@@ -99,6 +101,10 @@ describe('forge-sync to `library serve`', () => {
       expect(there).toBe(git(primary.storeDir, ['log', '--format=%H %s', `companies/${company}`]));
       expect(there).toMatch(new RegExp(`distribute library [0-9a-f]{7} to ${company}`));
     }
+    // The primary's snapshots (issue 4's automatic tags) go there too, apart from FORGE's own snapshots.
+    const primaryFirst = git(primary.storeDir, ['rev-parse', 'refs/tags/snapshot/pre-first-run']).trim();
+    expect(git(forge.storeDir, ['rev-parse', `refs/hosts/${HOST}/tags/snapshot/pre-first-run`]).trim()).toBe(primaryFirst);
+    expect(git(forge.storeDir, ['ls-tree', '--name-only', 'refs/tags/snapshot/pre-first-run:companies']).trim().split('\n')).toEqual(['Acme', 'Globex']);
     // FORGE's own companies stay apart from the primary's.
     expect(git(forge.storeDir, ['for-each-ref', '--format=%(refname)', 'refs/heads/companies/']).trim().split('\n')).toEqual([
       'refs/heads/companies/Acme',
@@ -110,11 +116,12 @@ describe('forge-sync to `library serve`', () => {
     const refs = refsOf(forge.storeDir);
     const res = cli(primary, ['--verbose', 'forge-sync', 'forge'], TOKEN_ENV);
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/GET \/store\.git\/info\/refs\?service=git-receive-pack → HTTP 200, .*: 4 refs advertised/);
+    const count = pushedTips().length;
+    expect(res.stdout).toMatch(new RegExp(`GET /store\\.git/info/refs\\?service=git-receive-pack → HTTP 200, .*: ${count} refs advertised`));
     expect(res.stdout).toMatch(/nothing to send, 0 objects/);
     expect(res.stdout).not.toMatch(/POST/);
     const json = cli(primary, ['forge-sync', 'forge', '--json'], TOKEN_ENV).json.remotes[0];
-    expect(json).toMatchObject({ ok: true, objectsSent: 0, updated: [], advertised: 4 });
+    expect(json).toMatchObject({ ok: true, objectsSent: 0, updated: [], advertised: count });
     expect(json.exchanges.map((e: any) => e.method)).toEqual(['GET']);
     expect(refsOf(forge.storeDir)).toBe(refs);
     const remote = cli(primary, ['status', '--json']).json.remotes[0];
@@ -126,8 +133,7 @@ describe('forge-sync to `library serve`', () => {
     expect(cli(primary, ['sync', '--fix']).code).toBe(0);
     // What native git would send for the same update.
     const old = git(forge.storeDir, ['for-each-ref', '--format=%(objectname)', 'refs/heads/library', 'refs/hosts/']).trim().split('\n');
-    const tips = git(primary.storeDir, ['for-each-ref', '--format=%(objectname)', 'refs/heads/']).trim().split('\n');
-    const gitCount = git(primary.storeDir, ['rev-list', '--objects', ...tips, '--not', ...old]).trim().split('\n').length;
+    const gitCount = git(primary.storeDir, ['rev-list', '--objects', ...pushedTips(), '--not', ...old]).trim().split('\n').length;
     const res = cli(primary, ['forge-sync', 'forge', '--json'], TOKEN_ENV);
     expect(res.code).toBe(0);
     expect(res.json.remotes[0].objectsSent).toBeGreaterThan(0);

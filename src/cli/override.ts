@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { LibrarySyncError, UsageError } from '../errors.js';
+import { isOverride } from '../drift/analyze.js';
+import { observeCompany } from '../drift/observe.js';
+import { NOTES_REF, checkReason, writeReason } from '../drift/reasons.js';
+import { checkName } from '../names.js';
+import { runSync } from '../sync.js';
+import { loadContext, parseSeconds, printJson, run, withWritableStore } from './context.js';
+
+export function registerOverride(program: Command): void {
+  program
+    .command('override <skill>')
+    .description("record why a company's version of a skill is meant to differ from the library (a git note in the store)")
+    .requiredOption('--company <name>', 'the company whose override this is')
+    .requiredOption('--reason <text>', 'one line: why the divergence is intended')
+    .option('--wait <seconds>', 'wait this long for another run to finish', parseSeconds, 0)
+    .option('--json', 'print JSON')
+    .action(
+      run(async (skill: string, opts, cmd: Command) => {
+        checkName('skill', skill);
+        checkName('company', opts.company);
+        const reason = checkReason(opts.reason);
+        const ctx = loadContext(cmd);
+        const out = await withWritableStore(ctx, `library override ${skill}`, opts.wait, async (store) => {
+          const result = await runSync({ ...ctx, store }, { mode: 'plan', companies: [opts.company], allowEmptyLibrary: true });
+          const o = result.companies[0];
+          if (!o.ok) throw new LibrarySyncError(o.error ?? `company ${o.name} failed`);
+          const planned = o.skills.find((s) => s.name === skill);
+          const blocked = o.blocked.find((b) => b.skill === skill);
+          if (blocked) throw new UsageError(`${o.name}'s ${skill} cannot be read: ${blocked.message}`);
+          if (!planned || !isOverride(planned.state)) {
+            const state = planned ? `is ${planned.state}` : 'does not exist in the company or the library';
+            throw new UsageError(`${o.name}'s ${skill} ${state}: only an override (the company's version differs from the library's) takes a reason`);
+          }
+          const seen = await observeCompany(store, { name: o.name, dir: o.dir }, ctx.config.maxFileBytes);
+          const tree = seen.scan.skills.get(skill) ?? null;
+          if (tree !== (planned.company ?? null)) throw new LibrarySyncError(`${o.dir}/${skill} changed while the reason was being recorded: run the command again`);
+          const record = { company: o.name, skill, tree, reason, recorded: new Date().toISOString(), commit: seen.head };
+          const notesCommit = await writeReason(store, record);
+          return { ...record, state: planned.state, notesCommit, observed: seen.observed, store: store.gitdir };
+        });
+        if (opts.json) printJson(out);
+        else {
+          const version = out.tree ? `version ${out.tree.slice(0, 7)}` : 'deleted';
+          console.log(`recorded: ${out.company}'s ${skill} (${out.state}, ${version}) is intended: ${reason}`);
+          console.log(`see it with: git --git-dir ${out.store} log --notes=${NOTES_REF.replace('refs/notes/', '')} -1 companies/${out.company}`);
+        }
+        return 0;
+      }),
+    );
+}

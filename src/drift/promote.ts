@@ -1,0 +1,101 @@
+/**
+ * Promote: copy one company's version of a skill into the library folder, for
+ * review. The library's history is the operators' to write: this never
+ * commits. It returns the diff to review and the commands to commit it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { LibrarySyncError, UsageError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { BlobReader, writeSkill } from '../apply/apply.js';
+import { findGitDir } from '../library/source.js';
+import { StatCache } from '../scan/stat-cache.js';
+import type { Store } from '../store/store.js';
+import { runSync } from '../sync.js';
+import { diffTrees } from './diff.js';
+import { observeCompany } from './observe.js';
+import { latestReasons, readReasons, reasonKey } from './reasons.js';
+
+export interface PromoteResult {
+  skill: string;
+  from: string;
+  /** The promoted version (tree id), now in the library folder. */
+  tree: string;
+  /** The library version it replaced (kept in the store), or null for a skill new to the library. */
+  replaced: string | null;
+  target: string;
+  libraryKind: 'git' | 'folder';
+  /** Companies that have exactly this version (they are in sync once it is distributed). */
+  sameIn: string[];
+  reason: string | null;
+  diff: string;
+  /** Shell commands: review, then commit (git library only). */
+  review: string | null;
+  commit: string | null;
+}
+
+const sh = (s: string) => (/^[A-Za-z0-9_./:@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+export async function promoteSkill(ctx: { config: Config; log: Logger }, store: Store, skill: string, from: string, force = false): Promise<PromoteResult> {
+  const { config } = ctx;
+  if (!config.libraryDir) {
+    throw new UsageError(`the library is the store ref ${config.libraryRef}: promote on the machine that has the library folder`);
+  }
+  const repo = findGitDir(config.libraryDir);
+  if (!repo && !force) {
+    throw new UsageError(
+      `library ${config.libraryDir} is a plain folder, not in git: there is no review step, and the next \`sync --fix\` would distribute the copy to every company; pass --force to copy anyway`,
+    );
+  }
+  const result = await runSync({ ...ctx, store }, { mode: 'plan', allowEmptyLibrary: true });
+  const o = result.companies.find((c) => c.name === from);
+  if (!o) throw new UsageError(`unknown company "${from}": known companies are ${result.companies.map((c) => c.name).join(', ') || '(none)'}`);
+  if (!o.ok) throw new LibrarySyncError(o.error ?? `company ${from} failed`);
+  const blocked = o.blocked.find((b) => b.skill === skill);
+  if (blocked) throw new UsageError(`${from}'s ${skill} cannot be read: ${blocked.message}`);
+  const planned = o.skills.find((s) => s.name === skill);
+  if (!planned || planned.company === undefined) {
+    const what = planned ? `${from} deleted ${skill}: to remove it from the library, delete ${path.join(config.libraryDir, skill)} there` : `${from} has no skill ${skill}`;
+    throw new UsageError(what);
+  }
+  if (planned.state === 'in-sync') throw new UsageError(`${from}'s ${skill} is already the library's version: nothing to promote`);
+  if (result.library.uncommitted.includes(skill)) {
+    throw new UsageError(`library skill ${skill} has uncommitted edits in ${config.libraryDir}: commit or discard them first, so promote overwrites nothing unsaved`);
+  }
+
+  // The company's version and the library's current one both go into the store first: nothing is lost.
+  const seen = await observeCompany(store, { name: o.name, dir: o.dir }, config.maxFileBytes);
+  const tree = seen.scan.skills.get(skill);
+  if (tree !== planned.company) throw new LibrarySyncError(`${o.dir}/${skill} changed while it was being promoted: run the command again`);
+  await result.library.copyInto(store);
+  const diff = await diffTrees(store, planned.library, tree, skill);
+
+  const target = path.join(config.libraryDir, skill);
+  await writeSkill(store, new BlobReader(store), config.libraryDir, skill, tree, new StatCache(null));
+  ctx.log.info({ company: from, skill, action: 'promote', tree, replaced: planned.library ?? null }, `promoted ${from}'s ${skill} into ${target}`);
+
+  const reason = latestReasons(await readReasons(store)).get(reasonKey(from, skill));
+  const sameIn = result.companies.filter((c) => c.skills.some((s) => s.name === skill && s.company === tree)).map((c) => c.name);
+  let review: string | null = null;
+  let commit: string | null = null;
+  if (repo) {
+    const rel = path.relative(repo.workTree, path.join(fs.realpathSync(config.libraryDir), skill));
+    const message = `${skill}: promote ${from}'s version${reason?.tree === tree ? ` (${reason.reason})` : ''}`;
+    review = `git -C ${sh(repo.workTree)} diff -- ${sh(rel)}; git -C ${sh(repo.workTree)} status --short -- ${sh(rel)}`;
+    commit = `git -C ${sh(repo.workTree)} add -A -- ${sh(rel)} && git -C ${sh(repo.workTree)} commit -m ${sh(message)} -- ${sh(rel)}`;
+  }
+  return {
+    skill,
+    from,
+    tree,
+    replaced: planned.library ?? null,
+    target,
+    libraryKind: repo ? 'git' : 'folder',
+    sameIn,
+    reason: reason?.tree === tree ? reason.reason : null,
+    diff,
+    review,
+    commit,
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * merge: "file", random sequences of file edits on both sides and syncs, run
+ * in-process against real folders and a real store, checked against a model:
+ * - a file the company ever changed (or deleted) keeps the company's content;
+ * - every other file of the skill equals the library's (library fixes flow in);
+ * - no conflict marker is ever written, and the store passes git fsck.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+import { createLogger } from '../src/log.js';
+import { withLock } from '../src/lock.js';
+import { Store } from '../src/store/store.js';
+import { runSync } from '../src/sync.js';
+import { cleanupTempDirs, fsck, tempDir } from './helpers.js';
+
+afterAll(cleanupTempDirs);
+
+const FILES = ['SKILL.md', 'reference.md', 'scripts/run.sh'];
+type Side = 'lib' | 'co';
+type Op = { kind: 'edit' | 'delete'; side: Side; file: string } | { kind: 'sync' };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ kind: fc.constantFrom('edit' as const, 'delete' as const), side: fc.constantFrom<Side>('lib', 'co'), file: fc.constantFrom(...FILES) }),
+  fc.constant({ kind: 'sync' as const }),
+);
+
+async function runSequence(ops: Op[]): Promise<void> {
+  const root = tempDir('lsync-fprop-');
+  const dirs: Record<Side, string> = { lib: path.join(root, 'lib', 'k'), co: path.join(root, 'co', 'A', 'skills', 'k') };
+  fs.mkdirSync(path.dirname(dirs.co), { recursive: true });
+  for (const f of FILES) fs.mkdirSync(path.dirname(path.join(dirs.lib, f)), { recursive: true });
+  for (const f of FILES) fs.writeFileSync(path.join(dirs.lib, f), `library 0 ${f}\n`);
+  const config = parseConfig(
+    { library: path.dirname(dirs.lib), companies: path.join(root, 'co', '*', 'skills'), store: path.join(root, 'store.git'), merge: 'file' },
+    path.join(root, 'config.json'),
+  );
+  const log = createLogger({ logFile: path.join(root, 'log.jsonl') });
+  const store = await Store.create(config.storeDir);
+  const sync = () => withLock(store, { waitSeconds: 0, command: 'test' }, () => runSync({ config, store, log }, { mode: 'fix' }));
+  const read = (side: Side, f: string) => (fs.existsSync(path.join(dirs[side], f)) ? fs.readFileSync(path.join(dirs[side], f), 'utf8') : undefined);
+  const present = (side: Side) => FILES.filter((f) => read(side, f) !== undefined);
+
+  /** The model: files the company changed, with what it wrote (undefined = deleted). */
+  const owned = new Map<string, string | undefined>();
+  let synced = false;
+  let n = 0;
+  for (const op of ops) {
+    n++;
+    if (op.kind === 'sync') {
+      const res = await sync();
+      expect(res.companies[0].ok, res.companies[0].error ?? '').toBe(true);
+      synced = true;
+      for (const f of FILES) {
+        if (owned.has(f)) expect(read('co', f), `company's ${f} overwritten`).toBe(owned.get(f));
+        else expect(read('co', f), `library change to ${f} did not flow in`).toBe(read('lib', f));
+        expect(read('co', f) ?? '').not.toMatch(/^(<<<<<<<|=======|>>>>>>>)/m);
+      }
+      continue;
+    }
+    if (op.side === 'co' && !synced) continue; // the company gets the skill at the first sync
+    const file = path.join(dirs[op.side], op.file);
+    if (op.kind === 'edit') {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, `${op.side} ${n} ${op.file}\n`);
+    } else {
+      // Keep at least one file on each side, so the skill itself never disappears.
+      if (read(op.side, op.file) === undefined || present(op.side).length < 2) continue;
+      fs.rmSync(file);
+    }
+    if (op.side === 'co') owned.set(op.file, read('co', op.file));
+  }
+  if (synced) fsck(config.storeDir);
+}
+
+describe('property: merge "file"', () => {
+  it('keeps every company-changed file and brings in every other library change', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 4, maxLength: 14 }), runSequence), { numRuns: 25 });
+  });
+});
