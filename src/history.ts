@@ -18,10 +18,12 @@ export function describeSkillChanges(
   const added = [...after.keys()].filter((k) => !before.has(k));
   const changed = [...after.keys()].filter((k) => before.has(k) && before.get(k) !== after.get(k));
   const removed = [...before.keys()].filter((k) => !after.has(k));
+  // Subjects stay readable in `git log --oneline` even for a 200-skill first sync.
+  const list = (xs: string[]) => (xs.length <= 8 ? xs.join(', ') : `${xs.length} skills (${xs.slice(0, 5).join(', ')}, …)`);
   return [
-    added.length ? `${words.added} ${added.join(', ')}` : '',
-    changed.length ? `${words.changed} ${changed.join(', ')}` : '',
-    removed.length ? `${words.removed} ${removed.join(', ')}` : '',
+    added.length ? `${words.added} ${list(added)}` : '',
+    changed.length ? `${words.changed} ${list(changed)}` : '',
+    removed.length ? `${words.removed} ${list(removed)}` : '',
   ]
     .filter(Boolean)
     .join('; ');

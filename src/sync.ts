@@ -107,13 +107,16 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
     companies.map((company) => limit(() => prepareCompany(ctx, company, library, runState, opts))),
   );
 
+  // One snapshot of the whole store, taken just before the first change to any folder (none if nothing changes).
   let snapshot: string | null = null;
-  const changing = prepared.filter((p) => p.outcome.ok && p.plan?.skills.some((s) => s.action !== 'none' && s.action !== 'keep-company'));
-  if (store && writing && changing.length > 0) {
-    const detail = `${opts.mode === 'push' ? `push ${opts.skill} to` : 'sync --fix of'} ${changing.map((p) => p.outcome.name).join(', ')}`;
-    snapshot = await autoSnapshot(store, opts.mode === 'push' ? 'push' : 'sync', config.snapshotsKeep, detail);
-    log.info({ action: 'snapshot', snapshot }, `snapshot ${snapshot} taken before changes`);
-  }
+  let snapshotting: Promise<void> | undefined;
+  const beforeFirstChange = (): Promise<void> =>
+    (snapshotting ??= (async () => {
+      const changing = prepared.filter((p) => p.plan?.skills.some((s) => s.action !== 'none' && s.action !== 'keep-company'));
+      const detail = `${opts.mode === 'push' ? `push ${opts.skill} to` : 'sync --fix of'} ${changing.map((p) => p.outcome.name).join(', ')}`;
+      snapshot = await autoSnapshot(store!, opts.mode === 'push' ? 'push' : 'sync', config.snapshotsKeep, detail);
+      log.info({ action: 'snapshot', snapshot }, `snapshot ${snapshot} taken before changes`);
+    })());
 
   const blobs = store ? new BlobReader(store) : null;
   const outcomes = await Promise.all(
@@ -121,7 +124,7 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
       limit(async () => {
         const { outcome } = p;
         if (outcome.ok && p.view && p.plan && store && writing) {
-          await applyCompany(store, blobs!, log, config, p.view, p.plan, outcome, libraryCommit!, opts).catch((err: unknown) => fail(outcome, err));
+          await applyCompany({ store, blobs: blobs!, log, config, beforeFirstChange }, p.view, p.plan, outcome, libraryCommit!, opts).catch((err: unknown) => fail(outcome, err));
         }
         logOutcome(log, outcome, opts.mode, Date.now() - p.started);
         return outcome;
@@ -269,11 +272,17 @@ async function prepareCompany(ctx: SyncContext, company: Company, library: Libra
 }
 
 /** Phase 2: apply skill by skill; a failed skill keeps its old folder and its old base. */
+interface ApplyContext {
+  store: Store;
+  blobs: BlobReader;
+  log: Logger;
+  config: Config;
+  /** Resolves once the run's automatic snapshot exists; call before changing any folder. */
+  beforeFirstChange: () => Promise<void>;
+}
+
 async function applyCompany(
-  store: Store,
-  blobs: BlobReader,
-  log: Logger,
-  config: Config,
+  { store, blobs, log, config, beforeFirstChange }: ApplyContext,
   view: CompanyView,
   plan: CompanyPlan,
   outcome: CompanyOutcome,
@@ -290,6 +299,7 @@ async function applyCompany(
       if (s.action === 'merge') {
         const m = await mergeSkillFiles(store, s.name, { base: s.base!, library: s.library!, company: s.company! }, config.merge as 'file' | 'line');
         if (m.tree !== s.company) {
+          await beforeFirstChange();
           await writeSkill(store, blobs, company.dir, s.name, m.tree, cache);
           rootEntries.set(s.name, { name: s.name, mode: '40000', oid: m.tree });
         }
@@ -297,10 +307,12 @@ async function applyCompany(
         nextBase.set(s.name, m.base);
         outcome.merges.push(m);
       } else if (s.action === 'take-library') {
+        await beforeFirstChange();
         await writeSkill(store, blobs, company.dir, s.name, s.library!, cache);
         rootEntries.set(s.name, { name: s.name, mode: '40000', oid: s.library! });
         (s.company === undefined ? outcome.applied.added : outcome.applied.updated).push(s.name);
       } else {
+        await beforeFirstChange();
         removeSkill(company.dir, s.name, cache);
         rootEntries.delete(s.name);
         outcome.applied.removed.push(s.name);

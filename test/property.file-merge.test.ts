@@ -19,11 +19,16 @@ import { cleanupTempDirs, fsck, tempDir } from './helpers.js';
 afterAll(cleanupTempDirs);
 
 const FILES = ['SKILL.md', 'reference.md', 'scripts/run.sh'];
+/** SKILL.md keeps valid front matter, or validation would (rightly) keep the skill out of the library. */
+const content = (file: string, text: string) => (file === 'SKILL.md' ? `---\nname: k\ndescription: ${text}\n---\n${text} ${file}\n` : `${text} ${file}\n`);
 type Side = 'lib' | 'co';
 type Op = { kind: 'edit' | 'delete'; side: Side; file: string } | { kind: 'sync' };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constantFrom('edit' as const, 'delete' as const), side: fc.constantFrom<Side>('lib', 'co'), file: fc.constantFrom(...FILES) }),
+  fc
+    .record({ kind: fc.constantFrom('edit' as const, 'delete' as const), side: fc.constantFrom<Side>('lib', 'co'), file: fc.constantFrom(...FILES) })
+    // A library skill without SKILL.md fails validation and is not distributed at all: out of this property's scope.
+    .filter((op) => !(op.kind === 'delete' && op.side === 'lib' && op.file === 'SKILL.md')),
   fc.constant({ kind: 'sync' as const }),
 );
 
@@ -32,7 +37,7 @@ async function runSequence(ops: Op[]): Promise<void> {
   const dirs: Record<Side, string> = { lib: path.join(root, 'lib', 'k'), co: path.join(root, 'co', 'A', 'skills', 'k') };
   fs.mkdirSync(path.dirname(dirs.co), { recursive: true });
   for (const f of FILES) fs.mkdirSync(path.dirname(path.join(dirs.lib, f)), { recursive: true });
-  for (const f of FILES) fs.writeFileSync(path.join(dirs.lib, f), `library 0 ${f}\n`);
+  for (const f of FILES) fs.writeFileSync(path.join(dirs.lib, f), content(f, 'library 0'));
   const config = parseConfig(
     { library: path.dirname(dirs.lib), companies: path.join(root, 'co', '*', 'skills'), store: path.join(root, 'store.git'), merge: 'file' },
     path.join(root, 'config.json'),
@@ -64,7 +69,7 @@ async function runSequence(ops: Op[]): Promise<void> {
     const file = path.join(dirs[op.side], op.file);
     if (op.kind === 'edit') {
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, `${op.side} ${n} ${op.file}\n`);
+      fs.writeFileSync(file, content(op.file, `${op.side} ${n}`));
     } else {
       // Keep at least one file on each side, so the skill itself never disappears.
       if (read(op.side, op.file) === undefined || present(op.side).length < 2) continue;

@@ -82,6 +82,7 @@ export function formatHealth(h: SyncHealth, maxAgeSeconds: number, summaryOnly =
 }
 
 /** `note` adds text after a skill's line (status: where a rollback came from, the override's reason). */
+/** `note` adds text after a skill's line (status: where a rollback came from, the override's reason). */
 export function formatStatus(result: SyncResult, note: (company: string, skill: string) => string = () => ''): string {
   const lines = [libraryLine(result)];
   for (const o of result.companies) {

@@ -32,7 +32,7 @@ export function registerOverride(program: Command): void {
             const state = planned ? `is ${planned.state}` : 'does not exist in the company or the library';
             throw new UsageError(`${o.name}'s ${skill} ${state}: only an override (the company's version differs from the library's) takes a reason`);
           }
-          const seen = await observeCompany(store, { name: o.name, dir: o.dir }, ctx.config.maxFileBytes);
+          const seen = await observeCompany(store, { name: o.name, dir: o.dir }, ctx.config);
           const tree = seen.scan.skills.get(skill) ?? null;
           if (tree !== (planned.company ?? null)) throw new LibrarySyncError(`${o.dir}/${skill} changed while the reason was being recorded: run the command again`);
           const record = { company: o.name, skill, tree, reason, recorded: new Date().toISOString(), commit: seen.head };

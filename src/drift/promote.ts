@@ -65,7 +65,7 @@ export async function promoteSkill(ctx: { config: Config; log: Logger }, store: 
   }
 
   // The company's version and the library's current one both go into the store first: nothing is lost.
-  const seen = await observeCompany(store, { name: o.name, dir: o.dir }, config.maxFileBytes);
+  const seen = await observeCompany(store, { name: o.name, dir: o.dir }, config);
   const tree = seen.scan.skills.get(skill);
   if (tree !== planned.company) throw new LibrarySyncError(`${o.dir}/${skill} changed while it was being promoted: run the command again`);
   await result.library.copyInto(store);

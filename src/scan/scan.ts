@@ -146,6 +146,7 @@ export function scanSkillsFolder(dir: string, opts: ScanOptions): ScanResult {
     if (st.isDirectory()) {
       try {
         const tree = walk(abs, name, state);
+        if (tree.entries.length === 0) continue; // git cannot hold an empty folder; an empty skill is no skill
         rootEntries.push({ name, mode: '40000', oid: tree.oid, tree });
         skills.set(name, tree.oid);
       } catch (err) {

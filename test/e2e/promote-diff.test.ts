@@ -116,7 +116,7 @@ describe('library diff', () => {
     expect(sections[0]).toMatch(/^=== CodeCraft\/pdf: override-behind; \(unexplained\) ===/);
     const [vsLibrary, companyChanged, libraryChanged] = sections.slice(1);
     expect(vsLibrary).toMatch(/^the company's version against the library's/);
-    expect(vsLibrary).toMatch(/^\+description: Extract text from PDFs\. CodeCraft/m);
+    expect(vsLibrary).toMatch(/^\+description: "?Extract text from PDFs\. CodeCraft/m);
     expect(vsLibrary).toMatch(/^-Library fix\.$/m);
     expect(companyChanged).toMatch(/^what the company changed since the base/);
     expect(companyChanged).toContain('diff --git a/pdf/SKILL.md b/pdf/SKILL.md');

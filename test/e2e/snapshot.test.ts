@@ -77,7 +77,7 @@ describe('library rollback', () => {
     expect(fs.readFileSync(skillFile('Northwind', 'docx'), 'utf8')).toBe(v1);
     const status = cli(ws, ['status', '--json']).json;
     const docx = status.companies.find((c: any) => c.name === 'Northwind').skills.find((s: any) => s.name === 'docx');
-    expect(docx).toEqual({ name: 'docx', state: 'override', rollback: 'snapshot/good' });
+    expect(docx).toMatchObject({ name: 'docx', state: 'override', rollback: 'snapshot/good' });
     expect(cli(ws, ['status']).stdout).toMatch(/override\s+docx\s+\(rolled back to snapshot\/good\)/);
 
     cli(ws, ['push', 'docx', '--company', 'Northwind']);
