@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ConfigError } from './errors.js';
 import { isValidName } from './names.js';
 import { MERGE_MODES, type MergeMode } from './merge/file-merge.js';
+import { parseRemotes, parseServe, type RemoteConfig, type ServeConfig } from './remote/config.js';
 
 export interface RawConfig {
   library: string | { ref: string };
@@ -19,9 +20,11 @@ export interface RawConfig {
   concurrency?: number;
   snapshots?: { keep?: number };
   merge?: MergeMode;
+  remotes?: Record<string, { url: string; tokenEnv?: string }>;
+  serve?: { tokenEnv?: string; port?: number };
 }
 
-const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'snapshots', 'allowSymlinkedCompanies', 'concurrency', 'merge', '$schema']);
+const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'snapshots', 'allowSymlinkedCompanies', 'concurrency', 'merge', 'remotes', 'serve', '$schema']);
 
 export interface Company {
   name: string;
@@ -46,6 +49,9 @@ export interface Config {
   snapshotsKeep: number;
   /** Inside an override: "skill" keeps the company's whole skill; "file"/"line" take library-only changes per file. */
   merge: MergeMode;
+  /** Named smart-HTTP remotes for `forge-sync`, in config order. */
+  remotes: RemoteConfig[];
+  serve: ServeConfig;
 }
 
 export function expandHome(p: string): string {
@@ -171,6 +177,8 @@ export function parseConfig(raw: unknown, file: string): Config {
     concurrency,
     snapshotsKeep,
     merge,
+    remotes: parseRemotes(obj.remotes, file),
+    serve: parseServe(obj.serve, file),
   };
 }
 

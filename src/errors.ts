@@ -6,6 +6,8 @@ export const EXIT = {
   ok: 0,
   companyFailed: 1,
   usage: 2,
+  remoteUnreachable: 3,
+  remoteDiverged: 4,
   locked: 75,
 } as const;
 
@@ -32,6 +34,18 @@ export class ConfigError extends UsageError {
 export class LockedError extends LibrarySyncError {
   override readonly code = 'ELOCKED';
   override readonly exitCode = EXIT.locked;
+}
+
+/** A remote could not be reached, timed out, refused the token or the push: exit 3. */
+export class RemoteError extends LibrarySyncError {
+  override readonly code = 'EREMOTE';
+  override readonly exitCode = EXIT.remoteUnreachable;
+}
+
+/** A remote ref is not an ancestor of ours (someone else wrote it): exit 4. */
+export class RemoteDivergedError extends LibrarySyncError {
+  override readonly code = 'EDIVERGED';
+  override readonly exitCode = EXIT.remoteDiverged;
 }
 
 /** The store is missing objects or refs it needs. */

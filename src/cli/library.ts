@@ -4,6 +4,7 @@
  * runProgram (main.ts) prints errors and sets the exit status.
  */
 import { Command } from 'commander';
+import { registerForgeSync } from './forge-sync.js';
 import { registerInit } from './init.js';
 import { runProgram } from './main.js';
 import { registerDiff } from './diff.js';
@@ -11,6 +12,7 @@ import { registerOverride } from './override.js';
 import { registerPromote } from './promote.js';
 import { registerPush } from './push.js';
 import { registerReport } from './report.js';
+import { registerServe } from './serve.js';
 import { registerStatus } from './status.js';
 import { registerSync } from './sync.js';
 import { registerSnapshot } from './snapshot.js';
@@ -35,6 +37,7 @@ export function buildProgram(): Command {
   registers.push(registerSnapshot, registerRollback, registerExport, registerImport); // issue 4
   registers.push(registerValidate, registerHooks, registerLaunchd, registerSystemd, registerDoctor); // issue 5
   registers.push(registerOverride, registerPromote, registerDiff, registerReport); // issue 10
+  registers.push(registerForgeSync, registerServe); // issue 7
   for (const register of registers) register(program);
   return program;
 }

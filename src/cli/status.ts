@@ -6,7 +6,8 @@ import { parseDuration } from '../health/health.js';
 import { UsageError } from '../errors.js';
 import { collectDrift, driftJson, reasonOf } from '../drift/collect.js';
 import { collect, loadContext, openStoreIfExists, printJson, run } from './context.js';
-import { formatHealth, formatStatus, toJson } from './format.js';
+import { ago, formatHealth, formatStatus, toJson } from './format.js';
+import { formatRemoteStatuses, remoteStatuses } from '../remote/state.js';
 import { formatDrift, reasonNote } from './drift-format.js';
 
 export function registerStatus(program: Command): void {
@@ -73,8 +74,12 @@ export function registerStatus(program: Command): void {
             })),
             problems: json.problems,
             drift: driftJson(drift),
+            remotes: remoteStatuses(ctx.config, store),
           });
-        } else console.log([formatHealth(health, opts.maxAge, true), formatStatus(result, note), ...formatDrift(drift)].join('\n'));
+        } else {
+          const remotes = formatRemoteStatuses(remoteStatuses(ctx.config, store), (t) => ago(t));
+          console.log([formatHealth(health, opts.maxAge, true), formatStatus(result, note), ...formatDrift(drift), ...remotes].join('\n'));
+        }
         return result.companies.every((c) => c.ok) ? 0 : 1;
       }),
     );

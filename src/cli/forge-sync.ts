@@ -1,0 +1,67 @@
+import os from 'node:os';
+import type { Command } from 'commander';
+import { EXIT, UsageError } from '../errors.js';
+import { forgeSync, type ForgeSyncResult } from '../remote/forge-sync.js';
+import { hostRefName, resolveRemotes } from '../remote/resolve.js';
+import { Store } from '../store/store.js';
+import { loadContext, parseSeconds, printJson, run } from './context.js';
+
+function parseTries(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a number of tries of at least 1, got "${value}"`);
+  return n;
+}
+
+function summary(r: ForgeSyncResult): string {
+  const head = `forge-sync: ${r.name === r.url ? r.url : `${r.name} (${r.url})`}`;
+  if (!r.ok && r.updated.length === 0) return `${head}: FAILED (exit ${r.exitCode}; the reason is on stderr and in the log)`;
+  const sent = r.updated.length
+    ? `pushed ${r.updated.length} ref${r.updated.length === 1 ? '' : 's'}, ${r.objectsSent} objects (${r.packBytes} bytes)`
+    : 'up to date, nothing sent';
+  return `${head}: ${sent}; ${r.upToDate.length} refs already there${r.refused.length ? `; ${r.refused.length} REFUSED` : ''}`;
+}
+
+export function registerForgeSync(program: Command): void {
+  program
+    .command('forge-sync [remote]')
+    .description('push the library and this machine\'s history to a remote store over git smart HTTP (all configured remotes if none is named)')
+    .option('--connect-timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
+    .option('--timeout <seconds>', 'give up a try after this long', parseSeconds, 120)
+    .option('--tries <n>', 'tries per remote, with backoff between them', parseTries, 3)
+    .option('--retry-delay <seconds>', 'wait before the second try; doubles each time', parseSeconds, 1)
+    .option('--json', 'print JSON')
+    .action(
+      run(async (arg: string | undefined, opts, cmd: Command) => {
+        const ctx = loadContext(cmd);
+        const remotes = resolveRemotes(arg, ctx.config.remotes, ctx.config.file);
+        // Every token is checked before anything goes over the network.
+        const auth = new Map<string, string | null>();
+        for (const r of remotes) {
+          const token = r.tokenEnv ? process.env[r.tokenEnv] : undefined;
+          if (r.tokenEnv && !token) throw new UsageError(`forge-sync: remote ${r.name} needs a token in $${r.tokenEnv}, which is not set: export it (the server's serve token)`);
+          auth.set(r.name, token ? `Basic ${Buffer.from(`library-sync:${token}`).toString('base64')}` : null);
+        }
+        // Reading only: no lock, so a slow or dead remote never holds up the local sync.
+        const store = Store.open(ctx.config.storeDir);
+        const verbose = ctx.globals.verbose && !opts.json ? (line: string) => console.log(line) : undefined;
+        const results: ForgeSyncResult[] = [];
+        for (const remote of remotes) {
+          const result = await forgeSync(store, remote, ctx.log, {
+            connectTimeoutMs: opts.connectTimeout * 1000,
+            timeoutMs: opts.timeout * 1000,
+            tries: opts.tries,
+            retryDelayMs: opts.retryDelay * 1000,
+            host: hostRefName(os.hostname()),
+            authorization: auth.get(remote.name)!,
+            verbose,
+          });
+          if (result.error) process.stderr.write(`library: ${result.error}\n`);
+          if (!opts.json) console.log(summary(result));
+          results.push(result);
+        }
+        if (opts.json) printJson({ remotes: results });
+        // Diverged (4) outranks unreachable (3): it needs a person, a retry will not fix it.
+        return results.reduce((code, r) => Math.max(code, r.exitCode), EXIT.ok as number);
+      }),
+    );
+}

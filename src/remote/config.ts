@@ -1,0 +1,87 @@
+/**
+ * The `remotes` and `serve` config sections (pure validation). Tokens never
+ * live in the config: only the name of the environment variable holding one.
+ */
+import { ConfigError } from '../errors.js';
+import { isValidName } from '../names.js';
+
+export interface RemoteConfig {
+  name: string;
+  url: string;
+  /** Environment variable holding the push token, or null for a server that needs none. */
+  tokenEnv: string | null;
+}
+
+export interface ServeConfig {
+  tokenEnv: string | null;
+  port: number;
+}
+
+export const DEFAULT_SERVE_PORT = 8174;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkKeys(obj: Record<string, unknown>, known: string[], key: string, file: string): void {
+  for (const k of Object.keys(obj)) {
+    if (!known.includes(k)) throw new ConfigError(`config ${file}: unknown key "${key}.${k}" (known: ${known.join(', ')})`);
+  }
+}
+
+function tokenEnvOf(value: unknown, key: string, file: string): string | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'string' || !ENV_NAME.test(value)) {
+    throw new ConfigError(`config ${file}: "${key}" must name an environment variable, e.g. "LIBRARY_FORGE_TOKEN"`);
+  }
+  return value;
+}
+
+/** A smart-HTTP URL without credentials; the message names where it came from. */
+export function checkRemoteUrl(url: string, where: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`${where}: ${JSON.stringify(url)} is not a URL: use http://host:port/store.git`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`${where}: ${JSON.stringify(url)} must be an http:// or https:// URL (git's smart HTTP)`);
+  }
+  if (parsed.username || parsed.password) {
+    throw new ConfigError(`${where}: the URL must not hold credentials: put the token in an environment variable named by "tokenEnv"`);
+  }
+  return url.replace(/\/+$/, '');
+}
+
+export function parseRemotes(raw: unknown, file: string): RemoteConfig[] {
+  if (raw === undefined) return [];
+  if (!isObject(raw)) throw new ConfigError(`config ${file}: "remotes" must be an object of name → { "url": …, "tokenEnv": … }`);
+  return Object.entries(raw).map(([name, value]) => {
+    if (!isValidName(name)) {
+      throw new ConfigError(`config ${file}: invalid remote name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-'`);
+    }
+    if (!isObject(value) || typeof value.url !== 'string') {
+      throw new ConfigError(`config ${file}: "remotes.${name}" must be an object with a "url" string`);
+    }
+    checkKeys(value, ['url', 'tokenEnv'], `remotes.${name}`, file);
+    return {
+      name,
+      url: checkRemoteUrl(value.url, `config ${file}: "remotes.${name}.url"`),
+      tokenEnv: tokenEnvOf(value.tokenEnv, `remotes.${name}.tokenEnv`, file),
+    };
+  });
+}
+
+export function parseServe(raw: unknown, file: string): ServeConfig {
+  if (raw === undefined) return { tokenEnv: null, port: DEFAULT_SERVE_PORT };
+  if (!isObject(raw)) throw new ConfigError(`config ${file}: "serve" must be an object such as { "tokenEnv": "LIBRARY_SERVE_TOKEN" }`);
+  // No "bind" key on purpose: exposing the store beyond loopback takes an explicit --bind.
+  checkKeys(raw, ['tokenEnv', 'port'], 'serve', file);
+  const port = raw.port ?? DEFAULT_SERVE_PORT;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`config ${file}: "serve.port" must be a port number between 0 and 65535`);
+  }
+  return { tokenEnv: tokenEnvOf(raw.tokenEnv, 'serve.tokenEnv', file), port };
+}

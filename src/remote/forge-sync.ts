@@ -1,0 +1,188 @@
+/**
+ * Push this store to one remote over git's smart HTTP: the library
+ * (fast-forward only), this machine's company histories and snapshot tags under
+ * `refs/hosts/<host>/`. Only refs that differ are sent, with only the objects
+ * the remote lacks, in one receive-pack request. Every try is bounded; the
+ * outcome is recorded for `library status`.
+ */
+import { EXIT, RemoteDivergedError, RemoteError, StoreError, errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
+import { Transport, TransportError, isAncestor, packObjects, type Exchange } from '../store/transport.js';
+import type { RemoteConfig } from './config.js';
+import { objectsToSend } from './objects.js';
+import { parseReportStatus, receivePackCommands } from './pktline.js';
+import { LIBRARY_REF, ZERO_OID, backoffDelays, mapRefs, planUpdates, type RefUpdate } from './resolve.js';
+import { recordRemote } from './state.js';
+
+export interface ForgeSyncOptions {
+  connectTimeoutMs: number;
+  timeoutMs: number;
+  tries: number;
+  retryDelayMs: number;
+  /** This machine's name under refs/hosts/ on the remote. */
+  host: string;
+  /** Authorization header value, or null. */
+  authorization: string | null;
+  /** Receives the HTTP exchange summary (--verbose). */
+  verbose?: (line: string) => void;
+}
+
+export interface ForgeSyncResult {
+  name: string;
+  url: string;
+  ok: boolean;
+  exitCode: number;
+  error: string | null;
+  tries: number;
+  advertised: number;
+  updated: { ref: string; old: string; new: string }[];
+  upToDate: string[];
+  refused: { ref: string; reason: string }[];
+  objectsSent: number;
+  packBytes: number;
+  exchanges: Exchange[];
+}
+
+const short = (oid: string) => oid.slice(0, 7);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** This store's refs that a forge-sync pushes, with their values. */
+async function localRefs(store: Store): Promise<Map<string, string>> {
+  const refs = new Map<string, string>();
+  const library = await store.readRef(LIBRARY_REF);
+  if (!library) throw new StoreError(`store ${store.gitdir} has no library yet: run \`library sync --fix\` first`);
+  refs.set(LIBRARY_REF, library);
+  for (const prefix of ['refs/heads/companies/', 'refs/tags/snapshot/']) {
+    for (const ref of await store.listRefs(prefix)) {
+      const oid = await store.readRef(ref);
+      if (oid) refs.set(ref, oid);
+    }
+  }
+  return refs;
+}
+
+function divergedReason(u: RefUpdate): string {
+  if (u.kind === 'library') {
+    return `the remote's library diverged: its ${u.remote} is ${short(u.old)}, which is not in this store's library history (tip ${short(u.new)}); something else writes that remote's library (a receiving machine needs "library": { "ref": "${LIBRARY_REF}" }), so it was not overwritten`;
+  }
+  if (u.kind === 'snapshot') return `${u.remote} exists there as ${short(u.old)}, not ${short(u.new)}: tags are never moved`;
+  return `${u.remote} is ${short(u.old)} there, not an ancestor of ${short(u.new)} here (another store with this host name, or a rebuilt store): not overwritten`;
+}
+
+async function attempt(store: Store, remote: RemoteConfig, local: Map<string, string>, t: Transport, opts: ForgeSyncOptions, out: ForgeSyncResult) {
+  const say = opts.verbose ?? (() => undefined);
+  const exchange = () => {
+    const e = t.exchanges[t.exchanges.length - 1];
+    const u = new URL(e.url);
+    return `${e.method} ${u.pathname}${u.search} → HTTP ${e.status}, ${e.bytesSent} bytes sent, ${e.bytesReceived} received`;
+  };
+  const cache = {};
+  const { refs: advertised, capabilities } = await t.discoverForPush(remote.url);
+  out.advertised = advertised.size;
+  say(`forge-sync: ${remote.name}: ${exchange()}: ${advertised.size} refs advertised`);
+  for (const [ref, oid] of advertised) say(`  ${short(oid)} ${ref}`);
+
+  const { upToDate, updates } = planUpdates(mapRefs([...local.keys()], opts.host), local, advertised);
+  out.upToDate = upToDate.map((u) => u.remote);
+  const toPush: RefUpdate[] = [];
+  for (const u of updates) {
+    const fastForward = u.old === ZERO_OID || (u.kind !== 'snapshot' && (await isAncestor(store, u.old, u.new, cache)));
+    if (fastForward) toPush.push(u);
+    else out.refused.push({ ref: u.remote, reason: divergedReason(u) });
+  }
+  if (toPush.length === 0) return say(`forge-sync: ${remote.name}: ${out.refused.length ? `${out.refused.length} refs refused, ` : ''}nothing to send, 0 objects`);
+
+  const haves: string[] = [];
+  for (const oid of new Set(advertised.values())) if (await store.hasAnywhere(oid)) haves.push(oid);
+  const send = await objectsToSend(store, toPush.map((u) => u.new), haves);
+  const pack = await packObjects(store, send.oids, cache);
+  out.objectsSent = send.oids.length;
+  out.packBytes = pack.byteLength;
+  for (const u of toPush) say(`  ${u.old === ZERO_OID ? 'create' : 'update'} ${u.remote} ${u.old === ZERO_OID ? '' : `${short(u.old)}..`}${short(u.new)}`);
+  say(`  sending ${send.oids.length} objects (${send.commits} commits) in a ${pack.byteLength}-byte pack`);
+
+  if (!capabilities.has('report-status')) throw new TransportError('the server does not report push status (no report-status capability)', false);
+  const commands = receivePackCommands(toPush.map((u) => ({ old: u.old, new: u.new, ref: u.remote })), ['report-status']);
+  const report = parseReportStatus(await t.receivePack(remote.url, [commands, pack]));
+  say(`forge-sync: ${remote.name}: ${exchange()}: ${send.oids.length} objects sent`);
+  if (report.unpack !== 'ok') throw new TransportError(`the remote could not store the objects: ${report.unpack}`, false);
+  for (const u of toPush) {
+    const r = report.refs.get(u.remote);
+    if (r?.ok) out.updated.push({ ref: u.remote, old: u.old, new: u.new });
+    else out.refused.push({ ref: u.remote, reason: `refused by the remote: ${u.remote}: ${r?.reason ?? 'no status reported'}` });
+  }
+}
+
+/** Push to one remote; never throws for a remote failure: the result says what happened. */
+export async function forgeSync(store: Store, remote: RemoteConfig, log: Logger, opts: ForgeSyncOptions): Promise<ForgeSyncResult> {
+  const started = Date.now();
+  const label = `forge-sync: ${remote.name === remote.url ? remote.url : `${remote.name} (${remote.url})`}`;
+  const out: ForgeSyncResult = {
+    name: remote.name,
+    url: remote.url,
+    ok: false,
+    exitCode: EXIT.ok,
+    error: null,
+    tries: 0,
+    advertised: 0,
+    updated: [],
+    upToDate: [],
+    refused: [],
+    objectsSent: 0,
+    packBytes: 0,
+    exchanges: [],
+  };
+  const local = await localRefs(store);
+  const delays = backoffDelays(opts.tries, opts.retryDelayMs);
+  const headers: Record<string, string> = { 'user-agent': 'library-sync' };
+  if (opts.authorization) headers.authorization = opts.authorization;
+  let failure: RemoteError | RemoteDivergedError | null = null;
+
+  for (let i = 0; i < opts.tries; i++) {
+    out.tries = i + 1;
+    Object.assign(out, { updated: [], upToDate: [], refused: [], objectsSent: 0, packBytes: 0 });
+    const t = new Transport({ connectTimeoutMs: opts.connectTimeoutMs, timeoutMs: opts.timeoutMs, headers });
+    try {
+      await attempt(store, remote, local, t, opts, out);
+      failure = null;
+      break;
+    } catch (err) {
+      const te = err instanceof TransportError ? err : new TransportError(errorMessage(err), false);
+      if (!te.retryable) {
+        const hint = te.status === 401 || te.status === 403 ? `: check that ${remote.tokenEnv ? `$${remote.tokenEnv}` : 'the token'} holds the server's serve token` : '';
+        failure = new RemoteError(`${label} refused the push: ${te.cause_}${hint}`);
+        break;
+      }
+      failure = new RemoteError(`${label} unreachable after ${i + 1} ${i === 0 ? 'try' : 'tries'}: ${te.cause_}`);
+      if (i < opts.tries - 1) {
+        log.warn({ remote: remote.name, url: remote.url, try: i + 1, err: te.cause_ }, `${label}: try ${i + 1} of ${opts.tries} failed (${te.cause_}); retrying in ${delays[i] / 1000}s`);
+        await sleep(delays[i]);
+      }
+    } finally {
+      out.exchanges.push(...t.exchanges);
+      t.close();
+    }
+  }
+  if (!failure && out.refused.length > 0) {
+    const libraryFirst = [...out.refused].sort((a, b) => Number(b.ref === LIBRARY_REF) - Number(a.ref === LIBRARY_REF));
+    const message = `${label}: ${libraryFirst.map((r) => r.reason).join('; ')}`;
+    const diverged = out.refused.some((r) => !r.reason.startsWith('refused by the remote') || /non-fast-forward|fetch first|stale info|already exists/.test(r.reason));
+    failure = diverged ? new RemoteDivergedError(message) : new RemoteError(message);
+  }
+
+  const now = new Date().toISOString();
+  const remoteLibrary = out.updated.find((u) => u.ref === LIBRARY_REF)?.new ?? (out.upToDate.includes(LIBRARY_REF) ? local.get(LIBRARY_REF)! : null);
+  const fields = { remote: remote.name, url: remote.url, durationMs: Date.now() - started, tries: out.tries, refsUpdated: out.updated.length, objectsSent: out.objectsSent };
+  if (failure) {
+    out.error = failure.message;
+    out.exitCode = failure.exitCode;
+    recordRemote(store, remote.name, remote.url, { lastAttempt: now, lastError: failure.message, lastErrorAt: now });
+    log.error({ ...fields, err: failure.message }, failure.message);
+  } else {
+    out.ok = true;
+    recordRemote(store, remote.name, remote.url, { lastAttempt: now, lastPush: now, lastPushedLibrary: remoteLibrary, lastObjectsSent: out.objectsSent, lastError: null, lastErrorAt: null });
+    log.info(fields, `${label}: ${out.updated.length} refs updated, ${out.objectsSent} objects sent`);
+  }
+  return out;
+}
