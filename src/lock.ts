@@ -106,7 +106,7 @@ export async function withLock<T>(store: Store, opts: { waitSeconds: number; com
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
       let holder = readLockOwner(store);
       // The holder writes its owner file just after taking the lock: give it a moment to appear.
-      for (let i = 0; !holder && i < 10 && fs.existsSync(lock); i++) {
+      for (let i = 0; !holder && i < 30 && fs.existsSync(lock); i++) {
         await new Promise((r) => setTimeout(r, 100));
         holder = readLockOwner(store);
       }
