@@ -64,6 +64,7 @@ function fileMode(st: fs.Stats): Mode {
 interface WalkState {
   opts: ScanOptions;
   seen: Set<string>;
+  seenDirs: Set<string>;
   filesRead: number;
 }
 
@@ -79,9 +80,23 @@ function hashFile(abs: string, rel: string, st: fs.Stats, state: WalkState): str
   return oid;
 }
 
-function walk(absDir: string, relDir: string, state: WalkState): ScanTree {
+/**
+ * A folder's names: from the cache while the folder's own mtime is unchanged
+ * (adding, removing or renaming an entry changes it), else from readdir.
+ * Files are still lstat-ed one by one: an edit in place changes only the file.
+ */
+function listFolder(absDir: string, relDir: string, st: fs.Stats, state: WalkState): string[] {
+  state.seenDirs.add(relDir);
+  const cached = state.opts.cache.lookupDir(relDir, st);
+  if (cached) return cached;
+  const names = fs.readdirSync(absDir);
+  state.opts.cache.setDir(relDir, st, names);
+  return names;
+}
+
+function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkState): ScanTree {
   const entries: ScanEntry[] = [];
-  for (const name of fs.readdirSync(absDir)) {
+  for (const name of listFolder(absDir, relDir, dirStat, state)) {
     if (name === '.git') continue; // git refuses a tree entry named .git
     const abs = path.join(absDir, name);
     const rel = `${relDir}/${name}`;
@@ -91,7 +106,7 @@ function walk(absDir: string, relDir: string, state: WalkState): ScanTree {
     }
     const st = fs.lstatSync(abs);
     if (st.isDirectory()) {
-      const sub = walk(abs, rel, state);
+      const sub = walk(abs, rel, st, state);
       if (sub.entries.length > 0) entries.push({ name, mode: '40000', oid: sub.oid, tree: sub });
     } else if (st.isFile()) {
       if (st.size > state.opts.maxFileBytes) {
@@ -120,7 +135,7 @@ function describe(err: unknown, fallbackPath: string): { path: string; message: 
  * (editor litter, and our own temp folders).
  */
 export function scanSkillsFolder(dir: string, opts: ScanOptions): ScanResult {
-  const state: WalkState = { opts, seen: new Set(), filesRead: 0 };
+  const state: WalkState = { opts, seen: new Set(), seenDirs: new Set(), filesRead: 0 };
   const rootEntries: ScanEntry[] = [];
   const skills = new Map<string, string>();
   const blocked = new Map<string, SkillProblem>();
@@ -145,7 +160,7 @@ export function scanSkillsFolder(dir: string, opts: ScanOptions): ScanResult {
     }
     if (st.isDirectory()) {
       try {
-        const tree = walk(abs, name, state);
+        const tree = walk(abs, name, st, state);
         if (tree.entries.length === 0) continue; // git cannot hold an empty folder; an empty skill is no skill
         rootEntries.push({ name, mode: '40000', oid: tree.oid, tree });
         skills.set(name, tree.oid);
@@ -166,6 +181,6 @@ export function scanSkillsFolder(dir: string, opts: ScanOptions): ScanResult {
     const top = p.split('/')[0];
     if (blocked.has(top)) state.seen.add(p);
   }
-  opts.cache.retain(state.seen);
+  opts.cache.retain(state.seen, state.seenDirs);
   return { root: buildTree(rootEntries), skills, blocked, problems, filesRead: state.filesRead };
 }

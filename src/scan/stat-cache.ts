@@ -18,13 +18,22 @@ export interface CacheEntry {
 }
 
 interface CacheFile {
-  version: 1;
+  version: 2;
   writtenAtMs: number;
   entries: Record<string, [number, number, number, number, string]>;
+  /** folder → [mtime, inode, names]: a folder whose stat is unchanged has the same names. */
+  dirs: Record<string, [number, number, string[]]>;
+}
+
+interface DirEntry {
+  mtimeMs: number;
+  ino: number;
+  names: string[];
 }
 
 export class StatCache {
   readonly entries = new Map<string, CacheEntry>();
+  readonly dirs = new Map<string, DirEntry>();
   private writtenAtMs = 0;
   dirty = false;
 
@@ -36,11 +45,12 @@ export class StatCache {
     } catch {
       data = undefined; // a damaged cache only costs a re-hash
     }
-    if (data?.version !== 1) return;
+    if (data?.version !== 2) return;
     this.writtenAtMs = data.writtenAtMs;
     for (const [p, [size, mtimeMs, ino, mode, oid]] of Object.entries(data.entries)) {
       this.entries.set(p, { size, mtimeMs, ino, mode, oid });
     }
+    for (const [p, [mtimeMs, ino, names]] of Object.entries(data.dirs)) this.dirs.set(p, { mtimeMs, ino, names });
   }
 
   lookup(relPath: string, st: fs.Stats): string | undefined {
@@ -54,6 +64,21 @@ export class StatCache {
     return e.oid;
   }
 
+  lookupDir(relPath: string, st: fs.Stats): string[] | undefined {
+    const d = this.dirs.get(relPath);
+    if (!d || d.mtimeMs !== st.mtimeMs || d.ino !== st.ino) return undefined;
+    if (st.mtimeMs >= this.writtenAtMs) {
+      this.dirty = true;
+      return undefined;
+    }
+    return d.names;
+  }
+
+  setDir(relPath: string, st: fs.Stats, names: string[]): void {
+    this.dirs.set(relPath, { mtimeMs: st.mtimeMs, ino: st.ino, names });
+    this.dirty = true;
+  }
+
   set(relPath: string, st: fs.Stats, oid: string): void {
     const old = this.entries.get(relPath);
     if (old && old.oid === oid && old.size === st.size && old.mtimeMs === st.mtimeMs && old.ino === st.ino && old.mode === st.mode) return;
@@ -61,11 +86,17 @@ export class StatCache {
     this.dirty = true;
   }
 
-  /** Keep only the given paths (drops entries for files that are gone). */
-  retain(paths: Set<string>): void {
+  /** Keep only the given files and folders (drops entries for what is gone). */
+  retain(paths: Set<string>, dirs: Set<string>): void {
     for (const p of this.entries.keys()) {
       if (!paths.has(p)) {
         this.entries.delete(p);
+        this.dirty = true;
+      }
+    }
+    for (const p of this.dirs.keys()) {
+      if (!dirs.has(p)) {
+        this.dirs.delete(p);
         this.dirty = true;
       }
     }
@@ -78,16 +109,20 @@ export class StatCache {
         this.dirty = true;
       }
     }
+    for (const p of this.dirs.keys()) {
+      if (p === prefix.replace(/\/$/, '') || p.startsWith(prefix)) this.dirs.delete(p);
+    }
   }
 
   /** Persist. `scanStartedMs` marks entries stat'ed before then as trustworthy. */
   save(scanStartedMs: number): void {
     if (!this.file) return;
     if (!this.dirty && this.writtenAtMs !== 0) return;
-    const out: CacheFile = { version: 1, writtenAtMs: scanStartedMs, entries: {} };
+    const out: CacheFile = { version: 2, writtenAtMs: scanStartedMs, entries: {}, dirs: {} };
     for (const [p, e] of this.entries) out.entries[p] = [e.size, e.mtimeMs, e.ino, e.mode, e.oid];
+    for (const [p, d] of this.dirs) out.dirs[p] = [d.mtimeMs, d.ino, d.names];
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    writeFileAtomic(this.file, JSON.stringify(out));
+    writeFileAtomic(this.file, JSON.stringify(out), 0o644, undefined, false); // a cache: entries are checked against stat anyway
     this.writtenAtMs = scanStartedMs;
     this.dirty = false;
   }

@@ -11,14 +11,15 @@ export function tempPathBeside(target: string, tmpDir?: string): string {
 /**
  * Write a file so that readers see the old content or the new, never a part:
  * write a temp file beside it, fsync, rename over. Refs, caches, configs and
- * the index all go through here.
+ * the index all go through here. `durable: false` skips the fsync, for files
+ * that are only caches: losing one to a power cut costs a re-read, nothing more.
  */
-export function writeFileAtomic(target: string, data: string | Buffer, mode = 0o644, tmpDir?: string): void {
+export function writeFileAtomic(target: string, data: string | Buffer, mode = 0o644, tmpDir?: string, durable = true): void {
   const tmp = tempPathBeside(target, tmpDir);
   const fd = fs.openSync(tmp, 'wx', mode);
   try {
     fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fs.fsyncSync(fd);
+    if (durable) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
