@@ -119,7 +119,9 @@ export class Store {
     const file = this.loosePath(oid);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     try {
-      writeFileAtomic(file, deflateSync(wrapObject(type, content), { level: 1 }), 0o444, this.ensureTmpDir());
+      // Not fsync-ed, as git does not by default: a crash (SIGKILL) never leaves a partial object, and after a
+      // power cut `library doctor --repair` finds and rewrites any object lost with the page cache.
+      writeFileAtomic(file, deflateSync(wrapObject(type, content), { level: 1 }), 0o444, this.ensureTmpDir(), false);
     } catch (err) {
       throw new StoreError(`cannot write object ${oid} to store ${this.gitdir}: ${(err as Error).message}`, { cause: err });
     }
@@ -175,8 +177,16 @@ export class Store {
     return this.readTyped(oid, 'blob');
   }
 
+  /** Trees are immutable and small: a first distribution reads each library tree once, not once per company. */
+  private readonly trees = new Map<string, TreeEntry[]>();
+
   async readTree(oid: string): Promise<TreeEntry[]> {
-    return parseTree(await this.readTyped(oid, 'tree'));
+    let entries = this.trees.get(oid);
+    if (!entries) {
+      entries = parseTree(await this.readTyped(oid, 'tree'));
+      if (this.trees.size < 100_000) this.trees.set(oid, entries);
+    }
+    return entries;
   }
 
   async readCommit(oid: string): Promise<Commit> {
