@@ -11,6 +11,7 @@ import { errorMessage } from '../errors.js';
 import { lockHealth } from '../lock.js';
 import { readRunState } from '../state.js';
 import { Store } from '../store/store.js';
+import { verifyStore } from '../store/verify.js';
 import { DEFAULT_LABEL, parsePlist } from '../schedule/launchd.js';
 import { DEFAULT_UNIT } from '../schedule/systemd.js';
 import { defaultLaunchdDir, defaultSystemdDir, hasCommand, readScheduleRecord } from '../schedule/install.js';
@@ -23,36 +24,16 @@ export interface DoctorCheck {
   fix?: string;
 }
 
-const STORE_FIX = 'see the damage with `git --git-dir <store> fsck --full`; restore the store from a backup, or move it aside and run `library sync --fix` to start a new history (company folders are kept)';
+const STORE_FIX =
+  'run `library doctor --repair`: it deletes corrupt objects and rewrites every object the library and company folders still hold; history whose content exists nowhere else stays damaged (see it with `git --git-dir <store> fsck --full`)';
 
-/** Read every ref, its commit and every tree under it; check every blob exists. */
+/** Every object reachable from every ref must be present and hash to its id (history included). */
 export async function checkStore(store: Store): Promise<DoctorCheck[]> {
-  const refs = [...(await store.listRefs('refs/heads')), ...(await store.listRefs('refs/bases'))];
-  const problems: DoctorCheck[] = [];
-  const seen = new Set<string>();
-  const walkTree = async (oid: string): Promise<void> => {
-    if (seen.has(oid)) return;
-    seen.add(oid);
-    for (const e of await store.readTree(oid)) {
-      if (e.mode === '40000') await walkTree(e.oid);
-      else if (!seen.has(e.oid)) {
-        seen.add(e.oid);
-        if (!(await store.hasAnywhere(e.oid))) throw new Error(`blob ${e.oid} (${e.name}) is missing`);
-      }
-    }
-  };
-  for (const ref of refs) {
-    try {
-      const oid = await store.readRef(ref);
-      if (!oid) throw new Error('does not resolve');
-      if (ref.startsWith('refs/bases/')) await walkTree(oid);
-      else await walkTree((await store.readCommit(oid)).tree);
-    } catch (err) {
-      problems.push({ check: 'store', ok: false, message: `store ${store.gitdir}: ref ${ref}: ${errorMessage(err)}`, fix: STORE_FIX });
-    }
-  }
-  if (problems.length === 0) problems.push({ check: 'store', ok: true, message: `store ${store.gitdir}: ${refs.length} refs resolve, ${seen.size} objects read or found` });
-  return problems;
+  const report = await verifyStore(store);
+  const bad = [...report.missing.map((o) => `object ${o} is missing`), ...report.corrupt.map((o) => `object ${o} is corrupt`)];
+  if (bad.length === 0) return [{ check: 'store', ok: true, message: `store ${store.gitdir}: ${report.refs} refs, ${report.objects} objects read and verified` }];
+  const more = bad.length > 3 ? ` (and ${bad.length - 3} more)` : '';
+  return [{ check: 'store', ok: false, message: `store ${store.gitdir}: ${bad.slice(0, 3).join('; ')}${more}`, fix: STORE_FIX }];
 }
 
 /** The job's command line: /bin/sh wrapper node cli config log. */

@@ -3,7 +3,7 @@
  * companies and skills still sync, and nothing is written outside the
  * configured folders (a sentinel folder outside the workspace is watched).
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -245,5 +245,34 @@ describe('mass-deletion guard', () => {
     expect(fs.existsSync(skillFile('Northwind', 'docx'))).toBe(true);
     expect(cli(ws, ['sync', '--fix', '--force']).code).toBe(0);
     expect(fs.existsSync(skillFile('Northwind', 'docx'))).toBe(false);
+  });
+});
+
+describe('a damaged store', () => {
+  it('a truncated or missing object is reported with the repair command, and doctor --repair mends it', () => {
+    cli(ws, ['sync', '--fix']);
+    const objectFile = (oid: string) => path.join(ws.storeDir, 'objects', oid.slice(0, 2), oid.slice(2));
+    const truncated = execFileSync('git', ['--git-dir', ws.storeDir, 'rev-parse', 'companies/Northwind:docx/SKILL.md'], { encoding: 'utf8' }).trim();
+    const missing = execFileSync('git', ['--git-dir', ws.storeDir, 'rev-parse', 'companies/Northwind:xlsx/SKILL.md'], { encoding: 'utf8' }).trim();
+    fs.writeFileSync(objectFile(truncated), 'trunc');
+    fs.rmSync(objectFile(missing));
+    fs.mkdirSync(path.join(ws.root, 'ALAI', 'NewCo', '.claude', 'skills'), { recursive: true });
+
+    const res = cli(ws, ['sync', '--fix', '--json']);
+    expect(res.code).toBe(1);
+    expect(company(res, 'NewCo').error).toMatch(new RegExp(`object ${truncated} .* is corrupt .*library doctor --repair|object ${missing} is missing .*library doctor --repair`));
+    expect(fs.readdirSync(path.join(ws.root, 'ALAI', 'NewCo', '.claude', 'skills'))).toEqual([]);
+
+    const doctor = cli(ws, ['doctor', '--json']);
+    expect(doctor.code).toBe(1);
+    const store = doctor.json.checks.find((c: any) => c.check === 'store');
+    expect(store.message).toMatch(/is corrupt|is missing/);
+    expect(store.fix).toMatch(/library doctor --repair/);
+
+    const repaired = cli(ws, ['doctor', '--repair', '--json']);
+    expect(repaired.json.repair.after).toMatchObject({ missing: [], corrupt: [] });
+    fsck(ws.storeDir);
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    expect(fs.existsSync(path.join(ws.root, 'ALAI', 'NewCo', '.claude', 'skills', 'docx', 'SKILL.md'))).toBe(true);
   });
 });
