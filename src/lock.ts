@@ -110,6 +110,7 @@ export async function withLock<T>(store: Store, opts: { waitSeconds: number; com
         await new Promise((r) => setTimeout(r, 100));
         holder = readLockOwner(store);
       }
+      if (!holder && !fs.existsSync(lock)) continue; // released while we looked: try again
       if (holder && !holder.alive) {
         // The holder was killed: its lock is ours to take, no need to wait for staleness.
         // Claim the dead owner's file first: of several waiters only one can rename

@@ -30,7 +30,8 @@ const STORE_FIX =
 /** Every object reachable from every ref must be present and hash to its id (history included). */
 export async function checkStore(store: Store): Promise<DoctorCheck[]> {
   const report = await verifyStore(store);
-  const bad = [...report.missing.map((o) => `object ${o} is missing`), ...report.corrupt.map((o) => `object ${o} is corrupt`)];
+  const from = (o: string) => `ref ${report.reachedFrom[o]}: object ${o}`;
+  const bad = [...report.missing.map((o) => `${from(o)} is missing`), ...report.corrupt.map((o) => `${from(o)} is corrupt`)];
   if (bad.length === 0) return [{ check: 'store', ok: true, message: `store ${store.gitdir}: ${report.refs} refs, ${report.objects} objects read and verified` }];
   const more = bad.length > 3 ? ` (and ${bad.length - 3} more)` : '';
   return [{ check: 'store', ok: false, message: `store ${store.gitdir}: ${bad.slice(0, 3).join('; ')}${more}`, fix: STORE_FIX }];

@@ -12,6 +12,8 @@ export interface VerifyReport {
   objects: number;
   missing: string[];
   corrupt: string[];
+  /** For each missing or corrupt object, the first ref it was reached from. */
+  reachedFrom: Record<string, string>;
 }
 
 export async function listAllRefs(store: Store): Promise<string[]> {
@@ -25,14 +27,14 @@ export async function listAllRefs(store: Store): Promise<string[]> {
 export async function verifyStore(store: Store): Promise<VerifyReport> {
   const refs = await listAllRefs(store);
   const seen = new Set<string>();
-  const report: VerifyReport = { refs: refs.length, objects: 0, missing: [], corrupt: [] };
-  const stack: string[] = [];
+  const report: VerifyReport = { refs: refs.length, objects: 0, missing: [], corrupt: [], reachedFrom: {} };
+  const stack: Array<[string, string]> = [];
   for (const ref of refs) {
     const oid = await store.readRef(ref);
-    if (oid) stack.push(oid);
+    if (oid) stack.push([oid, ref]);
   }
   while (stack.length) {
-    const oid = stack.pop()!;
+    const [oid, ref] = stack.pop()!;
     if (seen.has(oid)) continue;
     seen.add(oid);
     report.objects++;
@@ -41,18 +43,20 @@ export async function verifyStore(store: Store): Promise<VerifyReport> {
       obj = await store.readObject(oid);
     } catch (err) {
       (/corrupt/.test((err as Error).message) ? report.corrupt : report.missing).push(oid);
+      report.reachedFrom[oid] = ref;
       continue;
     }
     if (hashObject(obj.type, obj.content) !== oid) {
       report.corrupt.push(oid);
+      report.reachedFrom[oid] = ref;
       continue;
     }
-    if (obj.type === 'tree') for (const e of parseTree(obj.content)) stack.push(e.oid);
-    else if (obj.type === 'tag') stack.push(parseTag(obj.content).object);
+    if (obj.type === 'tree') for (const e of parseTree(obj.content)) stack.push([e.oid, ref]);
+    else if (obj.type === 'tag') stack.push([parseTag(obj.content).object, ref]);
     else if (obj.type === 'commit') {
       const header = obj.content.toString('utf8').split('\n\n')[0];
       for (const line of header.split('\n')) {
-        if (line.startsWith('tree ') || line.startsWith('parent ')) stack.push(line.split(' ')[1]);
+        if (line.startsWith('tree ') || line.startsWith('parent ')) stack.push([line.split(' ')[1], ref]);
       }
     }
   }
