@@ -97,60 +97,55 @@ function storeSize(store) {
   return { count, bytes };
 }
 
-function emptyCompanies(ws, o) {
-  for (let i = 0; i < o.companies; i++) {
-    fs.rmSync(ws.companyDir(i), { recursive: true, force: true });
-    fs.mkdirSync(ws.companyDir(i), { recursive: true });
-  }
-  fs.rmSync(ws.store, { recursive: true, force: true });
-}
-
-/**
- * Flush dirty pages, so that one run's writeback is not billed to the next, and
- * wait out ext4's "recently deleted" window: for a few seconds after many
- * deletions it skips freshly freed inodes, which makes every create slower
- * (perf showed 47% of kernel time in recently_deleted when a run followed an rm -rf).
- */
+/** Flush dirty pages, so that one run's writeback is not billed to the next. */
 function settle() {
   spawnSync('sync');
-  spawnSync('sleep', ['10']);
 }
 
-function firstDistributionOnce(ws, o, rssFile) {
-  emptyCompanies(ws, o);
-  settle();
-  return time(() => library(ws, rssFile, 'sync', '--fix', '--no-index'));
-}
-
-function cpOnce(ws, o, root) {
-  const dest = path.join(root, 'cp-target');
-  fs.rmSync(dest, { recursive: true, force: true });
-  for (let i = 0; i < o.companies; i++) fs.mkdirSync(path.join(dest, String(i)), { recursive: true });
-  settle();
-  const t = time(() => {
-    for (let i = 0; i < o.companies; i++) execFileSync('cp', ['-a', `${ws.lib}/.`, path.join(dest, String(i))]);
-  });
-  fs.rmSync(dest, { recursive: true, force: true });
-  return t;
+/** A fresh, empty set of company folders and a fresh store, sharing the workspace's library. */
+function freshTarget(ws, o, root, r) {
+  const base = path.join(root, `first-${r}`);
+  const companyDir = (i) => path.join(base, 'companies', `Co${String(i).padStart(4, '0')}`, 'skills');
+  for (let i = 0; i < o.companies; i++) fs.mkdirSync(companyDir(i), { recursive: true });
+  const config = path.join(base, 'library.config.json');
+  fs.writeFileSync(config, JSON.stringify({ library: ws.lib, companies: path.join(base, 'companies', '*', 'skills'), store: path.join(base, 'store.git') }));
+  return { ...ws, config, store: path.join(base, 'store.git'), companyDir };
 }
 
 /**
- * cp -a and our first distribution alternate, each after the same deletions:
- * ext4 makes file creation slower right after many deletions (it avoids
- * reusing recently freed inodes), which would otherwise favour whichever ran first.
+ * cp -a and our first distribution alternate, each into fresh folders, and
+ * nothing is deleted until all are done: right after many deletions ext4's
+ * inode allocator skips recently freed inodes and every create gets slower
+ * (perf showed 47% of kernel time in recently_deleted()), which would bill
+ * one side for the other's clean-up.
  */
 function firstDistributionVsCp(ws, o, root, rssFile) {
   const cp = [];
   const first = [];
   for (let r = 0; r < o.runs; r++) {
-    cp.push(cpOnce(ws, o, root));
-    first.push(firstDistributionOnce(ws, o, rssFile));
+    const dest = path.join(root, `cp-${r}`);
+    for (let i = 0; i < o.companies; i++) fs.mkdirSync(path.join(dest, String(i)), { recursive: true });
+    settle();
+    cp.push(time(() => {
+      for (let i = 0; i < o.companies; i++) execFileSync('cp', ['-a', `${ws.lib}/.`, path.join(dest, String(i))]);
+    }));
+    const target = freshTarget(ws, o, root, r);
+    settle();
+    first.push(time(() => library(target, rssFile, 'sync', '--fix', '--no-index')));
+  }
+  for (let r = 0; r < o.runs; r++) {
+    fs.rmSync(path.join(root, `cp-${r}`), { recursive: true, force: true });
+    fs.rmSync(path.join(root, `first-${r}`), { recursive: true, force: true });
   }
   return { cp, first };
 }
 
 function firstDistribution(ws, o, rssFile) {
-  return Array.from({ length: o.runs }, () => firstDistributionOnce(ws, o, rssFile));
+  return Array.from({ length: o.runs }, (_, r) => {
+    const target = freshTarget(ws, o, path.dirname(ws.config), r);
+    settle();
+    return time(() => library(target, rssFile, 'sync', '--fix', '--no-index'));
+  });
 }
 
 function runMain(o) {
@@ -160,6 +155,7 @@ function runMain(o) {
   const results = {};
   try {
     Object.assign(results, firstDistributionVsCp(ws, o, root, rssFile));
+    library(ws, rssFile, 'sync', '--fix', '--no-index'); // the workspace the other measures use
     const afterFirst = storeSize(ws.store);
 
     // A few companies carry overrides and company-only skills, as in real life.
