@@ -22,9 +22,10 @@ export interface RawConfig {
   merge?: MergeMode;
   remotes?: Record<string, { url: string; tokenEnv?: string }>;
   serve?: { tokenEnv?: string; port?: number };
+  lock?: { staleSeconds?: number };
 }
 
-const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'snapshots', 'allowSymlinkedCompanies', 'concurrency', 'merge', 'remotes', 'serve', '$schema']);
+const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'snapshots', 'allowSymlinkedCompanies', 'concurrency', 'merge', 'remotes', 'serve', 'lock', '$schema']);
 
 export interface Company {
   name: string;
@@ -52,6 +53,8 @@ export interface Config {
   /** Named smart-HTTP remotes for `forge-sync`, in config order. */
   remotes: RemoteConfig[];
   serve: ServeConfig;
+  /** A lock holder that stopped refreshing its lock (frozen, asleep) for this long is taken over. */
+  lockStaleMs: number;
 }
 
 export function expandHome(p: string): string {
@@ -157,6 +160,8 @@ export function parseConfig(raw: unknown, file: string): Config {
   const maxRemovePercent = numberOr(safety.maxRemovePercent, 25, 'safety.maxRemovePercent', file);
   const maxFileBytes = numberOr(safety.maxFileBytes, 10 * 1024 * 1024, 'safety.maxFileBytes', file);
   const snapshotsKeep = numberOr(((obj.snapshots ?? {}) as Record<string, unknown>).keep, 500, 'snapshots.keep', file);
+  const lockStaleSeconds = numberOr(((obj.lock ?? {}) as Record<string, unknown>).staleSeconds, 30, 'lock.staleSeconds', file);
+  if (lockStaleSeconds < 2) throw new ConfigError(`config ${file}: "lock.staleSeconds" must be at least 2 (the lock is refreshed every staleSeconds / 2)`);
   const concurrency = numberOr(obj.concurrency, Math.max(2, Math.min(8, os.availableParallelism())), 'concurrency', file);
 
   const merge = (obj.merge ?? 'skill') as MergeMode;
@@ -179,6 +184,7 @@ export function parseConfig(raw: unknown, file: string): Config {
     merge,
     remotes: parseRemotes(obj.remotes, file),
     serve: parseServe(obj.serve, file),
+    lockStaleMs: lockStaleSeconds * 1000,
   };
 }
 

@@ -20,7 +20,8 @@ interface Owner {
   startedAt: string;
 }
 
-const STALE_MS = 30_000;
+/** Default for config `lock.staleSeconds`: a holder that stopped refreshing for this long is taken over. */
+export const STALE_MS = 30_000;
 
 export function lockPaths(store: Store): { target: string; lock: string; owner: string } {
   const target = path.join(store.dataDir, 'sync');
@@ -134,7 +135,11 @@ export class Fence {
 }
 
 /** Run `fn` holding the store's lock; wait up to `waitSeconds`, then throw LockedError (exit 75). */
-export async function withLock<T>(store: Store, opts: { waitSeconds: number; command: string; log?: Logger }, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T>(
+  store: Store,
+  opts: { waitSeconds: number; command: string; log?: Logger; staleMs?: number },
+  fn: () => Promise<T>,
+): Promise<T> {
   const { target, lock, owner } = lockPaths(store);
   fs.mkdirSync(store.dataDir, { recursive: true });
   if (!fs.existsSync(target)) fs.writeFileSync(target, '');
@@ -145,7 +150,7 @@ export async function withLock<T>(store: Store, opts: { waitSeconds: number; com
     try {
       release = await lockfile.lock(target, {
         lockfilePath: lock,
-        stale: STALE_MS,
+        stale: opts.staleMs ?? STALE_MS,
         realpath: false,
         // Another process took the lock (we were frozen past STALE_MS): the fence stops the next write.
         onCompromised: (err) => fence.compromised(err.message),

@@ -38,6 +38,8 @@ const REPAIR_HINT = 'run `library doctor --repair` to re-record what the folders
 export class Store {
   /** Objects known to be present: skips a stat per write. */
   private readonly known = new Set<string>();
+  /** Commits and tags this process wrote: discarded again if the ref meant to hold them cannot be moved. */
+  private readonly created = new Set<string>();
   /** isomorphic-git's pack cache, shared by every read in this process. */
   private readonly gitCache = {};
 
@@ -127,6 +129,7 @@ export class Store {
       throw new StoreError(`cannot write object ${oid} to store ${this.gitdir}: ${(err as Error).message}`, { cause: err });
     }
     this.known.add(oid);
+    if (type === 'commit' || type === 'tag') this.created.add(oid);
     return oid;
   }
 
@@ -240,8 +243,24 @@ export class Store {
    * into `<ref>.lock` (created exclusively, so two writers cannot both hold
    * it), the old value is compared, and the lock file is renamed over the ref.
    * Callers write the objects first, so a ref never points at a missing object.
+   * If the ref cannot be moved, the commits and tags this process wrote for it
+   * (`oid` and `alsoDiscard`) are deleted again: a run that lost the lock
+   * leaves no dangling history behind.
    */
-  async updateRef(ref: string, oid: string, expected: string | null): Promise<void> {
+  async updateRef(ref: string, oid: string, expected: string | null, alsoDiscard: string[] = []): Promise<void> {
+    try {
+      await this.casRef(ref, oid, expected);
+    } catch (err) {
+      for (const o of [oid, ...alsoDiscard]) {
+        if (!this.created.delete(o)) continue;
+        fs.rmSync(this.loosePath(o), { force: true });
+        this.known.delete(o);
+      }
+      throw err;
+    }
+  }
+
+  private async casRef(ref: string, oid: string, expected: string | null): Promise<void> {
     if (!ref.startsWith('refs/')) throw new StoreError(`refusing to write ref outside refs/: ${ref}`);
     this.fence?.check();
     const file = path.join(this.gitdir, ref);
