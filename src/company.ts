@@ -5,11 +5,14 @@
  */
 import path from 'node:path';
 import type { Company, Config } from './config.js';
-import { baseRef, companyRef, describeSkillChanges, signature } from './history.js';
+import { baseRef, companyRef, describeSkillChanges, EMPTIED_MARKER, signature } from './history.js';
+import type { TreeEntry } from './store/objects.js';
 import { captureIdentity, type FolderIdentity } from './apply/identity.js';
 import { recoverLeftovers } from './apply/writer.js';
 import { recordScanTree } from './scan/record.js';
 import { scanSkillsFolder, type ScanResult } from './scan/scan.js';
+import { ignoreRulesOf } from './scan/ignore.js';
+import { filterSkillMap, treeFilterFor } from './scan/filter-tree.js';
 import { StatCache } from './scan/stat-cache.js';
 import { parseTrailers } from './store/objects.js';
 import type { Store } from './store/store.js';
@@ -27,6 +30,8 @@ export interface CompanyView {
   baseTree: string | null;
   /** skill → library skill tree last distributed; null before the first sync. */
   base: Map<string, string> | null;
+  /** Skills a file-level merge left without files (EMPTIED_MARKER). */
+  emptied: Set<string>;
   /** The library commit of the newest distribution, before this run. */
   distributedCommit: string | null;
   /** Leftovers of a killed run that were resolved (writing runs only). */
@@ -46,13 +51,29 @@ export async function readCompany(store: Store | null, company: Company, config:
   const recovered = writing ? recoverLeftovers(company.dir) : [];
   const cache = new StatCache(store ? path.join(store.dataDir, 'cache', `company-${company.name}.json`) : null);
   const scanStarted = Date.now();
-  const scan = scanSkillsFolder(company.dir, { cache, maxFileBytes: config.maxFileBytes });
+  const scan = scanSkillsFolder(company.dir, { cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
   const head = store ? await store.readRef(companyRef(company.name)) : null;
   const headTree = head ? (await store!.readCommit(head)).tree : null;
   const baseTree = store ? await store.readRef(baseRef(company.name)) : null;
-  const base = baseTree ? await skillMapOf(store!, baseTree) : null;
+  // A base recorded before the ignore rules (or with litter a library once had) is compared without it.
+  const filter = treeFilterFor(ignoreRulesOf(config), store);
+  const base = baseTree ? await filterSkillMap(filter, store!, await skillMapOf(store!, baseTree), writing ? store : null) : null;
+  const emptied = baseTree ? await emptiedSkills(store!, baseTree) : new Set<string>();
   const distributedCommit = head ? await lastDistributedLibrary(store!, head) : null;
-  return { company, identity, scan, cache, scanStarted, head, headTree, baseTree, base, distributedCommit, recovered };
+  return { company, identity, scan, cache, scanStarted, head, headTree, baseTree, base, emptied, distributedCommit, recovered };
+}
+
+async function emptiedSkills(store: Store, baseTree: string): Promise<Set<string>> {
+  const marker = (await store.readTree(baseTree)).find((e) => e.name === EMPTIED_MARKER && e.mode === '100644');
+  if (!marker) return new Set();
+  return new Set((await store.readBlob(marker.oid)).toString('utf8').split('\n').filter(Boolean));
+}
+
+/** The base tree to record: skill → tree, plus the list of skills a merge emptied. */
+export function writeBaseTree(store: Store, base: ReadonlyMap<string, string>, emptied: ReadonlySet<string>): string {
+  const entries: TreeEntry[] = [...base].map(([name, oid]) => ({ name, mode: '40000', oid }));
+  if (emptied.size > 0) entries.push({ name: EMPTIED_MARKER, mode: '100644', oid: store.writeObject('blob', Buffer.from(`${[...emptied].sort().join('\n')}\n`)) });
+  return store.writeTree(entries);
 }
 
 /** The library commit of the newest distribution in a company's history (first-parent walk). */

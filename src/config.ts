@@ -23,9 +23,10 @@ export interface RawConfig {
   remotes?: Record<string, { url: string; tokenEnv?: string }>;
   serve?: { tokenEnv?: string; port?: number };
   lock?: { staleSeconds?: number };
+  ignore?: string[];
 }
 
-const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'snapshots', 'allowSymlinkedCompanies', 'concurrency', 'merge', 'remotes', 'serve', 'lock', '$schema']);
+const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'snapshots', 'allowSymlinkedCompanies', 'concurrency', 'merge', 'remotes', 'serve', 'lock', 'ignore', '$schema']);
 
 export interface Company {
   name: string;
@@ -55,6 +56,8 @@ export interface Config {
   serve: ServeConfig;
   /** A lock holder that stopped refreshing its lock (frozen, asleep) for this long is taken over. */
   lockStaleMs: number;
+  /** Extra gitignore patterns (after the built-in defaults and the library's .gitignore; `!p` re-includes). */
+  ignore: string[];
 }
 
 export function expandHome(p: string): string {
@@ -185,7 +188,16 @@ export function parseConfig(raw: unknown, file: string): Config {
     remotes: parseRemotes(obj.remotes, file),
     serve: parseServe(obj.serve, file),
     lockStaleMs: lockStaleSeconds * 1000,
+    ignore: parseIgnore(obj.ignore, file),
   };
+}
+
+function parseIgnore(value: unknown, file: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((p) => typeof p !== 'string' || p.trim() === '' || p.includes('\n'))) {
+    throw new ConfigError(`config ${file}: "ignore" must be a list of gitignore patterns, e.g. ["*.log", "!.DS_Store"] (a "!" pattern switches a default off)`);
+  }
+  return value as string[];
 }
 
 function numberOr(value: unknown, fallback: number, key: string, file: string): number {

@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { resolveCompanies } from './config.js';
 import { recordScanTree } from './scan/record.js';
 import { scanSkillsFolder } from './scan/scan.js';
+import { ignoreRulesOf } from './scan/ignore.js';
 import { StatCache } from './scan/stat-cache.js';
 import type { Store } from './store/store.js';
 import { removeLooseObjects, verifyStore, type VerifyReport } from './store/verify.js';
@@ -25,7 +26,7 @@ export async function repairStore(config: Config, store: Store): Promise<RepairR
   const folders = resolveCompanies(config).companies.map((c) => ({ what: `company ${c.name}`, dir: c.dir }));
   if (config.libraryDir) folders.push({ what: 'library', dir: config.libraryDir });
   for (const { what, dir } of folders) {
-    const scan = scanSkillsFolder(dir, { cache: new StatCache(null), maxFileBytes: config.maxFileBytes });
+    const scan = scanSkillsFolder(dir, { cache: new StatCache(null), maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
     recordScanTree(store, scan.root, dir, true);
     rerecorded.push(what);
   }

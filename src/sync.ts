@@ -12,18 +12,21 @@ import { type Company, type Config, type ResolvedCompanies, resolveCompanies } f
 import { UsageError, errorMessage, isRunFatal } from './errors.js';
 import type { Logger } from './log.js';
 import { readLibrary, type LibraryView } from './library/source.js';
-import { countStates, planCompany, type CompanyPlan, type PlannedSkill } from './merge/plan.js';
+import { countStates, needsEarlier, planCompany, type CompanyPlan, type PlannedSkill } from './merge/plan.js';
+import { earlierLibraryVersions, type EarlierVersions } from './library/earlier-versions.js';
 import type { SkillState } from './merge/decide.js';
 import { BlobReader } from './apply/apply.js';
 import { SkillWriter } from './apply/writer.js';
+import { ignoreRulesOf } from './scan/ignore.js';
+import { treeFilterFor } from './scan/filter-tree.js';
 import { mergeSkillFiles, recordConflicts, type SkillMerge } from './apply/merge-files.js';
 import { planFileMerges } from './merge/file-merge.js';
 import type { SkillProblem } from './scan/scan.js';
 import type { TreeEntry } from './store/objects.js';
 import type { Store } from './store/store.js';
 import { readRunState, writeRunState, type RunState } from './state.js';
-import { baseRef, companyRef, LIBRARY_REF, signature, describeSkillChanges } from './history.js';
-import { observe, observeDuringRun, readCompany, skillMapOf, type CompanyView } from './company.js';
+import { baseRef, companyRef, EMPTY_TREE, LIBRARY_REF, signature, describeSkillChanges } from './history.js';
+import { observe, observeDuringRun, readCompany, skillMapOf, writeBaseTree, type CompanyView } from './company.js';
 import { autoSnapshot } from './snapshot/snapshot.js';
 
 export { skillMapOf };
@@ -104,8 +107,11 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
 
   const runState = readRunState(store);
   const limit = pLimit(Math.max(1, config.concurrency));
+  // Read once, and only if some company holds a copy with no merge base that differs from the library.
+  let earlier: Promise<EarlierVersions> | undefined;
+  const earlierVersions = () => (earlier ??= earlierLibraryVersions(config, store, library.sourceCommit, treeFilterFor(ignoreRulesOf(config), store)));
   const prepared = await Promise.all(
-    companies.map((company) => limit(() => prepareCompany(ctx, company, library, runState, opts))),
+    companies.map((company) => limit(() => prepareCompany(ctx, company, library, runState, opts, earlierVersions))),
   );
 
   // One snapshot of the whole store, taken just before the first change to any folder (none if nothing changes).
@@ -132,7 +138,10 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
       }),
     ),
   );
-  if (store && writing) recordRunState(store, runState, outcomes);
+  if (store && writing) {
+    recordRunState(store, runState, outcomes);
+    treeFilterFor(ignoreRulesOf(config), store).save();
+  }
   return { mode: opts.mode, libraryCommit, library, companies: outcomes, problems, snapshot };
 }
 
@@ -228,7 +237,14 @@ function recordRunState(store: Store, runState: RunState, outcomes: CompanyOutco
 }
 
 /** Phase 1: scan, plan, and (when writing) observe. Never throws: failures land in the outcome. */
-async function prepareCompany(ctx: SyncContext, company: Company, library: LibraryView, runState: RunState, opts: SyncOptions): Promise<Prepared> {
+async function prepareCompany(
+  ctx: SyncContext,
+  company: Company,
+  library: LibraryView,
+  runState: RunState,
+  opts: SyncOptions,
+  earlierVersions: () => Promise<EarlierVersions>,
+): Promise<Prepared> {
   const { config, store } = ctx;
   const outcome = newOutcome(company, runState);
   const started = Date.now();
@@ -239,10 +255,13 @@ async function prepareCompany(ctx: SyncContext, company: Company, library: Libra
     outcome.blocked = [...view.scan.problems, ...view.scan.blocked.values()];
     outcome.distributedCommit = view.distributedCommit;
 
+    const sides = { library: library.skills, company: view.scan.skills, base: view.base };
+    const stale = [...view.scan.skills.keys()].some((name) => needsEarlier(sides, name));
     const plan = planCompany({
-      library: library.skills,
-      company: view.scan.skills,
-      base: view.base,
+      ...sides,
+      earlier: stale ? await earlierVersions() : undefined,
+      emptied: view.emptied,
+      emptyTree: EMPTY_TREE,
       skip: new Set([...view.scan.blocked.keys(), ...library.blocked.keys()]),
       only: opts.skill ? new Set([opts.skill]) : undefined,
       maxRemovePercent: config.maxRemovePercent,
@@ -292,12 +311,13 @@ async function applyCompany(
   opts: SyncOptions,
 ): Promise<void> {
   const { company, scan, cache } = view;
-  const writer = new SkillWriter({ store, blobs, identity: view.identity, cache, maxFileBytes: config.maxFileBytes });
+  const writer = new SkillWriter({ store, blobs, identity: view.identity, cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
   const rootEntries = new Map<string, TreeEntry>(scan.root.entries.map(({ name, mode, oid }) => [name, { name, mode, oid }]));
   const setSkill = (name: string, tree: string | null) => (tree ? rootEntries.set(name, { name, mode: '40000', oid: tree }) : rootEntries.delete(name));
   const nextBase = plan.nextBase;
   const keepBase = (s: PlannedSkill, base = s.base) => (base === undefined ? nextBase.delete(s.name) : nextBase.set(s.name, base));
   const failures: string[] = [];
+  const emptied = new Set(view.emptied);
   // Skills the company changed while this run was writing: left as found, recorded, overrides for this run.
   const changed = new Map<string, string | null>();
   for (const s of plan.skills) {
@@ -307,7 +327,7 @@ async function applyCompany(
       let target: string | null = s.action === 'remove' ? null : s.library!;
       if (s.action === 'merge') {
         merge = await mergeSkillFiles(store, s.name, { base: s.base!, library: s.library!, company: s.company! }, config.merge as 'file' | 'line');
-        target = merge.tree;
+        target = merge.tree === EMPTY_TREE ? null : merge.tree; // each side deleted what the other kept: no folder, but not the company's deletion
         if (merge.tree === s.company) {
           outcome.applied.kept.push(s.name);
           nextBase.set(s.name, merge.base);
@@ -316,7 +336,7 @@ async function applyCompany(
         }
       }
       await beforeFirstChange();
-      const result = await writer.write(s.name, s.company ?? null, target);
+      const result = await writer.write(s.name, s.company === EMPTY_TREE ? null : (s.company ?? null), target);
       if (!result.done) {
         changed.set(s.name, result.found);
         setSkill(s.name, result.found);
@@ -331,6 +351,8 @@ async function applyCompany(
         outcome.applied.merged.push(s.name);
         nextBase.set(s.name, merge.base);
         outcome.merges.push(merge);
+        if (merge.tree === EMPTY_TREE) emptied.add(s.name);
+        else emptied.delete(s.name);
       } else if (target === null) outcome.applied.removed.push(s.name);
       else (s.company === undefined ? outcome.applied.added : outcome.applied.updated).push(s.name);
     } catch (err) {
@@ -356,7 +378,8 @@ async function applyCompany(
     outcome.commits.distribution = commit;
   }
   // The per-skill merge base: a tree of skill → library skill tree, on refs/bases/<company>.
-  const nextBaseTree = store.writeTree([...nextBase].map(([name, oid]) => ({ name, mode: '40000', oid })));
+  for (const name of emptied) if (rootEntries.has(name) || !nextBase.has(name)) emptied.delete(name); // back in the folder, or gone for good
+  const nextBaseTree = writeBaseTree(store, nextBase, emptied);
   if (nextBaseTree !== view.baseTree) await store.updateRef(baseRef(company.name), nextBaseTree, view.baseTree);
   if (failures.length > 0) fail(outcome, failures.join('; '));
 }

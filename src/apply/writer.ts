@@ -119,17 +119,22 @@ export class SkillWriter {
 
   private swap(skill: string, expected: string | null, planned: PlannedTree | null): WriteResult {
     const fresh = planned ? this.writeFresh(skill, planned) : null;
+    let incoming = fresh?.dir ?? null;
     try {
-      this.opts.store.fence?.check();
       const aside = this.moveAside(skill, planned ? 'old' : 'del');
-      const found = aside ? this.contentOf(aside) : { tree: null };
+      const found = aside ? this.contentOf(aside, skill) : { tree: null };
       if (found.tree !== expected) {
         if (aside) this.putBack(aside, skill, found.tree !== undefined);
         return { done: false, found: found.tree ?? null, why: found.why ?? describe(expected, found.tree ?? null) };
       }
-      if (aside && fresh) this.carryIgnored(aside, fresh.dir);
-      if (fresh) {
-        fs.renameSync(fresh.dir, skill);
+      // Ignored files (litter of editors, Finder, Python) are never deleted: they stay where they were.
+      const litter = aside && this.opts.ignore ? this.opts.ignore.listIgnored(aside, skill) : [];
+      if (litter.length > 0) {
+        if (!incoming) fs.mkdirSync((incoming = tempName(skill, 'new')), { mode: 0o755 });
+        carry(litter, aside!, incoming);
+      }
+      if (incoming) {
+        fs.renameSync(incoming, skill);
         checkpoint('new skill in place');
       }
       if (aside) {
@@ -140,7 +145,7 @@ export class SkillWriter {
       for (const [rel, st, oid] of fresh?.stats ?? []) this.opts.cache.set(`${skill}/${rel}`, st, oid);
       return { done: true };
     } finally {
-      if (fresh && fs.existsSync(fresh.dir)) fs.rmSync(fresh.dir, { recursive: true, force: true });
+      if (incoming && fs.existsSync(incoming)) fs.rmSync(incoming, { recursive: true, force: true });
     }
   }
 
@@ -193,12 +198,12 @@ export class SkillWriter {
    * size limit, an unreadable file), so it is certainly not what was planned.
    * A differing tree is written into the store before anything else happens.
    */
-  private contentOf(dir: string): { tree: string | null | undefined; why?: string } {
+  private contentOf(dir: string, skill: string): { tree: string | null | undefined; why?: string } {
     const { store, ignore, maxFileBytes } = this.opts;
     for (let attempt = 0; ; attempt++) {
       let tree;
       try {
-        tree = scanFolderTree(dir, { maxFileBytes, ignore });
+        tree = scanFolderTree(dir, skill, { maxFileBytes, ignore });
       } catch (err) {
         return { tree: undefined, why: `it cannot be read whole now (${(err as Error).message})` };
       }
@@ -226,17 +231,15 @@ export class SkillWriter {
       );
     }
   }
+}
 
-  /** Ignored files (litter of editors, Finder, Python) stay where they were: moved into the new folder. */
-  private carryIgnored(aside: string, fresh: string): void {
-    const { ignore } = this.opts;
-    if (!ignore) return;
-    for (const rel of ignore.listIgnored(aside)) {
-      const target = path.join(fresh, rel);
-      if (fs.existsSync(target)) continue; // the library ships a file by that name: the library's wins
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.renameSync(path.join(aside, rel), target);
-    }
+/** Move ignored paths from the old folder into the new one; a path the new version ships itself is the library's. */
+function carry(litter: string[], from: string, to: string): void {
+  for (const rel of litter) {
+    const target = path.join(to, rel);
+    if (fs.existsSync(target)) continue;
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.renameSync(path.join(from, rel), target);
   }
 }
 

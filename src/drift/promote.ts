@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { BlobReader } from '../apply/apply.js';
 import { captureIdentity } from '../apply/identity.js';
 import { SkillWriter } from '../apply/writer.js';
+import { ignoreRulesOf } from '../scan/ignore.js';
 import { findGitDir } from '../library/source.js';
 import { StatCache } from '../scan/stat-cache.js';
 import type { Store } from '../store/store.js';
@@ -81,6 +82,7 @@ export async function promoteSkill(ctx: { config: Config; log: Logger }, store: 
     identity: captureIdentity(config.libraryDir, undefined, true, config.file),
     cache: new StatCache(null),
     maxFileBytes: config.maxFileBytes,
+    ignore: ignoreRulesOf(config),
   });
   const written = await writer.write(skill, planned.library ?? null, tree);
   if (!written.done) throw new LibrarySyncError(`library skill ${target}: ${written.why}; nothing was overwritten, run the command again`);

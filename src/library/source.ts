@@ -12,6 +12,8 @@ import { isValidName } from '../names.js';
 import { StatCache } from '../scan/stat-cache.js';
 import { recordScanTree } from '../scan/record.js';
 import { buildTree, scanSkillsFolder, type SkillProblem } from '../scan/scan.js';
+import { ignoreRulesOf } from '../scan/ignore.js';
+import { filterSkillMap, treeFilterFor } from '../scan/filter-tree.js';
 import type { TreeEntry } from '../store/objects.js';
 import { Store } from '../store/store.js';
 import { StoreError } from '../errors.js';
@@ -53,42 +55,8 @@ function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView, 'skil
   return { skills, blocked, problems };
 }
 
-/** Find the git dir of the work tree holding `dir`, if any. */
-export interface GitRepo {
-  workTree: string;
-  /** The work tree's git dir (HEAD lives here). */
-  gitdir: string;
-  /** Where objects and refs live: the main repository's git dir for a linked worktree (`git worktree add`). */
-  commonDir: string;
-}
-
-/** Find the git repository whose work tree holds `dir`, if any. */
-export function findGitDir(dir: string): GitRepo | null {
-  let cur = dir;
-  for (;;) {
-    const dotgit = path.join(cur, '.git');
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.statSync(dotgit);
-    } catch {
-      /* keep climbing */
-    }
-    let gitdir: string | null = null;
-    if (st?.isDirectory()) gitdir = dotgit;
-    else if (st?.isFile()) {
-      const m = /^gitdir: (.*)$/m.exec(fs.readFileSync(dotgit, 'utf8'));
-      if (m) gitdir = path.resolve(cur, m[1].trim());
-    }
-    if (gitdir) {
-      const commondirFile = path.join(gitdir, 'commondir');
-      const commonDir = fs.existsSync(commondirFile) ? path.resolve(gitdir, fs.readFileSync(commondirFile, 'utf8').trim()) : gitdir;
-      return { workTree: cur, gitdir, commonDir };
-    }
-    const up = path.dirname(cur);
-    if (up === cur) return null;
-    cur = up;
-  }
-}
+export { findGitDir, type GitRepo } from './repo.js';
+import { findGitDir, type GitRepo } from './repo.js';
 
 /** The repository's objects and refs, read-only. */
 export function repoObjects(repo: GitRepo): Store {
@@ -103,25 +71,14 @@ export async function repoHead(repo: GitRepo): Promise<string | null> {
   return m ? repoObjects(repo).readRef(m[1]) : null;
 }
 
-/** Copy a tree and everything under it from one object store to another. */
-async function copyTree(src: Store, dst: Store, oid: string): Promise<void> {
-  if (dst.has(oid)) return;
-  const entries = await src.readTree(oid);
-  for (const e of entries) {
-    if (e.mode === '40000') await copyTree(src, dst, e.oid);
-    else if (!dst.has(e.oid)) dst.writeObject('blob', await src.readBlob(e.oid), e.oid);
-  }
-  dst.writeTree(entries);
-}
-
 export async function readLibrary(config: Config, store: Store | null): Promise<LibraryView> {
   // A skill that fails validation (SPEC.md, "Validation") is blocked: reported, skipped, not deleted.
   const validation = new ValidationCache(store ? path.join(store.dataDir, 'cache', 'validate.json') : null, config.maxFileBytes);
-  if (config.libraryRef) return readFromRef(config.libraryRef, store, validation);
+  if (config.libraryRef) return readFromRef(config, config.libraryRef, store, validation);
   const dir = config.libraryDir!;
   const cache = new StatCache(store ? path.join(store.dataDir, 'cache', 'library.json') : null);
   const started = Date.now();
-  const scan = scanSkillsFolder(dir, { cache, maxFileBytes: config.maxFileBytes });
+  const scan = scanSkillsFolder(dir, { cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
   const repo = findGitDir(dir);
 
   if (!repo) {
@@ -149,12 +106,16 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
   const head = await repoHead(repo);
   const entries = head ? await committedFolder(repoStore, head, path.relative(repo.workTree, fs.realpathSync(dir))) : [];
   const view = skillsOf(entries, dir);
+  await blockInvalidSkills(view.skills, view.blocked, dir, validation, (name, tree) => listTree(repoStore, tree, name, config.maxFileBytes));
+  // A committed .DS_Store or __pycache__ is litter here as in the company folders, which never hold it.
+  const filter = treeFilterFor(ignoreRulesOf(config), store);
+  const committed = view.skills;
+  view.skills = await filterSkillMap(filter, repoStore, committed, null);
   // The working copy was scanned only to report edits that are not committed.
   const uncommitted = [...new Set([...scan.skills.keys(), ...view.skills.keys()])]
     .filter((s) => scan.skills.get(s) !== view.skills.get(s))
     .sort();
-  await blockInvalidSkills(view.skills, view.blocked, dir, validation, (name, tree) => listTree(repoStore, tree, name, config.maxFileBytes));
-  const skillEntries = entries.filter((e) => view.skills.has(e.name));
+  const skillEntries: TreeEntry[] = [...view.skills].map(([name, oid]) => ({ name, mode: '40000', oid }));
   return {
     kind: 'git',
     source: dir,
@@ -163,10 +124,11 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
     sourceCommit: head,
     uncommitted,
     async copyInto(s) {
-      for (const e of skillEntries) await copyTree(repoStore, s, e.oid);
+      for (const [name, oid] of committed) if (view.skills.has(name)) await filter.materialize(repoStore, s, oid, name);
       s.writeTree(skillEntries);
       cache.save(started);
       validation.save();
+      filter.save();
     },
   };
 }
@@ -186,7 +148,7 @@ export async function folderAt(repo: Store, tree: string, rel: string): Promise<
   return repo.readTree(tree);
 }
 
-async function readFromRef(ref: string, store: Store | null, validation: ValidationCache): Promise<LibraryView> {
+async function readFromRef(config: Config, ref: string, store: Store | null, validation: ValidationCache): Promise<LibraryView> {
   const commit = store ? await store.readRef(ref) : null;
   if (!store || !commit) {
     throw new StoreError(`library ref ${ref} does not exist in the store yet: push a library to it (forge-sync) first`);
@@ -195,6 +157,21 @@ async function readFromRef(ref: string, store: Store | null, validation: Validat
   const entries = await store.readTree(tree);
   const view = skillsOf(entries, ref);
   await blockInvalidSkills(view.skills, view.blocked, ref, validation, (name, oid) => listTree(store, oid, name, validation.maxFileBytes));
+  const filter = treeFilterFor(ignoreRulesOf(config), store);
+  const pushed = view.skills;
+  view.skills = await filterSkillMap(filter, store, pushed, null);
   // Blocked skills stay in the recorded tree: this ref's commit is recorded as is.
-  return { kind: 'ref', source: ref, tree, ...view, sourceCommit: commit, uncommitted: [], async copyInto() { validation.save(); } };
+  return {
+    kind: 'ref',
+    source: ref,
+    tree,
+    ...view,
+    sourceCommit: commit,
+    uncommitted: [],
+    async copyInto(s) {
+      for (const [name, oid] of pushed) if (view.skills.has(name)) await filter.materialize(store, s, oid, name);
+      validation.save();
+      filter.save();
+    },
+  };
 }

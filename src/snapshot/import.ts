@@ -15,6 +15,7 @@ import { UsageError } from '../errors.js';
 import { isValidName } from '../names.js';
 import { recordScanTree } from '../scan/record.js';
 import { scanSkillsFolder, type ScanTree } from '../scan/scan.js';
+import { ignoreRulesOf } from '../scan/ignore.js';
 import { StatCache } from '../scan/stat-cache.js';
 import type { Store } from '../store/store.js';
 import { tagSnapshot, snapshotRef, writeSnapshotTree } from './snapshot.js';
@@ -82,7 +83,7 @@ function checkLinks(tree: ScanTree, absDir: string, skillRoot: string): void {
 }
 
 function scanImported(dir: string, what: string, config: Config): ScanTree {
-  const scan = scanSkillsFolder(dir, { cache: new StatCache(null), maxFileBytes: config.maxFileBytes });
+  const scan = scanSkillsFolder(dir, { cache: new StatCache(null), maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
   const problem = scan.problems[0] ?? [...scan.blocked.values()][0];
   if (problem) throw new UsageError(`refusing import of ${what}: ${problem.message}; nothing was imported`);
   for (const e of scan.root.entries) if (e.tree) checkLinks(e.tree, path.join(dir, e.name), path.join(dir, e.name));

@@ -12,6 +12,8 @@ import type { Logger } from '../log.js';
 import { checkName } from '../names.js';
 import { BlobReader } from '../apply/apply.js';
 import { SkillWriter } from '../apply/writer.js';
+import { ignoreRulesOf } from '../scan/ignore.js';
+import { filterSkillMap, treeFilterFor } from '../scan/filter-tree.js';
 import { observe, observeDuringRun, readCompany, skillMapOf } from '../company.js';
 import { readRunState, writeRunState } from '../state.js';
 import type { Store } from '../store/store.js';
@@ -60,7 +62,12 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
     return company;
   });
   const snapSkills = new Map<string, Map<string, string>>();
-  for (const c of targets) snapSkills.set(c.name, await skillMapOf(store, snap.companyTrees.get(c.name)!));
+  // Litter a snapshot recorded (before the ignore rules) is not written back.
+  const filter = treeFilterFor(ignoreRulesOf(config), store);
+  for (const c of targets) {
+    const skills = await skillMapOf(store, snap.companyTrees.get(c.name)!);
+    snapSkills.set(c.name, await filterSkillMap(filter, store, skills, opts.dryRun ? null : store));
+  }
   for (const skill of opts.skills ?? []) {
     checkName('skill', skill);
     if (!targets.some((c) => snapSkills.get(c.name)!.has(skill))) {
@@ -106,7 +113,7 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
   const now = new Date().toISOString();
   for (const { result: r, view } of plans) {
     if (!view || r.changes.length === 0) continue;
-    const writer = new SkillWriter({ store, blobs, identity: view.identity, cache: view.cache, maxFileBytes: config.maxFileBytes });
+    const writer = new SkillWriter({ store, blobs, identity: view.identity, cache: view.cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
     const done: SkillRollback[] = [];
     const failures: string[] = [];
     const changed = new Map<string, string | null>();
@@ -155,5 +162,6 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
     log.info({ company: r.name, action: 'rollback', snapshot: snap.name, skills: done.length }, `${r.name}: rolled back ${done.length} skills`);
   }
   writeRunState(store, runState);
+  filter.save();
   return result;
 }

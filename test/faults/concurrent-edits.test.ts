@@ -14,6 +14,8 @@ import { Editor, generatedWorkspace, snapshotTags, startCli, until, type Workspa
 afterAll(cleanupTempDirs);
 
 const ROUNDS = 3;
+/** Each test runs the CLI a dozen times on a few hundred skills: minutes on a loaded 2-core CI machine. */
+const TIMEOUT = 240_000;
 
 /** Run `args` while an editor appends to `files`; returns the editor once the run has ended. */
 async function editWhileRunning(ws: Workspace, args: string[], files: string[], label: string): Promise<{ editor: Editor; code: number | null; json: any; stderr: string }> {
@@ -60,7 +62,7 @@ it('edits appended while sync --fix replaces those skills are all kept, in the f
   // The kept edits are overrides now, and stay so: the next run changes nothing that was edited.
   expect(cli(ws, ['sync', '--fix']).code).toBe(0);
   fsck(ws.storeDir);
-});
+}, TIMEOUT);
 
 it('edits appended while push forces the library version are all kept', async () => {
   const ws = generatedWorkspace(24, 6);
@@ -79,10 +81,10 @@ it('edits appended while push forces the library version are all kept', async ()
     fsck(ws.storeDir);
   }
   expect(total).toBeGreaterThan(0);
-});
+}, TIMEOUT);
 
 it('edits appended while rollback checks out a snapshot are all kept', async () => {
-  const ws = generatedWorkspace(24, 8);
+  const ws = generatedWorkspace(16, 8);
   expect(cli(ws, ['sync', '--fix']).code).toBe(0);
   let total = 0;
   for (let round = 1; round <= ROUNDS; round++) {
@@ -99,4 +101,4 @@ it('edits appended while rollback checks out a snapshot are all kept', async () 
     expect(cli(ws, ['rollback', `after-${round}`]).code).toBe(0);
   }
   expect(total).toBeGreaterThan(0);
-});
+}, TIMEOUT);

@@ -52,7 +52,7 @@ it('a run frozen mid-write and taken over writes nothing when it resumes: exit 7
       first.child.kill('SIGKILL');
     }
   }
-});
+}, 240_000);
 
 it('a same-size edit whose mtime was put back with touch -r is seen, and kept when the library updates the skill', async () => {
   const ws = generatedWorkspace(2, 3);
@@ -111,4 +111,4 @@ it("a company's .claude swapped for a symlink to an outside folder during a run:
     expect(cli(ws, ['sync', '--fix']).code).toBe(0); // converges once the folder is back
     fsck(ws.storeDir);
   }
-});
+}, 240_000);
