@@ -169,11 +169,11 @@ export async function closedPort(): Promise<number> {
 }
 
 /** Poll until `check` passes (a delivery happens in another process); fails with the last error. */
-export async function eventually(check: () => void, limitMs = 30_000): Promise<void> {
+export async function eventually(check: () => void | Promise<void>, limitMs = 30_000): Promise<void> {
   const deadline = Date.now() + limitMs;
   for (;;) {
     try {
-      return check();
+      return await check();
     } catch (err) {
       if (Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, 200));
