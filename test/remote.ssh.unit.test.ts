@@ -143,6 +143,7 @@ describe('parseReceiveRequest', () => {
       packAt: head.length,
     });
   });
+  it("a lone flush is git's probe before a large push", () => expect(req(FLUSH)).toEqual({ commands: [], packAt: 4 }));
   it('deletions need no pack', () => {
     const head = Buffer.concat([pktLine(`${a} ${ZERO_OID} refs/heads/library\n`), FLUSH]);
     expect(req(head)).toMatchObject({ packAt: head.length });
@@ -153,6 +154,6 @@ describe('parseReceiveRequest', () => {
     [Buffer.concat([pktLine(`${a} ${b} refs/heads/library\n`)]), /ends before the list of refs does/],
     [Buffer.concat([pktLine(`${a} ${b} refs/heads/library\n`), FLUSH]), /carries no pack/],
     [Buffer.concat([pktLine(`${a} ${b} refs/heads/library\n`), FLUSH, Buffer.alloc(40, 0x41)]), /not a git pack/],
-    [FLUSH, /updates no ref/],
+    [Buffer.concat([FLUSH, Buffer.from('PACK')]), /updates no ref/],
   ])('refuses %#', (buf, message) => expect(parseReceiveRequest(buf, buf.length)).toMatch(message));
 });

@@ -93,7 +93,8 @@ export function parseReceiveRequest(head: Buffer, total: number): ReceiveRequest
     at += len;
   }
   at += 4;
-  if (commands.length === 0) return 'it updates no ref';
+  // A lone flush is git's probe before a large (chunked) push: it checks the credentials and updates nothing.
+  if (commands.length === 0) return at === total ? { commands, packAt: at } : 'it updates no ref';
   if (commands.every((c) => c.new === ZERO)) return at === total ? { commands, packAt: at } : 'it has data after its deletions';
   if (total - at < 32 || head.length < at + 8) return 'it carries no pack';
   const version = head.readUInt32BE(at + 4);

@@ -194,6 +194,7 @@ export async function startServer(opts: ServeOptions): Promise<{ port: number; c
         log.warn({ bytes }, `serve: push refused: not a git push: ${request}`);
         return answer(400, `not a git push: ${request}`);
       }
+      if (request.commands.length === 0) return runBackend(env, file, res, log);
       // A push writes refs: one writer at a time, like every writing command.
       const status = await withLock(store, { waitSeconds: opts.lockWaitSeconds, command: 'library serve (push received)' }, () => runBackend(env, file, res, log));
       if (status === 200 && (await anyUpdated(store, request))) opts.onPush();

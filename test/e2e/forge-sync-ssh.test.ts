@@ -4,7 +4,7 @@
  * `ssh`, FORGE receives with plain git-receive-pack and the hooks of
  * `library hooks install --receive`, which distribute what arrived.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,10 +55,13 @@ describe.skipIf(!HAVE_SSHD)('forge-sync over ssh to a store with receive hooks',
     cleanupTempDirs();
   });
 
-  it('hooks install --receive writes pre-receive and post-receive into the store, with absolute paths', () => {
+  it('hooks install --receive writes pre-receive and post-receive into the store, with absolute paths, chaining one that was there', () => {
+    // A store made by native git, with a pre-receive hook of its own that records what it is given.
+    execFileSync('git', ['init', '-q', '--bare', forge.storeDir]);
+    fs.writeFileSync(path.join(forge.storeDir, 'hooks', 'pre-receive'), '#!/bin/sh\ncat > chained-saw\n', { mode: 0o755 });
     const res = cli(forge, ['hooks', 'install', '--receive', '--json']);
     expect(res.code).toBe(0);
-    expect(res.json.changes.map((c: any) => [c.hook, c.action])).toEqual([['pre-receive', 'installed'], ['post-receive', 'installed']]);
+    expect(res.json.changes.map((c: any) => [c.hook, c.action])).toEqual([['pre-receive', 'chained'], ['post-receive', 'installed']]);
     const pre = read(path.join(forge.storeDir, 'hooks', 'pre-receive'));
     const post = read(path.join(forge.storeDir, 'hooks', 'post-receive'));
     // sshd gives a minimal PATH: nothing may be looked up on it.
@@ -84,6 +87,8 @@ describe.skipIf(!HAVE_SSHD)('forge-sync over ssh to a store with receive hooks',
     // What FORGE's hook says reaches the pusher's stderr: ssh's stderr is passed on, never swallowed.
     expect(res.stderr).toContain(`library-sync: distributing what arrived in the background (log: ${path.join(forge.root, 'logs', 'library-sync.log')})`);
     expect(libraryOf(forge.storeDir)).toBe(libraryOf(primary.storeDir));
+    // The chained hook ran first, on the same commands.
+    expect(read(path.join(forge.storeDir, 'chained-saw'))).toContain(`${'0'.repeat(40)} ${libraryOf(primary.storeDir)} refs/heads/library`);
 
     const status = await forgeSettled();
     for (const skill of ['pdf', 'docx', 'xlsx', 'brand-voice']) {
@@ -170,5 +175,12 @@ describe.skipIf(!HAVE_SSHD)('forge-sync over ssh to a store with receive hooks',
     const line = `library: forge-sync: forge (forge-test:${forge.storeDir}) unreachable after 2 tries: ssh: connect to host 127.0.0.1 port ${sshd.port}: Connection refused: is forge-test up, with its ssh server (macOS: Remote Login) listening?`;
     expect(res.stderr.split('\n').filter((l) => l.startsWith('library:'))).toEqual([line]);
     expect(cli(primary, ['status', '--json']).json.remotes[0].lastError).toBe(line.slice('library: '.length));
+  });
+
+  it('hooks uninstall --receive removes ours and puts back the hook that was there', () => {
+    const res = cli(forge, ['hooks', 'uninstall', '--receive']);
+    expect(res.code).toBe(0);
+    expect(read(path.join(forge.storeDir, 'hooks', 'pre-receive'))).toBe('#!/bin/sh\ncat > chained-saw\n');
+    expect(fs.existsSync(path.join(forge.storeDir, 'hooks', 'post-receive'))).toBe(false);
   });
 });

@@ -4,6 +4,7 @@
  * and, separately, by plain `git http-backend`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -292,6 +293,16 @@ describe('serve killed mid-push', () => {
       expect(fs.readdirSync(spool)).toEqual([]);
       const log = read(path.join(forge.root, "serve.log"));
       expect(log, log).toMatch(/serve: removed 2 leftovers of receives that were cut off/);
+      fsck(forge.storeDir);
+      // And it takes pushes again, a large one too: git probes with a lone flush, then sends the pack chunked.
+      const work = tempDir('lsync-big-');
+      execFileSync('git', ['init', '-q', work]);
+      fs.writeFileSync(path.join(work, 'big.bin'), crypto.randomBytes(300_000));
+      execFileSync('git', ['-C', work, 'add', '.']);
+      execFileSync('git', ['-C', work, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'big']);
+      const auth = ['-c', `http.extraHeader=Authorization: Bearer ${FORGE_TOKEN}`, '-c', 'http.postBuffer=65536'];
+      execFileSync('git', ['-C', work, ...auth, 'push', '-q', second.url, 'HEAD:refs/hosts/big/companies/X'], { stdio: 'pipe' });
+      expect(git(forge.storeDir, ['rev-parse', 'refs/hosts/big/companies/X']).trim()).toBe(git(path.join(work, '.git'), ['rev-parse', 'HEAD']).trim());
       fsck(forge.storeDir);
     } finally {
       await second.stop();
