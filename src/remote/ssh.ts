@@ -73,7 +73,7 @@ export function classifySsh(u: SshUrl, exit: Omit<SshExit, 'timedOut'>, override
     return final(`git-receive-pack was not found on ${host} (${missing}): install git there, or put git-receive-pack on the PATH that sshd gives ${u.user ?? 'that user'}'s non-interactive shell`);
   }
   if (exit.code === 127 && override) return final(`$LIBRARY_SSH (${override}) could not be run (${by(/./) ?? 'exit 127'}): fix or unset it`);
-  const notRepo = by(/does not appear to be a git repository|not a git repository|No such file or directory/);
+  const notRepo = by(/does not appear to be a git repository|not a git repository/);
   if (notRepo) {
     return final(`${u.path} on ${host} is not a store (${notRepo}): check the path in the remote's URL, or create the store there (\`library sync --fix\` with that machine's config creates it)`);
   }

@@ -227,9 +227,13 @@ describe('forge-sync to `library serve`', () => {
       expect(res.status).toBe(400);
       expect(res.text).toMatch(message);
     }
-    const log = read(logFile).slice(before);
-    expect(log.match(/serve: POST \/store\.git\/git-receive-pack 400/g)).toHaveLength(2);
-    // A sync is started before the request's own log line; none was.
+    // Each request's line is logged just after its answer went out.
+    let log = '';
+    await eventually(() => {
+      log = read(logFile).slice(before);
+      expect(log.match(/serve: POST \/store\.git\/git-receive-pack 400/g)).toHaveLength(2);
+    });
+    // A sync is started before the request's own line is logged; none was.
     expect(log).not.toMatch(/sync --fix started|sync --fix queued|git http-backend/);
     expect(fs.readdirSync(path.join(forge.storeDir, 'library-sync', 'serve-spool'))).toEqual([]);
     expect(refsOf(forge.storeDir)).toBe(refs);
