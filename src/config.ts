@@ -22,9 +22,10 @@ export interface RawConfig {
   merge?: MergeMode;
   remotes?: Record<string, { url: string; tokenEnv?: string }>;
   serve?: { tokenEnv?: string; port?: number };
+  validation?: 'default' | 'strict';
 }
 
-const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'snapshots', 'allowSymlinkedCompanies', 'concurrency', 'merge', 'remotes', 'serve', '$schema']);
+const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'snapshots', 'allowSymlinkedCompanies', 'concurrency', 'merge', 'remotes', 'serve', 'validation', '$schema']);
 
 export interface Company {
   name: string;
@@ -52,6 +53,8 @@ export interface Config {
   /** Named smart-HTTP remotes for `forge-sync`, in config order. */
   remotes: RemoteConfig[];
   serve: ServeConfig;
+  /** `validation: "strict"`: the Agent Skills specification's warnings block a skill too. */
+  strictValidation: boolean;
 }
 
 export function expandHome(p: string): string {
@@ -164,6 +167,10 @@ export function parseConfig(raw: unknown, file: string): Config {
     throw new ConfigError(`config ${file}: "merge" must be one of ${MERGE_MODES.map((m) => `"${m}"`).join(', ')}`);
   }
 
+  if (obj.validation !== undefined && obj.validation !== 'default' && obj.validation !== 'strict') {
+    throw new ConfigError(`config ${file}: "validation" must be "default" (warnings are reported, the skill is distributed) or "strict" (warnings block the skill)`);
+  }
+
   return {
     file,
     libraryDir,
@@ -179,6 +186,7 @@ export function parseConfig(raw: unknown, file: string): Config {
     merge,
     remotes: parseRemotes(obj.remotes, file),
     serve: parseServe(obj.serve, file),
+    strictValidation: obj.validation === 'strict',
   };
 }
 

@@ -17,6 +17,7 @@ import { Store } from '../store/store.js';
 import { StoreError } from '../errors.js';
 import { blockInvalidSkills, ValidationCache } from '../validate/library.js';
 import { listFolder, listTree } from '../validate/listing.js';
+import type { Finding } from '../validate/rules.js';
 
 export interface LibraryView {
   kind: 'git' | 'folder' | 'ref';
@@ -27,6 +28,8 @@ export interface LibraryView {
   /** Skills that cannot be distributed this run; never treated as deleted. */
   blocked: Map<string, SkillProblem>;
   problems: SkillProblem[];
+  /** Validation warnings of skills that are distributed anyway (SPEC.md, "Validation"). */
+  warnings: Finding[];
   /** The library repository's HEAD commit (git kind). */
   sourceCommit: string | null;
   /** Skills whose working copy differs from HEAD (git kind). */
@@ -43,7 +46,7 @@ function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView, 'skil
     if (e.name.startsWith('.')) continue;
     const p = path.join(source, e.name);
     if (!isValidName(e.name)) {
-      problems.push({ skill: e.name, path: p, message: `library entry ${p}: invalid skill name ${JSON.stringify(e.name)}: rename it` });
+      problems.push({ skill: e.name, path: p, message: `library entry ${p}: invalid skill name ${JSON.stringify(e.name)}: rename it with ASCII letters, digits, '.', '_' and '-', starting with a letter or digit` });
     } else if (e.mode === '40000') {
       skills.set(e.name, e.oid);
     } else if (e.mode === '120000') {
@@ -117,7 +120,7 @@ async function copyTree(src: Store, dst: Store, oid: string): Promise<void> {
 export async function readLibrary(config: Config, store: Store | null): Promise<LibraryView> {
   // A skill that fails validation (SPEC.md, "Validation") is blocked: reported, skipped, not deleted.
   const validation = new ValidationCache(store ? path.join(store.dataDir, 'cache', 'validate.json') : null, config.maxFileBytes);
-  if (config.libraryRef) return readFromRef(config.libraryRef, store, validation);
+  if (config.libraryRef) return readFromRef(config.libraryRef, store, validation, config.strictValidation);
   const dir = config.libraryDir!;
   const cache = new StatCache(store ? path.join(store.dataDir, 'cache', 'library.json') : null);
   const started = Date.now();
@@ -125,7 +128,7 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
   const repo = findGitDir(dir);
 
   if (!repo) {
-    await blockInvalidSkills(scan.skills, scan.blocked, dir, validation, (name) => listFolder(path.join(dir, name), name, config.maxFileBytes));
+    const warnings = await blockInvalidSkills(scan.skills, scan.blocked, dir, validation, (name) => listFolder(path.join(dir, name), name, config.maxFileBytes), config.strictValidation);
     const skillEntries = scan.root.entries.filter((e) => scan.skills.has(e.name));
     return {
       kind: 'folder',
@@ -134,6 +137,7 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
       skills: scan.skills,
       blocked: scan.blocked,
       problems: scan.problems,
+      warnings,
       sourceCommit: null,
       uncommitted: [],
       async copyInto(s) {
@@ -153,13 +157,14 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
   const uncommitted = [...new Set([...scan.skills.keys(), ...view.skills.keys()])]
     .filter((s) => scan.skills.get(s) !== view.skills.get(s))
     .sort();
-  await blockInvalidSkills(view.skills, view.blocked, dir, validation, (name, tree) => listTree(repoStore, tree, name, config.maxFileBytes));
+  const warnings = await blockInvalidSkills(view.skills, view.blocked, dir, validation, (name, tree) => listTree(repoStore, tree, name, config.maxFileBytes), config.strictValidation);
   const skillEntries = entries.filter((e) => view.skills.has(e.name));
   return {
     kind: 'git',
     source: dir,
     tree: buildTree(skillEntries).oid,
     ...view,
+    warnings,
     sourceCommit: head,
     uncommitted,
     async copyInto(s) {
@@ -186,7 +191,7 @@ export async function folderAt(repo: Store, tree: string, rel: string): Promise<
   return repo.readTree(tree);
 }
 
-async function readFromRef(ref: string, store: Store | null, validation: ValidationCache): Promise<LibraryView> {
+async function readFromRef(ref: string, store: Store | null, validation: ValidationCache, strict: boolean): Promise<LibraryView> {
   const commit = store ? await store.readRef(ref) : null;
   if (!store || !commit) {
     throw new StoreError(`library ref ${ref} does not exist in the store yet: push a library to it (forge-sync) first`);
@@ -194,7 +199,7 @@ async function readFromRef(ref: string, store: Store | null, validation: Validat
   const tree = (await store.readCommit(commit)).tree;
   const entries = await store.readTree(tree);
   const view = skillsOf(entries, ref);
-  await blockInvalidSkills(view.skills, view.blocked, ref, validation, (name, oid) => listTree(store, oid, name, validation.maxFileBytes));
+  const warnings = await blockInvalidSkills(view.skills, view.blocked, ref, validation, (name, oid) => listTree(store, oid, name, validation.maxFileBytes), strict);
   // Blocked skills stay in the recorded tree: this ref's commit is recorded as is.
-  return { kind: 'ref', source: ref, tree, ...view, sourceCommit: commit, uncommitted: [], async copyInto() { validation.save(); } };
+  return { kind: 'ref', source: ref, tree, ...view, warnings, sourceCommit: commit, uncommitted: [], async copyInto() { validation.save(); } };
 }
