@@ -27,7 +27,7 @@ export function registerValidate(program: Command): void {
         };
         const dir = target !== undefined ? path.resolve(target) : config!.libraryDir;
         if (!dir) throw new UsageError(`the library of ${config!.file} is a store ref, not a folder: pass the folder to check`);
-        const report = opts.staged ? await validateStaged(dir, checks) : validateFolder(dir, { ...checks, library: target === undefined });
+        const report = opts.staged ? await validateStaged(dir, checks) : await validateFolder(dir, { ...checks, library: target === undefined });
         const failed = hasErrors(report.findings);
         if (opts.json) {
           printJson({ ok: !failed, target: report.target, skills: report.skills, findings: report.findings });

@@ -9,7 +9,7 @@ import { UsageError } from '../errors.js';
 import { findGitDir, folderAt, repoHead, repoObjects } from '../library/source.js';
 import { folderCollisions } from './library.js';
 import { listFolder, listTree, readNames } from './listing.js';
-import { applyStrict, collidingNames, finding, validateSkill, type Finding } from './rules.js';
+import { applyStrict, collidingNames, finding, validateSkill, type Finding, type SkillListing } from './rules.js';
 
 export interface ValidationReport {
   /** What was checked: a folder, or "staged changes in <folder>". */
@@ -27,6 +27,15 @@ export interface ValidateOptions {
 
 const symlinkedSkill = (name: string) => finding(name, null, 'skill-symlink', 'the skill folder is a symlink: make it a real folder');
 
+/** One skill's findings; a skill that cannot be read is a finding too, and the others are still checked. */
+async function checkOne(name: string, list: () => SkillListing | Promise<SkillListing>, opts: ValidateOptions): Promise<Finding[]> {
+  try {
+    return validateSkill(await list(), opts);
+  } catch (err) {
+    return [finding(name, null, 'skill-unreadable', `cannot be read: ${(err as Error).message}`)];
+  }
+}
+
 const holdsSkillMd = (dir: string) => readNames(dir).some((e) => e.name.toLowerCase() === 'skill.md');
 
 /**
@@ -43,7 +52,7 @@ function isOneSkill(dir: string): boolean {
 }
 
 /** `library: true` for the configured library; otherwise a folder of skills or one skill, as `isOneSkill` says. */
-export function validateFolder(dir: string, opts: ValidateOptions & { library: boolean }): ValidationReport {
+export async function validateFolder(dir: string, opts: ValidateOptions & { library: boolean }): Promise<ValidationReport> {
   let st: fs.Stats;
   try {
     st = fs.statSync(dir);
@@ -53,7 +62,7 @@ export function validateFolder(dir: string, opts: ValidateOptions & { library: b
   if (!st.isDirectory()) throw new UsageError(`${dir} is not a folder: pass a library folder or a skill folder`);
   if (!opts.library && isOneSkill(dir)) {
     const name = path.basename(path.resolve(dir));
-    const findings = validateSkill(listFolder(dir, name, opts.maxFileBytes), opts);
+    const findings = await checkOne(name, () => listFolder(dir, name, opts.maxFileBytes), opts);
     return { target: path.dirname(path.resolve(dir)), skills: [name], findings: applyStrict(findings, opts.strict) };
   }
   const report: ValidationReport = { target: dir, skills: [], findings: [] };
@@ -69,7 +78,7 @@ export function validateFolder(dir: string, opts: ValidateOptions & { library: b
     if (!lst.isDirectory() && !lst.isSymbolicLink()) continue; // files beside the skills are not distributed
     report.skills.push(name);
     if (lst.isSymbolicLink()) report.findings.push(symlinkedSkill(name));
-    else report.findings.push(...validateSkill(listFolder(abs, name, opts.maxFileBytes), opts));
+    else report.findings.push(...(await checkOne(name, () => listFolder(abs, name, opts.maxFileBytes), opts)));
   }
   report.findings.unshift(...folderCollisions(report.skills));
   report.findings = applyStrict(report.findings, opts.strict);
@@ -103,7 +112,7 @@ export async function validateStaged(libraryDir: string, opts: ValidateOptions):
     if (before.get(e.name) === e.oid) continue;
     report.skills.push(e.name);
     if (e.mode === '120000') report.findings.push(symlinkedSkill(e.name));
-    else report.findings.push(...validateSkill(await listTree(store, e.oid, e.name, opts.maxFileBytes), opts));
+    else report.findings.push(...(await checkOne(e.name, () => listTree(store, e.oid, e.name, opts.maxFileBytes), opts)));
   }
   // A staged skill that a Mac cannot hold apart from another one, changed or not.
   const touched = collidingNames(all).filter((group) => group.some((n) => report.skills.includes(n)));

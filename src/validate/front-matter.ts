@@ -93,7 +93,7 @@ export function parseFrontMatter(input: Buffer | string): ParsedFrontMatter | Fr
     return invalid((err as Error).message); // e.g. too many aliases (a "billion laughs")
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    return { code: 'front-matter-not-mapping', line: 2, error: 'front matter must be a YAML mapping with "name" and "description"' };
+    return { code: 'front-matter-not-mapping', line: 2, error: 'front matter is not a YAML mapping: write "name: …" and "description: …" lines between the two "---" lines' };
   }
   return {
     data: data as Record<string, unknown>,

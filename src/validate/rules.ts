@@ -128,8 +128,11 @@ export function collidingNames(names: Iterable<string>): string[][] {
 }
 
 export function collisionMessage(names: string[], what: string): string {
-  const how = names.every((n) => n.normalize('NFC') === names[0].normalize('NFC')) ? 'only in Unicode normalization (NFC/NFD)' : 'only in letter case';
-  return `${what} ${names.map((n) => JSON.stringify(n)).join(' and ')} differ ${how}: a Mac (APFS, HFS+) holds them as one, so one would overwrite the other: rename or remove all but one`;
+  const byForm = names.every((n) => n.normalize('NFC') === names[0].normalize('NFC'));
+  // Two spellings of "café" print alike: say which is which.
+  const shown = names.map((n) => JSON.stringify(n) + (byForm ? (n === n.normalize('NFC') ? ' (NFC)' : ' (NFD)') : ''));
+  const how = byForm ? 'only in Unicode normalization' : names.every((n) => n === n.normalize('NFC')) ? 'only in letter case' : 'only in letter case and Unicode normalization';
+  return `${what} ${shown.join(' and ')} differ ${how}: a Mac (APFS, HFS+) holds them as one, so one would overwrite the other: rename or remove all but one`;
 }
 
 const kindOf = (v: unknown) => (v === null ? 'empty' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `a ${typeof v} (${String(v)})`);
@@ -160,7 +163,8 @@ function checkFields(fm: ParsedFrontMatter, name: string, add: (code: RuleCode, 
     add('name-missing', `front matter has no "name": add name: ${name}`, at('name'));
   } else if (typeof declared !== 'string') {
     add('name-not-string', `front matter "name" is ${kindOf(declared)}, not text: write name: ${JSON.stringify(name)}`, at('name'));
-  } else if (declared !== name) {
+  } else if (declared.normalize('NFKC') !== name.normalize('NFKC')) {
+    // Compared as the reference validator does: "café" typed either way is one name.
     add('name-mismatch', `front matter name ${JSON.stringify(declared)} does not match the folder name ${JSON.stringify(name)}: make them equal`, at('name'));
   }
   if (description === undefined || description === null || (typeof description === 'string' && description.trim() === '')) {
