@@ -54,7 +54,8 @@ function firstBadLine(bytes: Buffer): number {
 }
 
 /** The "quote the value" advice, made concrete when the line is `key: value` with a ": " in the value. */
-function yamlAdvice(line: string | undefined): string {
+function yamlAdvice(line: string | undefined, code: string): string {
+  if (code === 'DUPLICATE_KEY') return 'a key may appear once: remove or rename one of them';
   const m = /^(\s*[\w-]+):\s+(.*\S)\s*$/.exec(line ?? '');
   if (m && /: |\s#/.test(m[2]) && !/^["']/.test(m[2])) return `quote the value: ${m[1]}: ${JSON.stringify(m[2])}`;
   return 'check the indentation and quoting there; a value holding ": " or " #", or starting with one of [ ] { } > | * & ! % @ `, needs quotes';
@@ -80,12 +81,12 @@ export function parseFrontMatter(input: Buffer | string): ParsedFrontMatter | Fr
     const p = counter.linePos(offset);
     return { line: p.line + 1, column: p.col };
   };
-  const invalid = (message: string, pos?: Position): FrontMatterError => {
+  const invalid = (message: string, pos?: Position, code = ''): FrontMatterError => {
     const where = pos ? ` at line ${pos.line}, column ${pos.column}` : '';
-    const advice = pos ? `: ${yamlAdvice(lines[pos.line - 1])}` : '';
+    const advice = pos ? `: ${yamlAdvice(lines[pos.line - 1], code)}` : '';
     return { code: 'yaml-invalid', ...pos, error: `front matter is not valid YAML${where}: ${message.split('\n')[0]}${advice}` };
   };
-  if (doc.errors.length > 0) return invalid(doc.errors[0].message, at(doc.errors[0].pos[0]));
+  if (doc.errors.length > 0) return invalid(doc.errors[0].message, at(doc.errors[0].pos[0]), doc.errors[0].code);
   let data: unknown;
   try {
     data = doc.toJS();

@@ -104,6 +104,7 @@ const cases: Case[] = [
   },
   { name: 'test_invalid_yaml', folder: 'invalid-yaml', files: { 'SKILL.md': '---\nname: [invalid\ndescription: broken\n---\nBody here\n' }, expect: [{ code: 'yaml-invalid', line: 3, column: 1 }] },
   { name: 'an unquoted ": " in a value', folder: 'colon', files: { 'SKILL.md': '---\nname: colon\ndescription: Reads: PDFs\n---\n' }, expect: [{ code: 'yaml-invalid', line: 3, column: 14 }] },
+  { name: 'a key written twice', folder: 'twice', files: { 'SKILL.md': md('twice', 'description: again\n') }, expect: [{ code: 'yaml-invalid', line: 4, column: 1 }] },
   { name: 'test_non_dict_frontmatter', folder: 'a-list', files: { 'SKILL.md': '---\n- just\n- a\n- list\n---\nBody\n' }, expect: [{ code: 'front-matter-not-mapping' }] },
   { name: 'test_missing_name', folder: 'no-name', files: { 'SKILL.md': '---\ndescription: A test skill\n---\nBody\n' }, expect: [{ code: 'name-missing' }] },
   { name: 'a numeric name', folder: '123', files: { 'SKILL.md': md('123') }, expect: [{ code: 'name-not-string', line: 2, column: 1 }] },
@@ -129,6 +130,13 @@ const cases: Case[] = [
   { name: 'a trailing hyphen and a dot', folder: 'my.skill-', files: { 'SKILL.md': md('my.skill-') }, expect: [{ code: 'name-format' }] },
   { name: 'test_name_too_long', folder: 'a'.repeat(70), files: { 'SKILL.md': md('a'.repeat(70)) }, expect: [{ code: 'name-too-long' }] },
   { name: 'test_description_too_long', folder: 'long-description', files: { 'SKILL.md': md('long-description', '', 'x'.repeat(1100)) }, expect: [{ code: 'description-too-long', line: 3, column: 1 }] },
+  {
+    // Anthropic's own claude-api skill (anthropics/skills) has a 1068-character description: blocking it would be wrong.
+    name: 'a 1068-character block-scalar description, as in Anthropic\'s claude-api skill',
+    folder: 'like-claude-api',
+    files: { 'SKILL.md': `---\nname: like-claude-api\ndescription: |-\n  ${'Reference — TRIGGER when the code imports the SDK. '.repeat(21).slice(0, 1068)}\nlicense: Complete terms in LICENSE.txt\n---\n` },
+    expect: [{ code: 'description-too-long', line: 3 }],
+  },
   { name: 'test_compatibility_too_long', folder: 'long-compat', files: { 'SKILL.md': md('long-compat', `compatibility: ${'x'.repeat(550)}\n`) }, expect: [{ code: 'compatibility-too-long', line: 4 }] },
   { name: 'compatibility that is not a string', folder: 'compat-number', files: { 'SKILL.md': md('compat-number', 'compatibility: 3.11\n') }, expect: [{ code: 'field-type', line: 4 }] },
   { name: 'allowed-tools as a list (Claude Code reads it; the specification wants a string)', folder: 'tools-list', files: { 'SKILL.md': md('tools-list', 'allowed-tools: [Read, Grep]\n') }, expect: [{ code: 'field-type' }] },
@@ -198,6 +206,8 @@ describe('validation rules, one case per code, through the real CLI', () => {
   it('the messages name the fix', () => {
     const message = (skill: string) => res.json.findings.find((f: any) => f.skill === skill).message;
     expect(message('colon')).toBe('front matter is not valid YAML at line 3, column 14: Nested mappings are not allowed in compact mappings: quote the value: description: "Reads: PDFs"');
+    expect(message('like-claude-api')).toMatch(/^description is 1068 characters, over the Agent Skills limit of 1024/);
+    expect(message('twice')).toMatch(/Map keys must be unique: a key may appear once: remove or rename one of them$/);
     expect(message('123')).toBe('front matter "name" is a number (123), not text: write name: "123"');
     expect(message('技能')).toMatch(/ASCII letters, digits/);
     expect(message('MySkill')).toMatch(/rename the folder and "name" to "myskill"$/);
