@@ -3,12 +3,11 @@
  * state), its last recorded commit, and its merge base. Shared by sync, push
  * and rollback, which all begin by recording what the company has.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Company, Config } from './config.js';
-import { UnsafePathError, UsageError } from './errors.js';
 import { baseRef, companyRef, describeSkillChanges, signature } from './history.js';
-import { recoverLeftovers } from './apply/apply.js';
+import { captureIdentity, type FolderIdentity } from './apply/identity.js';
+import { recoverLeftovers } from './apply/writer.js';
 import { recordScanTree } from './scan/record.js';
 import { scanSkillsFolder, type ScanResult } from './scan/scan.js';
 import { StatCache } from './scan/stat-cache.js';
@@ -17,6 +16,8 @@ import type { Store } from './store/store.js';
 
 export interface CompanyView {
   company: Company;
+  /** The folder as scanned: every write checks it is still this folder. */
+  identity: FolderIdentity;
   scan: ScanResult;
   cache: StatCache;
   scanStarted: number;
@@ -38,35 +39,10 @@ export async function skillMapOf(store: Store, tree: string): Promise<Map<string
   return map;
 }
 
-function checkCompanyFolder(company: Company, config: Config): void {
-  // ~/ALAI/<name>/.claude/skills: a symlinked <name> or .claude redirects writes just as surely.
-  if (company.globRoot && !config.allowSymlinkedCompanies) {
-    const parts = path.relative(company.globRoot, company.dir).split(path.sep);
-    for (let i = 1; i < parts.length; i++) {
-      const p = path.join(company.globRoot, ...parts.slice(0, i));
-      if (fs.lstatSync(p).isSymbolicLink()) {
-        throw new UnsafePathError(`${p} is a symlink: refusing to write through it into ${company.dir} (set "allowSymlinkedCompanies": true to allow)`);
-      }
-    }
-  }
-  let st: fs.Stats;
-  try {
-    st = fs.lstatSync(company.dir);
-  } catch {
-    throw new UsageError(`folder ${company.dir} does not exist: create it or fix "companies" in ${config.file}`);
-  }
-  if (st.isSymbolicLink()) {
-    if (!config.allowSymlinkedCompanies) {
-      throw new UnsafePathError(`folder ${company.dir} is a symlink: refusing to write through it (set "allowSymlinkedCompanies": true to allow)`);
-    }
-    st = fs.statSync(company.dir);
-  }
-  if (!st.isDirectory()) throw new UsageError(`${company.dir} is not a folder`);
-}
-
 /** Scan the folder and read the company's history. `writing` also resolves a killed run's leftovers. */
 export async function readCompany(store: Store | null, company: Company, config: Config, writing: boolean): Promise<CompanyView> {
-  checkCompanyFolder(company, config);
+  const identity = captureIdentity(company.dir, company.globRoot, config.allowSymlinkedCompanies, config.file);
+  if (writing) store?.fence?.check();
   const recovered = writing ? recoverLeftovers(company.dir) : [];
   const cache = new StatCache(store ? path.join(store.dataDir, 'cache', `company-${company.name}.json`) : null);
   const scanStarted = Date.now();
@@ -76,7 +52,7 @@ export async function readCompany(store: Store | null, company: Company, config:
   const baseTree = store ? await store.readRef(baseRef(company.name)) : null;
   const base = baseTree ? await skillMapOf(store!, baseTree) : null;
   const distributedCommit = head ? await lastDistributedLibrary(store!, head) : null;
-  return { company, scan, cache, scanStarted, head, headTree, baseTree, base, distributedCommit, recovered };
+  return { company, identity, scan, cache, scanStarted, head, headTree, baseTree, base, distributedCommit, recovered };
 }
 
 /** The library commit of the newest distribution in a company's history (first-parent walk). */
@@ -110,8 +86,29 @@ export async function observe(store: Store, view: CompanyView): Promise<string |
     author: signature(),
     message: `observe ${company.name}: ${what || 'files beside the skills changed'}\n\nCompany-Folder: ${company.dir}\n`,
   });
-  store.writeRef(companyRef(company.name), commit);
+  await store.updateRef(companyRef(company.name), commit, head);
   view.head = commit;
   view.headTree = scan.root.oid;
+  return commit;
+}
+
+/** An observed commit for what the company changed while the run was writing (the objects are in the store already). */
+export async function observeDuringRun(store: Store, view: CompanyView, changed: Map<string, string | null>): Promise<string> {
+  const entries = new Map((await store.readTree(view.headTree!)).map((e) => [e.name, e]));
+  for (const [name, tree] of changed) {
+    if (tree) entries.set(name, { name, mode: '40000', oid: tree });
+    else entries.delete(name);
+  }
+  const tree = store.writeTree([...entries.values()]);
+  const what = [...changed].map(([name, t]) => `${t ? 'changed' : 'removed'} ${name}`).join('; ');
+  const commit = store.writeCommit({
+    tree,
+    parents: [view.head!],
+    author: signature(),
+    message: `observe ${view.company.name}: ${what} during the run\n\nCompany-Folder: ${view.company.dir}\n`,
+  });
+  await store.updateRef(companyRef(view.company.name), commit, view.head);
+  view.head = commit;
+  view.headTree = tree;
   return commit;
 }

@@ -22,10 +22,11 @@ export interface RawConfig {
   merge?: MergeMode;
   remotes?: Record<string, { url: string; tokenEnv?: string }>;
   serve?: { tokenEnv?: string; port?: number };
+  lock?: { staleSeconds?: number };
   validation?: 'default' | 'strict';
 }
 
-const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'snapshots', 'allowSymlinkedCompanies', 'concurrency', 'merge', 'remotes', 'serve', 'validation', '$schema']);
+const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'snapshots', 'allowSymlinkedCompanies', 'concurrency', 'merge', 'remotes', 'serve', 'lock', 'validation', '$schema']);
 
 export interface Company {
   name: string;
@@ -53,6 +54,8 @@ export interface Config {
   /** Named smart-HTTP remotes for `forge-sync`, in config order. */
   remotes: RemoteConfig[];
   serve: ServeConfig;
+  /** A lock holder that stopped refreshing its lock (frozen, asleep) for this long is taken over. */
+  lockStaleMs: number;
   /** `validation: "strict"`: the Agent Skills specification's warnings block a skill too. */
   strictValidation: boolean;
 }
@@ -160,6 +163,8 @@ export function parseConfig(raw: unknown, file: string): Config {
   const maxRemovePercent = numberOr(safety.maxRemovePercent, 25, 'safety.maxRemovePercent', file);
   const maxFileBytes = numberOr(safety.maxFileBytes, 10 * 1024 * 1024, 'safety.maxFileBytes', file);
   const snapshotsKeep = numberOr(((obj.snapshots ?? {}) as Record<string, unknown>).keep, 500, 'snapshots.keep', file);
+  const lockStaleSeconds = numberOr(((obj.lock ?? {}) as Record<string, unknown>).staleSeconds, 30, 'lock.staleSeconds', file);
+  if (lockStaleSeconds < 2) throw new ConfigError(`config ${file}: "lock.staleSeconds" must be at least 2 (the lock is refreshed every staleSeconds / 2)`);
   const concurrency = numberOr(obj.concurrency, Math.max(2, Math.min(8, os.availableParallelism())), 'concurrency', file);
 
   const merge = (obj.merge ?? 'skill') as MergeMode;
@@ -186,6 +191,7 @@ export function parseConfig(raw: unknown, file: string): Config {
     merge,
     remotes: parseRemotes(obj.remotes, file),
     serve: parseServe(obj.serve, file),
+    lockStaleMs: lockStaleSeconds * 1000,
     strictValidation: obj.validation === 'strict',
   };
 }

@@ -9,20 +9,21 @@
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { type Company, type Config, type ResolvedCompanies, resolveCompanies } from './config.js';
-import { UsageError, errorMessage } from './errors.js';
+import { UsageError, errorMessage, isRunFatal } from './errors.js';
 import type { Logger } from './log.js';
 import { readLibrary, type LibraryView } from './library/source.js';
 import { countStates, planCompany, type CompanyPlan, type PlannedSkill } from './merge/plan.js';
 import type { SkillState } from './merge/decide.js';
-import { BlobReader, removeSkill, writeSkill } from './apply/apply.js';
+import { BlobReader } from './apply/apply.js';
+import { SkillWriter } from './apply/writer.js';
 import { mergeSkillFiles, recordConflicts, type SkillMerge } from './apply/merge-files.js';
 import { planFileMerges } from './merge/file-merge.js';
-import type { ScanEntry, SkillProblem } from './scan/scan.js';
+import type { SkillProblem } from './scan/scan.js';
 import type { TreeEntry } from './store/objects.js';
 import type { Store } from './store/store.js';
 import { readRunState, writeRunState, type RunState } from './state.js';
 import { baseRef, companyRef, LIBRARY_REF, signature, describeSkillChanges } from './history.js';
-import { observe, readCompany, skillMapOf, type CompanyView } from './company.js';
+import { observe, observeDuringRun, readCompany, skillMapOf, type CompanyView } from './company.js';
 import { autoSnapshot } from './snapshot/snapshot.js';
 
 export { skillMapOf };
@@ -49,10 +50,10 @@ export interface CompanyOutcome {
   skills: PlannedSkill[];
   counts: Record<SkillState, number>;
   blocked: SkillProblem[];
-  applied: { added: string[]; updated: string[]; removed: string[]; kept: string[]; failed: string[]; merged: string[] };
+  applied: { added: string[]; updated: string[]; removed: string[]; kept: string[]; failed: string[]; merged: string[]; changedDuringRun: string[] };
   /** File-level merges of overrides (config `merge`), with their conflicts. */
   merges: SkillMerge[];
-  commits: { observed: string | null; distribution: string | null };
+  commits: { observed: string | null; observedDuringRun: string | null; distribution: string | null };
   recovered: string[];
 }
 
@@ -168,7 +169,7 @@ async function recordLibrary(store: Store, library: LibraryView, tip: string | n
   if (library.sourceCommit) trailers.push(`Source-Commit: ${library.sourceCommit}`);
   const message = `library: ${summary || 'no skill changes'}\n\n${trailers.join('\n')}\n`;
   const commit = store.writeCommit({ tree: library.tree, parents: tip ? [tip] : [], author: signature(), message });
-  store.writeRef(LIBRARY_REF, commit);
+  await store.updateRef(LIBRARY_REF, commit, tip);
   return commit;
 }
 
@@ -183,14 +184,15 @@ function newOutcome(company: Company, runState: RunState): CompanyOutcome {
     skills: [],
     counts: countStates([]),
     blocked: [],
-    applied: { added: [], updated: [], removed: [], kept: [], failed: [], merged: [] },
+    applied: { added: [], updated: [], removed: [], kept: [], failed: [], merged: [], changedDuringRun: [] },
     merges: [],
-    commits: { observed: null, distribution: null },
+    commits: { observed: null, observedDuringRun: null, distribution: null },
     recovered: [],
   };
 }
 
 function fail(outcome: CompanyOutcome, err: unknown): void {
+  if (isRunFatal(err)) throw err; // the lock was lost: nothing more may be written, for any company
   outcome.ok = false;
   outcome.error = `company ${outcome.name} (${outcome.dir}): ${errorMessage(err)}`;
 }
@@ -290,55 +292,72 @@ async function applyCompany(
   opts: SyncOptions,
 ): Promise<void> {
   const { company, scan, cache } = view;
-  const rootEntries = new Map<string, ScanEntry | TreeEntry>(scan.root.entries.map((e) => [e.name, e]));
+  const writer = new SkillWriter({ store, blobs, identity: view.identity, cache, maxFileBytes: config.maxFileBytes });
+  const rootEntries = new Map<string, TreeEntry>(scan.root.entries.map(({ name, mode, oid }) => [name, { name, mode, oid }]));
+  const setSkill = (name: string, tree: string | null) => (tree ? rootEntries.set(name, { name, mode: '40000', oid: tree }) : rootEntries.delete(name));
   const nextBase = plan.nextBase;
+  const keepBase = (s: PlannedSkill, base = s.base) => (base === undefined ? nextBase.delete(s.name) : nextBase.set(s.name, base));
   const failures: string[] = [];
+  // Skills the company changed while this run was writing: left as found, recorded, overrides for this run.
+  const changed = new Map<string, string | null>();
   for (const s of plan.skills) {
     if (s.action !== 'take-library' && s.action !== 'remove' && s.action !== 'merge') continue;
     try {
+      let merge: SkillMerge | undefined;
+      let target: string | null = s.action === 'remove' ? null : s.library!;
       if (s.action === 'merge') {
-        const m = await mergeSkillFiles(store, s.name, { base: s.base!, library: s.library!, company: s.company! }, config.merge as 'file' | 'line');
-        if (m.tree !== s.company) {
-          await beforeFirstChange();
-          await writeSkill(store, blobs, company.dir, s.name, m.tree, cache);
-          rootEntries.set(s.name, { name: s.name, mode: '40000', oid: m.tree });
+        merge = await mergeSkillFiles(store, s.name, { base: s.base!, library: s.library!, company: s.company! }, config.merge as 'file' | 'line');
+        target = merge.tree;
+        if (merge.tree === s.company) {
+          outcome.applied.kept.push(s.name);
+          nextBase.set(s.name, merge.base);
+          outcome.merges.push(merge);
+          continue;
         }
-        (m.tree !== s.company ? outcome.applied.merged : outcome.applied.kept).push(s.name);
-        nextBase.set(s.name, m.base);
-        outcome.merges.push(m);
-      } else if (s.action === 'take-library') {
-        await beforeFirstChange();
-        await writeSkill(store, blobs, company.dir, s.name, s.library!, cache);
-        rootEntries.set(s.name, { name: s.name, mode: '40000', oid: s.library! });
-        (s.company === undefined ? outcome.applied.added : outcome.applied.updated).push(s.name);
-      } else {
-        await beforeFirstChange();
-        removeSkill(company.dir, s.name, cache);
-        rootEntries.delete(s.name);
-        outcome.applied.removed.push(s.name);
       }
+      await beforeFirstChange();
+      const result = await writer.write(s.name, s.company ?? null, target);
+      if (!result.done) {
+        changed.set(s.name, result.found);
+        setSkill(s.name, result.found);
+        keepBase(s, s.base ?? s.library); // as a first-sync override: compared with the library it diverged from
+        Object.assign(s, { state: 'override', action: 'keep-company', company: result.found ?? undefined });
+        outcome.applied.changedDuringRun.push(s.name);
+        log.warn({ company: company.name, skill: s.name }, `skill ${s.name} of ${company.name} (${path.join(company.dir, s.name)}): ${result.why}; the company's version is kept and recorded`);
+        continue;
+      }
+      setSkill(s.name, target);
+      if (merge) {
+        outcome.applied.merged.push(s.name);
+        nextBase.set(s.name, merge.base);
+        outcome.merges.push(merge);
+      } else if (target === null) outcome.applied.removed.push(s.name);
+      else (s.company === undefined ? outcome.applied.added : outcome.applied.updated).push(s.name);
     } catch (err) {
-      if (s.base === undefined) nextBase.delete(s.name);
-      else nextBase.set(s.name, s.base);
+      if (isRunFatal(err)) throw err;
+      keepBase(s);
       outcome.applied.failed.push(s.name);
       failures.push(`skill ${s.name} (${path.join(company.dir, s.name)}): ${errorMessage(err)}`);
       log.error({ company: company.name, skill: s.name, err }, `cannot update skill ${s.name}`);
     }
   }
   cache.save(view.scanStarted);
+  outcome.counts = countStates(outcome.skills);
   if (opts.mode === 'fix') await recordConflicts(store, company.name, outcome.merges, libraryCommit);
+  if (changed.size > 0) outcome.commits.observedDuringRun = await observeDuringRun(store, view, changed);
 
   // Record the distribution as a merge of the library into the company.
-  const tree = store.writeTree([...rootEntries.values()].map(({ name, mode, oid }) => ({ name, mode, oid })));
-  if (tree !== scan.root.oid || view.distributedCommit !== libraryCommit) {
+  const tree = store.writeTree([...rootEntries.values()]);
+  if (tree !== view.headTree || view.distributedCommit !== libraryCommit) {
     const head = view.head!;
     const parents = libraryCommit !== head ? [head, libraryCommit] : [head];
-    outcome.commits.distribution = store.writeCommit({ tree, parents, author: signature(), message: distributionMessage(company.name, opts, outcome, libraryCommit) });
-    store.writeRef(companyRef(company.name), outcome.commits.distribution);
+    const commit = store.writeCommit({ tree, parents, author: signature(), message: distributionMessage(company.name, opts, outcome, libraryCommit) });
+    await store.updateRef(companyRef(company.name), commit, head);
+    outcome.commits.distribution = commit;
   }
   // The per-skill merge base: a tree of skill → library skill tree, on refs/bases/<company>.
   const nextBaseTree = store.writeTree([...nextBase].map(([name, oid]) => ({ name, mode: '40000', oid })));
-  if (nextBaseTree !== view.baseTree) store.writeRef(baseRef(company.name), nextBaseTree);
+  if (nextBaseTree !== view.baseTree) await store.updateRef(baseRef(company.name), nextBaseTree, view.baseTree);
   if (failures.length > 0) fail(outcome, failures.join('; '));
 }
 
@@ -350,6 +369,7 @@ function distributionMessage(name: string, opts: SyncOptions, o: CompanyOutcome,
   list('removed', o.applied.removed);
   list('merged from the library into overrides:', o.applied.merged);
   list('overrides kept:', o.applied.kept);
+  list('changed by the company during this run, kept:', o.applied.changedDuringRun);
   list('failed:', o.applied.failed);
   const title = opts.mode === 'push' ? `push ${opts.skill} to ${name}` : `distribute library ${libraryCommit.slice(0, 7)} to ${name}`;
   return `${title}: ${parts.join('; ') || 'nothing to change'}\n\nLibrary-Commit: ${libraryCommit}\n`;

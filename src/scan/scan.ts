@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { hashObject, serializeTree, type Mode, type TreeEntry } from '../store/objects.js';
 import { isValidName } from '../names.js';
-import type { StatCache } from './stat-cache.js';
+import { StatCache } from './stat-cache.js';
 
 export interface ScanTree {
   oid: string;
@@ -37,9 +37,18 @@ export interface ScanResult {
   filesRead: number;
 }
 
+/** Which paths inside a skill are litter, not content (src/scan/ignore.ts). */
+export interface IgnoreRules {
+  /** `rel` is relative to the skill folder, '/'-separated. */
+  ignores(rel: string, isDir: boolean): boolean;
+  /** The ignored paths under a folder (a folder that is ignored whole is one entry). */
+  listIgnored(dir: string): string[];
+}
+
 export interface ScanOptions {
   cache: StatCache;
   maxFileBytes: number;
+  ignore?: IgnoreRules;
 }
 
 /** A problem that makes one skill unusable for this run. */
@@ -127,6 +136,16 @@ function describe(err: unknown, fallbackPath: string): { path: string; message: 
   const e = err as NodeJS.ErrnoException;
   const p = e.path ?? fallbackPath;
   return { path: p, message: `cannot read ${p}: ${e.code ?? e.message}` };
+}
+
+/**
+ * One folder's tree, every file read by content (no stat cache): what a
+ * compare-and-swap write compares with the plan. Throws when a file cannot be
+ * read or is over the size limit.
+ */
+export function scanFolderTree(dir: string, opts: { maxFileBytes: number; ignore?: IgnoreRules }): ScanTree {
+  const state: WalkState = { opts: { cache: new StatCache(null), ...opts }, seen: new Set(), seenDirs: new Set(), filesRead: 0 };
+  return walk(dir, '', fs.lstatSync(dir), state);
 }
 
 /**
