@@ -24,9 +24,26 @@ export interface RawConfig {
   serve?: { tokenEnv?: string; port?: number };
   lock?: { staleSeconds?: number };
   ignore?: string[];
+  validation?: 'default' | 'strict';
 }
 
-const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'snapshots', 'allowSymlinkedCompanies', 'concurrency', 'merge', 'remotes', 'serve', 'lock', 'ignore', '$schema']);
+const KNOWN_KEYS = new Set([
+  'library',
+  'companies',
+  'store',
+  'index',
+  'safety',
+  'snapshots',
+  'allowSymlinkedCompanies',
+  'concurrency',
+  'merge',
+  'remotes',
+  'serve',
+  'lock',
+  'ignore',
+  'validation',
+  '$schema',
+]);
 
 export interface Company {
   name: string;
@@ -58,6 +75,8 @@ export interface Config {
   lockStaleMs: number;
   /** Extra gitignore patterns (after the built-in defaults and the library's .gitignore; `!p` re-includes). */
   ignore: string[];
+  /** `validation: "strict"`: the Agent Skills specification's warnings block a skill too. */
+  strictValidation: boolean;
 }
 
 export function expandHome(p: string): string {
@@ -172,6 +191,10 @@ export function parseConfig(raw: unknown, file: string): Config {
     throw new ConfigError(`config ${file}: "merge" must be one of ${MERGE_MODES.map((m) => `"${m}"`).join(', ')}`);
   }
 
+  if (obj.validation !== undefined && obj.validation !== 'default' && obj.validation !== 'strict') {
+    throw new ConfigError(`config ${file}: "validation" must be "default" (warnings are reported, the skill is distributed) or "strict" (warnings block the skill)`);
+  }
+
   return {
     file,
     libraryDir,
@@ -189,6 +212,7 @@ export function parseConfig(raw: unknown, file: string): Config {
     serve: parseServe(obj.serve, file),
     lockStaleMs: lockStaleSeconds * 1000,
     ignore: parseIgnore(obj.ignore, file),
+    strictValidation: obj.validation === 'strict',
   };
 }
 

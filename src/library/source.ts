@@ -19,6 +19,7 @@ import { Store } from '../store/store.js';
 import { StoreError } from '../errors.js';
 import { blockInvalidSkills, ValidationCache } from '../validate/library.js';
 import { listFolder, listTree } from '../validate/listing.js';
+import type { Finding } from '../validate/rules.js';
 
 export interface LibraryView {
   kind: 'git' | 'folder' | 'ref';
@@ -29,6 +30,8 @@ export interface LibraryView {
   /** Skills that cannot be distributed this run; never treated as deleted. */
   blocked: Map<string, SkillProblem>;
   problems: SkillProblem[];
+  /** Validation warnings of skills that are distributed anyway (SPEC.md, "Validation"). */
+  warnings: Finding[];
   /** The library repository's HEAD commit (git kind). */
   sourceCommit: string | null;
   /** Skills whose working copy differs from HEAD (git kind). */
@@ -45,7 +48,7 @@ function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView, 'skil
     if (e.name.startsWith('.')) continue;
     const p = path.join(source, e.name);
     if (!isValidName(e.name)) {
-      problems.push({ skill: e.name, path: p, message: `library entry ${p}: invalid skill name ${JSON.stringify(e.name)}: rename it` });
+      problems.push({ skill: e.name, path: p, message: `library entry ${p}: invalid skill name ${JSON.stringify(e.name)}: rename it with ASCII letters, digits, '.', '_' and '-', starting with a letter or digit` });
     } else if (e.mode === '40000') {
       skills.set(e.name, e.oid);
     } else if (e.mode === '120000') {
@@ -82,7 +85,7 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
   const repo = findGitDir(dir);
 
   if (!repo) {
-    await blockInvalidSkills(scan.skills, scan.blocked, dir, validation, (name) => listFolder(path.join(dir, name), name, config.maxFileBytes));
+    const warnings = await blockInvalidSkills(scan.skills, scan.blocked, dir, validation, (name) => listFolder(path.join(dir, name), name, config.maxFileBytes), config.strictValidation);
     const skillEntries = scan.root.entries.filter((e) => scan.skills.has(e.name));
     return {
       kind: 'folder',
@@ -91,6 +94,7 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
       skills: scan.skills,
       blocked: scan.blocked,
       problems: scan.problems,
+      warnings,
       sourceCommit: null,
       uncommitted: [],
       async copyInto(s) {
@@ -106,7 +110,7 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
   const head = await repoHead(repo);
   const entries = head ? await committedFolder(repoStore, head, path.relative(repo.workTree, fs.realpathSync(dir))) : [];
   const view = skillsOf(entries, dir);
-  await blockInvalidSkills(view.skills, view.blocked, dir, validation, (name, tree) => listTree(repoStore, tree, name, config.maxFileBytes));
+  const warnings = await blockInvalidSkills(view.skills, view.blocked, dir, validation, (name, tree) => listTree(repoStore, tree, name, config.maxFileBytes), config.strictValidation);
   // A committed .DS_Store or __pycache__ is litter here as in the company folders, which never hold it.
   const filter = treeFilterFor(ignoreRulesOf(config), store);
   const committed = view.skills;
@@ -121,6 +125,7 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
     source: dir,
     tree: buildTree(skillEntries).oid,
     ...view,
+    warnings,
     sourceCommit: head,
     uncommitted,
     async copyInto(s) {
@@ -156,7 +161,7 @@ async function readFromRef(config: Config, ref: string, store: Store | null, val
   const tree = (await store.readCommit(commit)).tree;
   const entries = await store.readTree(tree);
   const view = skillsOf(entries, ref);
-  await blockInvalidSkills(view.skills, view.blocked, ref, validation, (name, oid) => listTree(store, oid, name, validation.maxFileBytes));
+  const warnings = await blockInvalidSkills(view.skills, view.blocked, ref, validation, (name, oid) => listTree(store, oid, name, validation.maxFileBytes), config.strictValidation);
   const filter = treeFilterFor(ignoreRulesOf(config), store);
   const pushed = view.skills;
   view.skills = await filterSkillMap(filter, store, pushed, null);
@@ -166,6 +171,7 @@ async function readFromRef(config: Config, ref: string, store: Store | null, val
     source: ref,
     tree,
     ...view,
+    warnings,
     sourceCommit: commit,
     uncommitted: [],
     async copyInto(s) {

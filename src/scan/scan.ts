@@ -175,7 +175,7 @@ export function scanSkillsFolder(dir: string, opts: ScanOptions): ScanResult {
     const abs = path.join(dir, name);
     if (opts.ignore && isIgnoredTop(opts.ignore, abs, name)) continue;
     if (!isValidName(name)) {
-      problems.push({ skill: name, path: abs, message: `${abs}: invalid skill name ${JSON.stringify(name)}: rename it (letters, digits, '.', '_', '-')` });
+      problems.push({ skill: name, path: abs, message: `${abs}: invalid skill name ${JSON.stringify(name)}: rename it (ASCII letters, digits, '.', '_', '-')` });
       continue;
     }
     let st: fs.Stats;
