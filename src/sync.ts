@@ -343,6 +343,7 @@ async function applyCompany(
         keepBase(s, s.base ?? s.library); // as a first-sync override: compared with the library it diverged from
         Object.assign(s, { state: 'override', action: 'keep-company', company: result.found ?? undefined });
         outcome.applied.changedDuringRun.push(s.name);
+        if (opts.mode === 'push') failures.push(`skill ${s.name} (${path.join(company.dir, s.name)}): ${result.why}; the company's version is kept and recorded: push again if you still want the library's`);
         log.warn({ company: company.name, skill: s.name }, `skill ${s.name} of ${company.name} (${path.join(company.dir, s.name)}): ${result.why}; the company's version is kept and recorded`);
         continue;
       }
