@@ -57,7 +57,7 @@ export function registerStatus(program: Command): void {
         const note = (company: string, skill: string) => {
           const from = rollbackOf(company, skill);
           const e = explanation(company, skill);
-          return `${e ? `  (${describeExplanation(e)})` : ''}${from ? `  (rolled back to ${from})` : ''}${reasonNote(drift, company, skill)}`;
+          return `${from ? `  (rolled back to ${from})` : ''}${reasonNote(drift, company, skill)}${e ? `  (${describeExplanation(e)})` : ''}`;
         };
         if (opts.json) {
           const json = toJson(result);
