@@ -177,9 +177,9 @@ it('status names the files that make a skill an override, none of the ignored on
   expect(skill('notes')).toMatchObject({ state: 'override', deleted: true, files: [] });
 
   const text = cli(ws, ['status', '--company', 'Beta']).stdout;
-  expect(text).toMatch(/override\s+pdf\s+\(changed SKILL.md; added notes.md; deleted reference.md\)/);
-  expect(text).toMatch(/override\s+docx\s+\(mode only: SKILL.md\)/);
-  expect(text).toMatch(/override\s+notes\s+\(deleted by the company\)/);
+  expect(text).toMatch(/override\s+pdf\s.*\(changed SKILL.md; added notes.md; deleted reference.md\)/);
+  expect(text).toMatch(/override\s+docx\s.*\(mode only: SKILL.md\)/);
+  expect(text).toMatch(/override\s+notes\s.*\(deleted by the company\)/);
   expect(text).not.toMatch(/__pycache__|\.DS_Store/);
 });
 
