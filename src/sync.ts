@@ -76,6 +76,15 @@ export interface SyncContext {
   /** null in plan mode when no store exists yet. */
   store: Store | null;
   log: Logger;
+  /** For a progress display: each company as it starts and finishes reading (and, when writing, writing); null once the run is over. */
+  onProgress?: (p: SyncProgress | null) => void;
+}
+
+export interface SyncProgress {
+  phase: 'read' | 'write';
+  company: string;
+  finished: boolean;
+  total: number;
 }
 
 interface Prepared {
@@ -110,8 +119,16 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
   // Read once, and only if some company holds a copy with no merge base that differs from the library.
   let earlier: Promise<EarlierVersions> | undefined;
   const earlierVersions = () => (earlier ??= earlierLibraryVersions(config, store, library.sourceCommit, treeFilterFor(ignoreRulesOf(config), store)));
+  const progress = (phase: SyncProgress['phase'], company: string, finished: boolean) => ctx.onProgress?.({ phase, company, finished, total: companies.length });
   const prepared = await Promise.all(
-    companies.map((company) => limit(() => prepareCompany(ctx, company, library, runState, opts, earlierVersions))),
+    companies.map((company) =>
+      limit(async () => {
+        progress('read', company.name, false);
+        const p = await prepareCompany(ctx, company, library, runState, opts, earlierVersions);
+        progress('read', company.name, true);
+        return p;
+      }),
+    ),
   );
 
   // One snapshot of the whole store, taken just before the first change to any folder (none if nothing changes).
@@ -130,10 +147,12 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
     prepared.map((p) =>
       limit(async () => {
         const { outcome } = p;
+        if (writing) progress('write', outcome.name, false);
         if (outcome.ok && p.view && p.plan && store && writing) {
           await applyCompany({ store, blobs: blobs!, log, config, beforeFirstChange }, p.view, p.plan, outcome, libraryCommit!, opts).catch((err: unknown) => fail(outcome, err));
         }
         logOutcome(log, outcome, opts.mode, Date.now() - p.started);
+        if (writing) progress('write', outcome.name, true);
         return outcome;
       }),
     ),
@@ -142,6 +161,7 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
     recordRunState(store, runState, outcomes);
     treeFilterFor(ignoreRulesOf(config), store).save();
   }
+  ctx.onProgress?.(null);
   return { mode: opts.mode, libraryCommit, library, companies: outcomes, problems, snapshot };
 }
 

@@ -14,7 +14,7 @@ export function registerImport(program: Command): void {
         const { importSnapshot } = await import('../snapshot/import.js'); // loads node-tar only when needed
         const result = await withWritableStore(ctx, `library import ${source}`, opts.wait, (store) => importSnapshot(ctx.config, store, source, opts.name));
         if (opts.json) printJson(result);
-        else console.log(`imported ${result.companies.length} companies${result.library ? ' and the library' : ''} as ${result.snapshot} (${result.layout} layout); roll back with \`library rollback ${result.snapshot.replace(/^snapshot\//, '')}\``);
+        else console.log(`imported ${result.companies.length} compan${result.companies.length === 1 ? 'y' : 'ies'}${result.library ? ' and the library' : ''} as ${result.snapshot} (${result.layout} layout); roll back with \`library rollback ${result.snapshot.replace(/^snapshot\//, '')}\``);
         return 0;
       }),
     );

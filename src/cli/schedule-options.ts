@@ -3,17 +3,17 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { checkName } from '../names.js';
 
-export function parseWholeSeconds(flag: string, min: number): (value: string) => number {
+export function parseWholeSeconds(min: number): (value: string) => number {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag}: expected a whole number of seconds, at least ${min}, got "${value}"`);
+    if (value.trim() === '' || !Number.isInteger(n) || n < min) throw new UsageError(`expected a whole number of seconds, at least ${min}, got "${value}"`);
     return n;
   };
 }
 
 export function scheduleFlags(cmd: Command, withThrottle: boolean): Command {
-  cmd.option('--interval <seconds>', 'run every this many seconds', parseWholeSeconds('--interval', 1), 300);
-  if (withThrottle) cmd.option('--throttle <seconds>', "launchd's ThrottleInterval: the least time between two starts", parseWholeSeconds('--throttle', 0), 60);
+  cmd.option('--interval <seconds>', 'run every this many seconds', parseWholeSeconds(1), 300);
+  if (withThrottle) cmd.option('--throttle <seconds>', "launchd's ThrottleInterval: the least time between two starts", parseWholeSeconds(0), 60);
   return cmd.option('--log-dir <dir>', 'log folder (default: "logs" beside the store)');
 }
 
