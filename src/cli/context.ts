@@ -30,7 +30,7 @@ export function globalsOf(cmd: Command): GlobalOptions {
 /** Loggers are made before the config, so a config error is logged too. A person's terminal gets short lines. */
 export function loggerFor(cmd: Command): Logger {
   const g = globalsOf(cmd);
-  return createLogger({ verbose: g.verbose, logFile: g.logFile, stderr: isTerminal ? say : 'json' });
+  return createLogger({ verbose: g.verbose, logFile: g.logFile, stderr: isTerminal ? (kind, message) => say(kind, message, g.logFile) : 'json' });
 }
 
 export function loadContext(cmd: Command, lookup: ConfigLookup = {}): CommandContext {

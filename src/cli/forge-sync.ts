@@ -59,7 +59,7 @@ export function registerForgeSync(program: Command): void {
             onStderr: (text) => process.stderr.write(text),
             verbose,
           });
-          if (result.error) sayError('library', result.error); // on a terminal, not again after the log's error line
+          if (result.error) sayError('library', result.error, ctx.globals.logFile); // on a terminal, not again after the log's error line
           if (!opts.json) console.log(summary(result));
           results.push(result);
         }

@@ -41,7 +41,7 @@ export function registerStatus(program: Command): void {
           const drift = await collectDrift(store, await runSync({ ...ctx, store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true }));
           if (drift.unexplained.length === 0) return 0;
           const list = drift.unexplained.map((o) => `${o.company}/${o.skill}`).join(', ');
-          sayError('library', `status --check --strict: unexplained drift in ${list}: record a reason with \`library override\`, or end the override with \`library push\``);
+          sayError('library', `status --check --strict: unexplained drift in ${list}: record a reason with \`library override\`, or end the override with \`library push\``, ctx.globals.logFile);
           return 1;
         }
         const result = await runSync({ ...summarised(ctx), store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true }); // printed in full below

@@ -35,7 +35,7 @@ export function registerSync(program: Command): void {
           : await runSync({ ...quiet, store: openStoreIfExists(ctx.config) }, { ...syncOpts, mode: 'plan' });
         if (opts.json) printJson(opts.fix ? { ...toJson(result), index } : toJson(result));
         else console.log(index ? `${formatPlan(result)}\n${formatIndexOutcome(index)}` : formatPlan(result));
-        if (index?.error) sayFailure('library', index.error);
+        if (index?.error) sayFailure('library', index.error, ctx.globals.logFile);
         return index?.error ? 1 : exitCodeOf(result);
       }),
     );

@@ -17,28 +17,25 @@ export const label = (kind: Kind): string => LABELS[kind];
 
 const said = new Set<string>();
 
-/** One human line on stderr; a warning or error already said in this run is not said again. */
-export function say(kind: Kind, message: string): void {
+/** One human line on stderr; a warning or error already said in this run is not said again. An error names the log file. */
+export function say(kind: Kind, message: string, logFile?: string): void {
   if ((kind === 'error' || kind === 'warning') && said.has(message)) return;
   said.add(message);
   const redraw = statusShown;
   eraseStatus();
-  process.stderr.write(`${LABELS[kind]} ${message}\n`);
+  process.stderr.write(`${LABELS[kind]} ${message}${kind === 'error' && logFile ? ` (log: ${logFile})` : ''}\n`);
   if (redraw) drawStatus();
 }
 
 /** The error that ends a command, or a failure it reports: `error: …` for a person, `<bin>: …` for a log. */
 export function sayError(bin: string, message: string, logFile?: string): void {
-  if (!isTerminal) process.stderr.write(`${bin}: ${message}\n`);
-  else if (!said.has(message)) {
-    say('error', logFile ? `${message} (log: ${logFile})` : message);
-    said.add(message);
-  }
+  if (isTerminal) say('error', message, logFile);
+  else process.stderr.write(`${bin}: ${message}\n`);
 }
 
 /** A failure the command's summary on stdout states too: said on stderr as well, unless both go to the same terminal. */
-export function sayFailure(bin: string, message: string): void {
-  if (!(isTerminal && process.stdout.isTTY)) sayError(bin, message);
+export function sayFailure(bin: string, message: string, logFile?: string): void {
+  if (!(isTerminal && process.stdout.isTTY)) sayError(bin, message, logFile);
 }
 
 // The status line: shown only once the command has run for about a second, redrawn in place, erased before anything else is written.

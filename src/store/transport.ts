@@ -11,9 +11,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
-import git, { type GitHttpRequest, type GitHttpResponse, type HttpClient } from 'isomorphic-git';
-import nodeHttp from 'isomorphic-git/http/node';
+import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import type { Store } from './store.js';
+
+// Loaded on first use: only forge-sync needs them, and isomorphic-git is a good part of every command's start-up.
+const iso = async () => (await import('isomorphic-git')).default;
+const isoHttp = async () => (await import('isomorphic-git/http/node')).default;
 
 export interface Exchange {
   method: string;
@@ -101,7 +104,7 @@ export class Transport {
     const agent = req.url.startsWith('https:') ? this.agents.https : this.agents.http;
     const body = Array.isArray(req.body) ? req.body : req.body ? counted(req.body, (n) => (bytesSent += n)) : undefined;
     if (Array.isArray(req.body)) bytesSent = req.body.reduce((n: number, c: Uint8Array) => n + c.byteLength, 0);
-    const res = await nodeHttp.request({ ...req, body, agent, signal: this.controller.signal } as GitHttpRequest);
+    const res = await (await isoHttp()).request({ ...req, body, agent, signal: this.controller.signal } as GitHttpRequest);
     const exchange: Exchange = { method: req.method ?? 'GET', url: req.url, status: res.statusCode, bytesSent, bytesReceived: 0 };
     this.exchanges.push(exchange);
     async function* tracked(): AsyncIterableIterator<Uint8Array> {
@@ -124,7 +127,7 @@ export class Transport {
 
   /** The remote's refs and capabilities, as advertised to a pusher. */
   async discoverForPush(url: string): Promise<{ refs: Map<string, string>; capabilities: Set<string> }> {
-    const info = await this.bounded(git.getRemoteInfo2({ http: this.client, url, forPush: true, protocolVersion: 1, headers: { ...this.opts.headers } }));
+    const info = await this.bounded(iso().then((git) => git.getRemoteInfo2({ http: this.client, url, forPush: true, protocolVersion: 1, headers: { ...this.opts.headers } })));
     const refs = new Map<string, string>();
     for (const r of info.refs ?? []) if (r.ref.startsWith('refs/')) refs.set(r.ref, r.oid);
     const capabilities = new Set(Object.keys(info.capabilities));
@@ -146,7 +149,7 @@ export class Transport {
           body: body as unknown as AsyncIterableIterator<Uint8Array>,
         });
         const text = await collect(res.body);
-        if (res.statusCode !== 200) throw new git.Errors.HttpError(res.statusCode, res.statusMessage, text.toString('utf8', 0, 200));
+        if (res.statusCode !== 200) throw new (await iso()).Errors.HttpError(res.statusCode, res.statusMessage, text.toString('utf8', 0, 200));
         return text;
       })(),
     );
@@ -165,7 +168,7 @@ const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHO
 function classify(err: unknown, aborted: boolean): TransportError {
   if (err instanceof TransportError) return err;
   const e = err as { code?: string; message?: string; data?: { statusCode?: number; statusMessage?: string } };
-  if (err instanceof git.Errors.HttpError || e.code === 'HttpError') {
+  if (e.code === 'HttpError') {
     const status = e.data?.statusCode ?? 0;
     return new TransportError(`HTTP ${status} ${e.data?.statusMessage ?? ''}`.trim(), status >= 500 || status === 408 || status === 429, status);
   }
@@ -185,7 +188,7 @@ function classify(err: unknown, aborted: boolean): TransportError {
 
 /** A pack of exactly these objects (no deltas), in memory. */
 export async function packObjects(store: Store, oids: string[], cache: object): Promise<Uint8Array> {
-  const { packfile } = await git.packObjects({ fs, gitdir: store.gitdir, oids, write: false, cache });
+  const { packfile } = await (await iso()).packObjects({ fs, gitdir: store.gitdir, oids, write: false, cache });
   return packfile!;
 }
 
@@ -194,7 +197,7 @@ export async function isAncestor(store: Store, ancestor: string, oid: string, ca
   if (ancestor === oid) return true;
   if (!(await store.hasAnywhere(ancestor))) return false;
   try {
-    return await git.isDescendent({ fs, gitdir: store.gitdir, oid, ancestor, depth: -1, cache });
+    return await (await iso()).isDescendent({ fs, gitdir: store.gitdir, oid, ancestor, depth: -1, cache });
   } catch {
     return false;
   }
