@@ -22,6 +22,9 @@ export interface LogOptions {
   stderr?: 'json' | 'none' | ((kind: HumanKind, message: string) => void);
 }
 
+/** One id per invocation, whichever logger of it writes the line. */
+const RUN = randomBytes(4).toString('hex');
+
 export function createLogger(opts: LogOptions): Logger {
   const json = opts.verbose ? 'debug' : 'info';
   const streams: StreamEntry[] = [];
@@ -34,7 +37,7 @@ export function createLogger(opts: LogOptions): Logger {
   const human = opts.stderr;
   if (typeof human === 'function') streams.push({ level: opts.verbose ? 'debug' : 'warn', stream: { write: (line: string) => human(...humanLine(line)) } });
   const level = streams.length === 0 ? 'silent' : streams.some((s) => s.level === 'debug') ? 'debug' : streams.some((s) => s.level === 'info') ? 'info' : 'warn';
-  return pino({ level, base: { run: randomBytes(4).toString('hex'), pid: process.pid } }, pino.multistream(streams));
+  return pino({ level, base: { run: RUN, pid: process.pid } }, pino.multistream(streams));
 }
 
 /** A JSON line as a person reads it: the message, and the error's when the message does not already say it. */

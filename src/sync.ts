@@ -124,9 +124,7 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
     companies.map((company) =>
       limit(async () => {
         progress('read', company.name, false);
-        const p = await prepareCompany(ctx, company, library, runState, opts, earlierVersions);
-        progress('read', company.name, true);
-        return p;
+        return prepareCompany(ctx, company, library, runState, opts, earlierVersions).finally(() => progress('read', company.name, true));
       }),
     ),
   );

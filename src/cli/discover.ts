@@ -73,7 +73,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .option('--config <file>', CONFIG_HELP)
     .option('--verbose', 'debug detail in logs and errors')
-    .option('--log-file <file>', 'write JSON logs here instead of stderr')
+    .option('--log-file <file>', 'write the JSON logs here (a terminal still gets warnings and errors, as short lines)')
     .action(
       run(async (words: string[], opts, cmd: Command) => {
         const query = words.join(' ').trim();

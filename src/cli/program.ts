@@ -26,7 +26,7 @@ export function buildProgram(): Command {
     .description('keep a global library of agent skills distributed into many companies, as git trees in one store')
     .option('--config <file>', CONFIG_HELP)
     .option('--verbose', 'debug detail in logs and errors')
-    .option('--log-file <file>', 'write JSON logs here instead of stderr');
+    .option('--log-file <file>', 'write the JSON logs here (a terminal still gets warnings and errors, as short lines)');
   const registers = [registerInit, registerSync, registerStatus, registerPush];
   registers.push(registerSnapshot, registerRollback, registerExport, registerImport); // issue 4
   registers.push(registerValidate, registerHooks, registerLaunchd, registerSystemd, registerDoctor); // issue 5
