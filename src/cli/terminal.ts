@@ -19,8 +19,9 @@ const said = new Set<string>();
 
 /** One human line on stderr; a warning or error already said in this run is not said again. An error names the log file. */
 export function say(kind: Kind, message: string, logFile?: string): void {
-  if ((kind === 'error' || kind === 'warning') && said.has(message)) return;
-  said.add(message);
+  const key = `${kind} ${message}`;
+  if ((kind === 'error' || kind === 'warning') && said.has(key)) return;
+  said.add(key);
   const redraw = statusShown;
   eraseStatus();
   process.stderr.write(`${LABELS[kind]} ${message}${kind === 'error' && logFile ? ` (log: ${logFile})` : ''}\n`);
@@ -38,7 +39,7 @@ export function sayFailure(bin: string, message: string, logFile?: string): void
   if (!(isTerminal && process.stdout.isTTY)) sayError(bin, message, logFile);
 }
 
-// The status line: shown only once the command has run for about a second, redrawn in place, erased before anything else is written.
+// The status line: shown once the command has run for about a second, redrawn in place, erased before a line is said and when the run ends.
 const DELAY_MS = Number(process.env.LIBRARY_SYNC_TEST_PROGRESS_MS ?? 1000); // test-only knob: show it at once
 let statusText = '';
 let statusShown = false;
