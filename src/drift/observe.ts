@@ -18,7 +18,7 @@ export interface Observed {
 }
 
 export async function observeCompany(store: Store, company: Company, config: Config): Promise<Observed> {
-  const view = await readCompany(store, company, config, false);
+  const view = await readCompany(store, company, config);
   if (!view.head) throw new UsageError(`company ${company.name} has never been synced: run \`library sync --fix --company ${company.name}\` first`);
   const observed = await observe(store, view);
   view.cache.save(view.scanStarted);
