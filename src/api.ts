@@ -6,7 +6,7 @@
  * these same functions.
  */
 import os from 'node:os';
-import { loadConfig, parseConfig, type Config, type RawConfig } from './config.js';
+import { checkConfigPaths, loadConfig, parseConfig, type Config, type RawConfig } from './config.js';
 import { refreshIndex, type IndexOutcome } from './discover/refresh.js';
 import { UsageError } from './errors.js';
 import { withLock } from './lock.js';
@@ -66,7 +66,7 @@ export interface LibrarySync {
 const SILENT: LibrarySyncLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export async function openLibrarySync(opts: OpenOptions = {}): Promise<LibrarySync> {
-  const config = 'config' in opts ? parseConfig(opts.config, opts.configFile ?? `${process.cwd()}/library.config.json`) : loadConfig(opts.configFile);
+  const config = 'config' in opts ? checkConfigPaths(parseConfig(opts.config, opts.configFile ?? `${process.cwd()}/library.config.json`)) : loadConfig(opts.configFile);
   return new Handle(config, (opts.logger ?? SILENT) as Logger, opts.waitSeconds ?? 0);
 }
 
