@@ -1,14 +1,14 @@
 /**
- * The content-addressed store: a bare git repository. This folder is the only
- * importer of isomorphic-git. We write loose objects and refs ourselves, via
- * temp file + rename, because isomorphic-git writes them in place and a crash
- * could leave a truncated object that is never rewritten. Reads go through a
- * fast path for loose objects and fall back to isomorphic-git for packs.
+ * The content-addressed store: a bare git repository. We write loose objects
+ * and refs ourselves, via temp file + rename (isomorphic-git writes them in
+ * place, and a crash could leave a truncated object that is never rewritten). Every read of an
+ * object or a ref goes through one reader that knows what native git leaves
+ * after `gc` or `repack`: loose objects and packs, loose refs and packed-refs.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
-import { StoreError } from '../errors.js';
+import { StoreError, errorMessage } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import {
   type CommitData,
@@ -22,25 +22,25 @@ import {
   serializeTree,
   wrapObject,
 } from './objects.js';
+import { PackReadError, PackSet, type RawObject } from './packs.js';
+import { RefReader } from './refs.js';
 
 export interface Commit extends CommitData {
   oid: string;
 }
-
-/** isomorphic-git is loaded on first use: a no-op run reads only loose objects and refs, and skips its ~70 ms load. */
-type IsoGit = typeof import('isomorphic-git');
-let isoGit: Promise<IsoGit> | undefined;
-const gitLib = async (): Promise<IsoGit> => (await (isoGit ??= import('isomorphic-git'))) as IsoGit;
 
 const REPAIR_HINT = 'run `library doctor --repair` to re-record what the folders still hold';
 
 export class Store {
   /** Objects known to be present: skips a stat per write. */
   private readonly known = new Set<string>();
-  /** isomorphic-git's pack cache, shared by every read in this process. */
-  private readonly gitCache = {};
+  private readonly packs: PackSet;
+  private readonly refs: RefReader;
 
-  private constructor(readonly gitdir: string) {}
+  private constructor(readonly gitdir: string) {
+    this.packs = new PackSet(path.join(gitdir, 'objects', 'pack'));
+    this.refs = new RefReader(gitdir);
+  }
 
   /** Where this tool keeps its own files (stat caches, run state, lock) inside the git dir. */
   get dataDir(): string {
@@ -59,12 +59,10 @@ export class Store {
   static async create(gitdir: string): Promise<Store> {
     fs.mkdirSync(gitdir, { recursive: true, mode: 0o700 });
     if (!fs.existsSync(path.join(gitdir, 'HEAD'))) {
-      await (await gitLib()).init({ fs, gitdir, bare: true, defaultBranch: 'library' });
-      // isomorphic-git writes values meant for case-insensitive, symlink-less
-      // systems; a store holds exact names and real symlinks.
-      await (await gitLib()).setConfig({ fs, gitdir, path: 'core.ignorecase', value: false });
-      await (await gitLib()).setConfig({ fs, gitdir, path: 'core.symlinks', value: true });
-      await (await gitLib()).setConfig({ fs, gitdir, path: 'core.filemode', value: true });
+      // What `git init --bare` writes, with the values a store needs: exact names and real symlinks.
+      for (const dir of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags']) fs.mkdirSync(path.join(gitdir, dir), { recursive: true });
+      writeFileAtomic(path.join(gitdir, 'config'), '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n\tignorecase = false\n\tsymlinks = true\n');
+      writeFileAtomic(path.join(gitdir, 'HEAD'), 'ref: refs/heads/library\n');
     }
     fs.chmodSync(gitdir, 0o700); // company skills can be private
     const store = new Store(gitdir);
@@ -87,9 +85,10 @@ export class Store {
     return path.join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
   }
 
+  /** Whether the store has the object, loose or packed. A loose hit costs one stat; packs are read only on a miss. */
   has(oid: string): boolean {
     if (this.known.has(oid)) return true;
-    if (fs.existsSync(this.loosePath(oid))) {
+    if (fs.existsSync(this.loosePath(oid)) || this.packs.has(oid)) {
       this.known.add(oid);
       return true;
     }
@@ -102,14 +101,17 @@ export class Store {
   }
 
   async hasAnywhere(oid: string): Promise<boolean> {
-    if (this.has(oid)) return true;
-    try {
-      await (await gitLib()).readObject({ fs, gitdir: this.gitdir, oid, format: 'deflated', cache: this.gitCache });
-      this.known.add(oid);
-      return true;
-    } catch {
-      return false;
+    return this.has(oid);
+  }
+
+  /** Every object id in the store, loose and packed (a repair looks through them for lost commits). */
+  *allObjectIds(): Generator<string> {
+    const objects = path.join(this.gitdir, 'objects');
+    for (const dir of fs.readdirSync(objects)) {
+      if (!/^[0-9a-f]{2}$/.test(dir)) continue;
+      for (const name of fs.readdirSync(path.join(objects, dir))) if (/^[0-9a-f]{38}$/.test(name)) yield dir + name;
     }
+    yield* this.packs.ids();
   }
 
   /** Write one object (if absent) atomically; returns its id. */
@@ -142,11 +144,17 @@ export class Store {
   }
 
   async readObject(oid: string): Promise<{ type: ObjectType; content: Buffer }> {
+    return this.readObjectSync(oid);
+  }
+
+  /** One reader for every object: the loose file if there is one, else the packs (native git may have packed it). */
+  readObjectSync(oid: string): RawObject {
     let raw: Buffer | undefined;
     try {
       raw = fs.readFileSync(this.loosePath(oid));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw new StoreError(`object ${oid} in store ${this.gitdir} cannot be read (${code ?? errorMessage(err)}): check the permissions of ${this.loosePath(oid)}`, { cause: err });
     }
     if (raw) {
       let inflated: Buffer;
@@ -159,12 +167,21 @@ export class Store {
       const [type] = inflated.toString('latin1', 0, nul).split(' ');
       return { type: type as ObjectType, content: inflated.subarray(nul + 1) };
     }
+    let packed: RawObject | null;
     try {
-      const res = await (await gitLib()).readObject({ fs, gitdir: this.gitdir, oid, format: 'content', cache: this.gitCache });
-      return { type: res.type as ObjectType, content: Buffer.from(res.object as Uint8Array) };
+      packed = this.packs.read(oid, (base) => {
+        try {
+          return this.readObjectSync(base);
+        } catch {
+          return null;
+        }
+      });
     } catch (err) {
-      throw new StoreError(`object ${oid} is missing from store ${this.gitdir}: ${REPAIR_HINT}`, { cause: err });
+      if (err instanceof PackReadError) throw new StoreError(`object ${oid} in store ${this.gitdir} is corrupt (pack ${err.message}): ${REPAIR_HINT}`);
+      throw err;
     }
+    if (!packed) throw new StoreError(`object ${oid} is missing from store ${this.gitdir}: ${REPAIR_HINT}`);
+    return packed;
   }
 
   private async readTyped(oid: string, expected: ObjectType): Promise<Buffer> {
@@ -207,21 +224,9 @@ export class Store {
     return { oid, tree, parents, author, message: text.slice(split + 2) };
   }
 
-  /** Resolve a full ref name (refs/heads/…) to an object id, or null. */
+  /** Resolve a full ref name (refs/heads/…) to an object id, or null. Loose and packed refs alike. */
   async readRef(ref: string): Promise<string | null> {
-    try {
-      const loose = fs.readFileSync(path.join(this.gitdir, ref), 'utf8').trim();
-      if (/^[0-9a-f]{40}$/.test(loose)) return loose;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'EISDIR') throw err;
-    }
-    // Only native git packs refs; without packed-refs a missing loose ref is simply absent.
-    if (ref !== 'HEAD' && !fs.existsSync(path.join(this.gitdir, 'packed-refs'))) return null;
-    try {
-      return await (await gitLib()).resolveRef({ fs, gitdir: this.gitdir, ref });
-    } catch {
-      return null;
-    }
+    return this.refs.read(ref);
   }
 
   /** Move a ref, atomically. Callers write the objects first, so a ref never points at a missing object. */
@@ -250,7 +255,7 @@ export class Store {
   /** Delete a ref, loose or packed (native `git pack-refs` may have packed it). */
   async deleteRef(ref: string): Promise<void> {
     fs.rmSync(path.join(this.gitdir, ref), { force: true });
-    await (await gitLib()).deleteRef({ fs, gitdir: this.gitdir, ref });
+    this.refs.deletePacked(ref);
   }
 
   /**
@@ -266,22 +271,8 @@ export class Store {
     writeFileAtomic(file, `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}[${section}]\n\t${line}\n`);
   }
 
-  /** Full names of refs under a prefix such as `refs/tags/snapshot/`. */
+  /** Full names of refs under a prefix such as `refs/tags/snapshot/`, loose and packed, sorted. */
   async listRefs(prefix: string): Promise<string[]> {
-    const dir = prefix.replace(/\/$/, '');
-    // As in readRef: without packed-refs every ref is a loose file, listed without loading isomorphic-git.
-    if (!fs.existsSync(path.join(this.gitdir, 'packed-refs'))) return looseRefs(this.gitdir, dir).sort();
-    const names = await (await gitLib()).listRefs({ fs, gitdir: this.gitdir, filepath: dir });
-    return names.map((n) => `${dir}/${n}`);
+    return this.refs.list(prefix);
   }
-}
-
-function looseRefs(gitdir: string, dir: string): string[] {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(path.join(gitdir, dir), { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  return entries.flatMap((e) => (e.isDirectory() ? looseRefs(gitdir, `${dir}/${e.name}`) : e.isFile() ? [`${dir}/${e.name}`] : []));
 }
