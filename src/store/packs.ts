@@ -53,7 +53,7 @@ class Pack {
       const at = shaBase + mid * 20;
       const cmp = oid.compare(this.idx, at, at + 20);
       if (cmp === 0) return this.offsetAt(mid);
-      if (cmp < 0) lo = mid + 1;
+      if (cmp > 0) lo = mid + 1; // the id sorts after this entry
       else hi = mid;
     }
     return -1;
