@@ -12,12 +12,13 @@ export function registerSnapshot(program: Command): void {
     .action(
       run(async (name: string | undefined, opts, cmd: Command) => {
         const ctx = loadContext(cmd);
-        const tag = await withWritableStore(ctx, 'library snapshot', 0, (store) =>
+        const { tag, skipped } = await withWritableStore(ctx, 'library snapshot', 0, (store) =>
           createSnapshot(store, name ?? timestampName(''), opts.message ?? (name ? `snapshot ${name}` : 'manual snapshot')),
         );
-        if (opts.json) printJson({ snapshot: tag });
-        else console.log(`created ${tag}`);
-        return 0;
+        for (const s of skipped) process.stderr.write(`library: ${s.ref} left out of ${tag}: ${s.error}\n`);
+        if (opts.json) printJson({ snapshot: tag, skipped });
+        else console.log(`created ${tag}${skipped.length ? ` without ${skipped.map((s) => s.ref).join(', ')}` : ''}`);
+        return skipped.length ? 1 : 0;
       }),
     );
 

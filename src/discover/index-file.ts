@@ -34,6 +34,8 @@ export interface IndexSources {
   libraryRef: string;
   library: string | null;
   companies: Record<string, { commit: string; base: string | null }>;
+  /** Set when the build left something out (unreadable): such an index is never taken as up to date. */
+  skipped?: string[];
 }
 
 export interface SkillIndex {
