@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Company, Config } from './config.js';
-import { UnsafePathError, UsageError } from './errors.js';
+import { StoreError, UnsafePathError, UsageError } from './errors.js';
 import { baseRef, companyRef, describeSkillChanges, signature } from './history.js';
 import { recoverLeftovers } from './apply/apply.js';
 import { recordScanTree } from './scan/record.js';
@@ -76,6 +76,10 @@ export async function readCompany(store: Store | null, company: Company, config:
   const baseTree = store ? await store.readRef(baseRef(company.name)) : null;
   const base = baseTree ? await skillMapOf(store!, baseTree) : null;
   const distributedCommit = head ? await lastDistributedLibrary(store!, head) : null;
+  if (distributedCommit && !baseTree) {
+    // Without its base every skill the company never touched would look like an override: distribution would silently stop.
+    throw new StoreError(`${baseRef(company.name)} is missing from store ${store!.gitdir}, though ${company.name} has been distributed to: run \`library doctor --repair\` to rebuild it from the distribution history`);
+  }
   return { company, scan, cache, scanStarted, head, headTree, baseTree, base, distributedCommit, recovered };
 }
 

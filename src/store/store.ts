@@ -6,9 +6,10 @@
  * after `gc` or `repack`: loose objects and packs, loose refs and packed-refs.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
-import { StoreError, errorMessage } from '../errors.js';
+import { StoreError, UsageError, errorMessage } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import {
   type CommitData,
@@ -27,6 +28,59 @@ import { RefReader } from './refs.js';
 
 export interface Commit extends CommitData {
   oid: string;
+}
+
+/** An object that cannot be used: absent, damaged, or not readable by this user. */
+export class ObjectError extends StoreError {
+  constructor(
+    message: string,
+    readonly problem: 'missing' | 'corrupt' | 'unreadable',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The store (or its folder) cannot be read or written by this user: exit 2, with the permission it needs. */
+export class StoreAccessError extends UsageError {
+  override readonly code = 'EACCESS';
+  constructor(
+    message: string,
+    readonly fix: string,
+  ) {
+    super(`${message}; ${fix}`);
+  }
+}
+
+function userName(): string {
+  try {
+    return `user ${os.userInfo().username} (uid ${process.getuid?.() ?? '?'})`;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
+}
+
+/** Throw a StoreAccessError naming `dir` and what it lacks; a missing `dir` is left to the caller. */
+function checkAccess(dir: string, mode: number, what: 'read' | 'write' | 'create', store = dir): void {
+  try {
+    fs.accessSync(dir, mode);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code === 'EROFS') {
+      throw new StoreAccessError(`store ${store} cannot be written: ${dir} is on a read-only file system`, 'remount it read-write, or point "store" in the config at a writable folder');
+    }
+    let owner = '';
+    try {
+      const st = fs.statSync(dir);
+      owner = ` (owner uid ${st.uid}, mode ${(st.mode & 0o777).toString(8).padStart(4, '0')})`;
+    } catch {
+      /* a parent folder hides it */
+    }
+    const needs = what === 'read' ? 'read and search (r-x)' : 'write and search (-wx)';
+    const verb = what === 'create' ? `cannot be created by ${userName()}` : `cannot be ${what === 'read' ? 'read' : 'written'} by ${userName()}`;
+    throw new StoreAccessError(`store ${store} ${verb}: ${dir}${owner} needs ${needs} permission for that user`, `run library as the store's owner, or give that user access (e.g. \`chown -R\` the store to it)`);
+  }
 }
 
 const REPAIR_HINT = 'run `library doctor --repair` to re-record what the folders still hold';
@@ -71,6 +125,7 @@ export class Store {
   }
 
   static open(gitdir: string): Store {
+    checkAccess(gitdir, fs.constants.R_OK | fs.constants.X_OK, 'read');
     if (!fs.existsSync(path.join(gitdir, 'HEAD')) || !fs.existsSync(path.join(gitdir, 'objects'))) {
       throw new StoreError(`store ${gitdir} does not exist: run \`library init\` or \`library sync --fix\` to create it`);
     }
@@ -78,7 +133,19 @@ export class Store {
   }
 
   static async openOrCreate(gitdir: string): Promise<Store> {
-    return fs.existsSync(path.join(gitdir, 'HEAD')) ? Store.open(gitdir) : Store.create(gitdir);
+    if (!fs.existsSync(path.join(gitdir, 'HEAD'))) {
+      checkAccess(gitdir, fs.constants.R_OK | fs.constants.X_OK, 'read');
+      let parent = gitdir;
+      while (!fs.existsSync(parent)) parent = path.dirname(parent);
+      checkAccess(parent, fs.constants.W_OK | fs.constants.X_OK, 'create', gitdir);
+      return Store.create(gitdir);
+    }
+    const store = Store.open(gitdir);
+    // A writing command: one clear line now, rather than EACCES from the first object written.
+    for (const dir of [gitdir, path.join(gitdir, 'objects'), path.join(gitdir, 'refs'), store.dataDir]) {
+      if (fs.existsSync(dir)) checkAccess(dir, fs.constants.W_OK | fs.constants.X_OK, 'write', gitdir);
+    }
+    return store;
   }
 
   private loosePath(oid: string): string {
@@ -154,14 +221,14 @@ export class Store {
       raw = fs.readFileSync(this.loosePath(oid));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') throw new StoreError(`object ${oid} in store ${this.gitdir} cannot be read (${code ?? errorMessage(err)}): check the permissions of ${this.loosePath(oid)}`, { cause: err });
+      if (code !== 'ENOENT') throw new ObjectError(`object ${oid} in store ${this.gitdir} cannot be read (${code ?? errorMessage(err)}): check the permissions of ${this.loosePath(oid)}`, 'unreadable', { cause: err });
     }
     if (raw) {
       let inflated: Buffer;
       try {
         inflated = inflateSync(raw);
       } catch (err) {
-        throw new StoreError(`object ${oid} in store ${this.gitdir} is corrupt (${(err as Error).message}): ${REPAIR_HINT}`);
+        throw new ObjectError(`object ${oid} in store ${this.gitdir} is corrupt (${(err as Error).message}): ${REPAIR_HINT}`, 'corrupt');
       }
       const nul = inflated.indexOf(0);
       const [type] = inflated.toString('latin1', 0, nul).split(' ');
@@ -177,16 +244,16 @@ export class Store {
         }
       });
     } catch (err) {
-      if (err instanceof PackReadError) throw new StoreError(`object ${oid} in store ${this.gitdir} is corrupt (pack ${err.message}): ${REPAIR_HINT}`);
+      if (err instanceof PackReadError) throw new ObjectError(`object ${oid} in store ${this.gitdir} is corrupt (pack ${err.message}): ${REPAIR_HINT}`, 'corrupt');
       throw err;
     }
-    if (!packed) throw new StoreError(`object ${oid} is missing from store ${this.gitdir}: ${REPAIR_HINT}`);
+    if (!packed) throw new ObjectError(`object ${oid} is missing from store ${this.gitdir}: ${REPAIR_HINT}`, 'missing');
     return packed;
   }
 
   private async readTyped(oid: string, expected: ObjectType): Promise<Buffer> {
     const { type, content } = await this.readObject(oid);
-    if (type !== expected) throw new StoreError(`object ${oid} is a ${type}, expected a ${expected}`);
+    if (type !== expected) throw new ObjectError(`object ${oid} in store ${this.gitdir} is a ${type}, expected a ${expected}: ${REPAIR_HINT}`, 'corrupt');
     return content;
   }
 
