@@ -161,7 +161,7 @@ export async function runDoctor(config: Config, maxAgeSeconds: number, now = Dat
   try {
     store = Store.open(config.storeDir);
   } catch (err) {
-    checks.push({ check: 'store', ok: false, message: errorMessage(err), fix: err instanceof StoreAccessError ? err.fix : 'library sync --fix creates it' });
+    checks.push(err instanceof StoreAccessError ? { check: 'store', ok: false, message: err.problem, fix: err.fix } : { check: 'store', ok: false, message: errorMessage(err), fix: 'library sync --fix creates it' });
   }
   if (store) checks.push(...(await checkStore(store, names)));
   let lock: ReturnType<typeof lockHealth> | null = null;
@@ -182,7 +182,11 @@ export async function runDoctor(config: Config, maxAgeSeconds: number, now = Dat
   if (lockProblem) checks.push({ check: 'lock', ok: false, message: lockProblem.message, fix: lockProblem.fix });
   else if (lock?.held) checks.push({ check: 'lock', ok: true, message: `held by a running sync: pid ${lock.owner?.pid ?? '?'} (${lock.owner?.command ?? '?'}) since ${lock.owner?.startedAt ?? '?'}` });
   else checks.push({ check: 'lock', ok: true, message: 'free' });
-  checks.push(...checkSchedule(config));
+  try {
+    checks.push(...checkSchedule(config));
+  } catch (err) {
+    checks.push({ check: 'schedule', ok: false, message: errorMessage(err), fix: 'see the message; `library systemd install` (or `launchd install`) rewrites the record' });
+  }
   const syncProblems = health.problems.filter((p) => p.check !== 'lock');
   for (const p of syncProblems) checks.push({ check: p.check, ok: false, message: p.message, fix: p.fix });
   if (syncProblems.length === 0) {

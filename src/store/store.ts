@@ -45,10 +45,10 @@ export class ObjectError extends StoreError {
 export class StoreAccessError extends UsageError {
   override readonly code = 'EACCESS';
   constructor(
-    message: string,
+    readonly problem: string,
     readonly fix: string,
   ) {
-    super(`${message}; ${fix}`);
+    super(`${problem}; ${fix}`);
   }
 }
 
