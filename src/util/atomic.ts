@@ -57,3 +57,32 @@ export function readJsonIfExists<T>(file: string, fix = 'delete it (when no libr
 
 /** A file of this tool's that cannot be used as it is. */
 export class DamagedFileError extends StoreError {}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A writer killed before its rename leaves `.<name>.tmp-<pid>-<hex>` beside `file` (tempPathBeside): remove those whose writer is gone. */
+export function removeKilledTempFiles(file: string): string[] {
+  const dir = path.dirname(file);
+  const pattern = new RegExp(`^\\.${path.basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.tmp-(\\d+)-[0-9a-f]+$`);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = pattern.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    removed.push(path.join(dir, name));
+  }
+  return removed;
+}
