@@ -54,12 +54,13 @@ export async function rebuildIndex(store: Store, opts: RebuildOptions): Promise<
   const { file, log } = opts;
   const started = Date.now();
   for (const f of removeKilledTempFiles(file)) log.warn({ path: f }, `removed ${f}, left by a rebuild that was killed`);
-  const sources = await readSources(store, opts.libraryRef);
+  const unreadable: string[] = [];
+  const sources = await readSources(store, opts.libraryRef, unreadable);
   if (!sources.library) {
     throw new UsageError(`store ${store.gitdir} has no library yet (${opts.libraryRef}): run \`library sync --fix\` first`);
   }
   const { text: previousText, index: previous } = readPrevious(file, log);
-  const result: RebuildResult = { index: file, written: false, skills: 0, read: [], reused: 0, libraryCommit: sources.library, companies: Object.keys(sources.companies), skipped: [] };
+  const result: RebuildResult = { index: file, written: false, skills: 0, read: [], reused: 0, libraryCommit: sources.library, companies: Object.keys(sources.companies), skipped: unreadable };
   const done = () => {
     log.info({ action: 'index', durationMs: Date.now() - started, skills: result.skills, read: result.read.length, written: result.written }, `search index: ${result.skills} skill versions, ${result.read.length} read`);
     return result;
@@ -111,14 +112,18 @@ export async function rebuildIndex(store: Store, opts: RebuildOptions): Promise<
 }
 
 /** The refs the index depends on; cheap to read, so an unchanged store costs almost nothing. */
-async function readSources(store: Store, libraryRef: string): Promise<IndexSources> {
+async function readSources(store: Store, libraryRef: string, skipped: string[]): Promise<IndexSources> {
   const companies: IndexSources['companies'] = {};
   const prefix = companyRef('');
   for (const ref of (await store.listRefs(prefix)).sort()) {
     const name = ref.slice(prefix.length);
-    const commit = await store.readRef(ref);
-    if (!isValidName(name) || !commit) continue;
-    companies[name] = { commit, base: await store.readRef(baseRef(name)) };
+    try {
+      const commit = await store.readRef(ref);
+      if (!isValidName(name) || !commit) continue;
+      companies[name] = { commit, base: await store.readRef(baseRef(name)) };
+    } catch (err) {
+      skipped.push(`company ${name}: ${errorMessage(err)}`); // a damaged ref file: left out, named
+    }
   }
   return { libraryRef, library: await store.readRef(libraryRef), companies };
 }

@@ -49,6 +49,7 @@ export async function checkStore(store: Store, companies: string[] = []): Promis
     fix: STORE_FIX,
     objects,
   }));
+  for (const b of report.brokenRefs) checks.push({ check: 'store', ok: false, message: `store ${store.gitdir}: ${b.error.split(': run `')[0]}`, fix: STORE_FIX });
   if (checks.length === 0) checks.push({ check: 'store', ok: true, message: `store ${store.gitdir}: ${report.refs} refs, ${report.objects} objects read and verified` });
   checks.push(...(await checkRefs(store, companies)));
   return checks;
@@ -58,17 +59,24 @@ export async function checkStore(store: Store, companies: string[] = []): Promis
 async function checkRefs(store: Store, companies: string[]): Promise<DoctorCheck[]> {
   const out: DoctorCheck[] = [];
   const names = new Set([...companies, ...(await store.listRefs('refs/bases/')).map((r) => r.slice('refs/bases/'.length))]);
-  for (const name of [...names].sort()) {
+  const refProblem = async (name: string): Promise<DoctorCheck | null> => {
     if (await needsBase(store, name)) {
-      out.push({
+      return {
         check: 'refs',
         ok: false,
         message: `${baseRef(name)} is missing, though ${companyRef(name)} has distributions: every skill ${name} has not changed would look like an override and stop receiving library updates (sync refuses ${name} until this is mended)`,
         fix: 'run `library doctor --repair`: it rebuilds the base from the distribution commits (their Library-Commit trailers) and the folder',
-      });
-    } else if ((await store.readRef(baseRef(name))) !== null && (await store.readRef(companyRef(name))) === null) {
-      out.push({ check: 'refs', ok: false, message: `${companyRef(name)} is missing, though ${baseRef(name)} exists: the company's history is gone`, fix: 'run `library doctor --repair`: it records the company again from its folder' });
+      };
     }
+    if ((await store.readRef(baseRef(name))) !== null && (await store.readRef(companyRef(name))) === null) {
+      return { check: 'refs', ok: false, message: `${companyRef(name)} is missing, though ${baseRef(name)} exists: the company's history is gone`, fix: 'run `library doctor --repair`: it records the company again from its folder' };
+    }
+    return null;
+  };
+  for (const name of [...names].sort()) {
+    // A damaged ref or history is reported by the store check.
+    const problem = await refProblem(name).catch(() => null);
+    if (problem) out.push(problem);
   }
   if (out.length === 0) out.push({ check: 'refs', ok: true, message: 'every company with a history has its base' });
   return out;

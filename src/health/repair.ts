@@ -93,6 +93,13 @@ export async function repairStore(config: Config, store: Store): Promise<RepairR
   }
   if (config.libraryDir) record('library', config.libraryDir);
   const repo = config.libraryDir ? findGitDir(config.libraryDir) : null;
+  if (config.libraryDir) {
+    try {
+      await (await readLibrary(config, store)).copyInto(store);
+    } catch (err) {
+      report.problems.push(`library (${config.libraryDir}): ${errorMessage(err)}`);
+    }
+  }
   let mid = await verifyStore(store);
   if (repo) {
     const source = repoObjects(repo);
@@ -110,24 +117,36 @@ export async function repairStore(config: Config, store: Store): Promise<RepairR
     }
     report.rerecorded.push(`library repository ${repo.commonDir}`);
   }
-  if (config.libraryDir) {
-    try {
-      await (await readLibrary(config, store)).copyInto(store);
-    } catch (err) {
-      report.problems.push(`library (${config.libraryDir}): ${errorMessage(err)}`);
-    }
-  }
   report.restored = damaged(before).length - damaged(mid).length;
 
   // 2. Rewrite every ref that still reaches damage.
   const bad = new Set(damaged(mid));
   const salvager = new Salvager(store, bad);
   const changedHeads = new Map<string, RefRepair>();
-  if (bad.size > 0) {
-    for (const ref of await listAllRefs(store)) {
-      const from = await store.readRef(ref);
-      if (!from) continue;
-      const lost: string[] = [];
+  // A ref file that holds no object id is removed (a packed value under it, if any, shows through).
+  const broken = new Map(mid.brokenRefs.map((b) => [b.ref, b.error]));
+  for (const ref of broken.keys()) store.removeBrokenRef(ref);
+  if (bad.size > 0 || broken.size > 0) {
+    for (const ref of [...new Set([...(await listAllRefs(store)), ...broken.keys()])].sort()) {
+      let from = await store.readRef(ref);
+      const lost: string[] = broken.has(ref) ? [`the ref file held no object id (${broken.get(ref)!.split(': the file')[0]}); it was removed`] : [];
+      const headLike = ref.startsWith(COMPANY_PREFIX) || ref === LIBRARY_REF;
+      if (!from) {
+        if (!broken.has(ref) || !headLike) {
+          if (broken.has(ref)) report.refs.push({ ref, action: 'deleted', from: null, to: null, lost });
+          continue;
+        }
+        const found = findLostTip(store, ref, bad);
+        lost.push(found ? `continued from ${found.tip.slice(0, 7)}, the newest readable commit of ${ref} among the store's objects` : "no commit of it was found among the store's objects: its history is lost");
+        for (const oid of found?.damaged ?? []) bad.add(oid);
+        if (!found) {
+          report.refs.push({ ref, action: 'deleted', from: null, to: null, lost });
+          if (ref.startsWith(COMPANY_PREFIX)) changedHeads.set(ref.slice(COMPANY_PREFIX.length), report.refs[report.refs.length - 1]);
+          continue;
+        }
+        store.writeRef(ref, found.tip);
+        from = found.tip;
+      }
       let to: string | null;
       const descend = descendFor(ref);
       const dropped: string[] = [];
@@ -138,7 +157,7 @@ export async function repairStore(config: Config, store: Store): Promise<RepairR
       else if (safeType(store, from) === 'tag') to = salvager.tag(from, descend, lost);
       else {
         let tip = from;
-        if (!salvager.commitReadable(from) && (ref.startsWith(COMPANY_PREFIX) || ref === LIBRARY_REF)) {
+        if (!salvager.commitReadable(from) && headLike) {
           const found = findLostTip(store, ref, bad);
           lost.push(`commit ${from.slice(0, 7)} cannot be read${found ? `: continued from ${found.tip.slice(0, 7)}, the newest readable commit of ${ref} among the store's objects; the commits after it are lost` : ", and no older commit of it was found among the store's objects: its history is lost"}`);
           for (const oid of found?.damaged ?? []) bad.add(oid);
@@ -146,8 +165,8 @@ export async function repairStore(config: Config, store: Store): Promise<RepairR
         }
         to = tip === from || salvager.commitReadable(tip) ? salvager.commit(tip, descend, lost) : null;
       }
-      if (to === from) continue;
-      const entry: RefRepair & { dropped?: string[] } = { ref, action: to ? 'rewritten' : 'deleted', from, to, lost, dropped };
+      if (to === from && !broken.has(ref)) continue;
+      const entry: RefRepair & { dropped?: string[] } = { ref, action: to ? 'rewritten' : 'deleted', from: broken.has(ref) ? null : from, to, lost, dropped };
       if (to) store.writeRef(ref, to);
       else await store.deleteRef(ref);
       report.refs.push(entry);

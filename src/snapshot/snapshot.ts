@@ -79,10 +79,9 @@ export interface SnapshotTaken {
 export async function createSnapshot(store: Store, name: string, message: string, unique = false): Promise<SnapshotTaken> {
   const skipped: SnapshotTaken['skipped'] = [];
   const treeOf = async (ref: string): Promise<string | null> => {
-    const head = await store.readRef(ref);
-    if (!head) return null;
     try {
-      return (await store.readCommit(head)).tree;
+      const head = await store.readRef(ref);
+      return head ? (await store.readCommit(head)).tree : null;
     } catch (err) {
       skipped.push({ ref, error: errorMessage(err) });
       return null;

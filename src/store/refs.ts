@@ -48,7 +48,7 @@ export class RefReader {
     for (const [i, line] of lines.entries()) {
       if (line === '' || line.startsWith('#') || line.startsWith('^')) continue; // header, peeled value of the tag above
       const m = /^([0-9a-f]{40}) (.+)$/.exec(line);
-      if (!m) throw new StoreError(`${this.packedFile} line ${i + 1} is not "<sha> <ref>": the file is damaged; \`git --git-dir ${this.gitdir} pack-refs --all\` rewrites it from the refs git can still read`);
+      if (!m) throw new StoreError(`${this.packedFile} line ${i + 1} is not "<sha> <ref>": the file is damaged; restore it from a backup, or delete the lines that are not "<sha> <ref>" or "^<sha>", then run \`library doctor\``);
       refs.set(m[2], m[1]);
     }
     this.packed = { stamp, refs };

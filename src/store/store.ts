@@ -319,6 +319,12 @@ export class Store {
     this.tmpReady = false;
   }
 
+  /** Remove a loose ref file that holds no object id (a repair, after reporting it). */
+  removeBrokenRef(ref: string): void {
+    if (!ref.startsWith('refs/')) throw new StoreError(`refusing to remove ${ref}: not a ref`);
+    fs.rmSync(path.join(this.gitdir, ref), { force: true });
+  }
+
   /** Delete a ref, loose or packed (native `git pack-refs` may have packed it). */
   async deleteRef(ref: string): Promise<void> {
     fs.rmSync(path.join(this.gitdir, ref), { force: true });

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { errorMessage } from '../errors.js';
 import { hashObject, parseTag, parseTree } from './objects.js';
 import { ObjectError, type Store } from './store.js';
 
@@ -17,6 +18,8 @@ export interface VerifyReport {
   unreadable: string[];
   /** For each damaged object, the first ref it was reached from. */
   reachedFrom: Record<string, string>;
+  /** Ref files that do not hold an object id. */
+  brokenRefs: { ref: string; error: string }[];
 }
 
 export async function listAllRefs(store: Store): Promise<string[]> {
@@ -35,7 +38,7 @@ export function childrenOf(type: string, content: Buffer): string[] {
 }
 
 /** Walk everything reachable from `roots` ([object, label]); `seen` may be shared between walks. */
-export function walkObjects(store: Store, roots: Array<[string, string]>, seen = new Set<string>()): Omit<VerifyReport, 'refs'> {
+export function walkObjects(store: Store, roots: Array<[string, string]>, seen = new Set<string>()): Omit<VerifyReport, 'refs' | 'brokenRefs'> {
   const report = { objects: 0, missing: [] as string[], corrupt: [] as string[], unreadable: [] as string[], reachedFrom: {} as Record<string, string> };
   const stack = [...roots];
   while (stack.length) {
@@ -64,14 +67,19 @@ export function walkObjects(store: Store, roots: Array<[string, string]>, seen =
 export async function verifyStore(store: Store): Promise<VerifyReport> {
   const refs = await listAllRefs(store);
   const roots: Array<[string, string]> = [];
+  const brokenRefs: VerifyReport['brokenRefs'] = [];
   for (const ref of refs) {
-    const oid = await store.readRef(ref);
-    if (oid) roots.push([oid, ref]);
+    try {
+      const oid = await store.readRef(ref);
+      if (oid) roots.push([oid, ref]);
+    } catch (err) {
+      brokenRefs.push({ ref, error: errorMessage(err) });
+    }
   }
-  return { refs: refs.length, ...walkObjects(store, roots) };
+  return { refs: refs.length, brokenRefs, ...walkObjects(store, roots) };
 }
 
-export const damaged = (r: Omit<VerifyReport, 'refs'>): string[] => [...r.missing, ...r.corrupt, ...r.unreadable];
+export const damaged = (r: Omit<VerifyReport, 'refs' | 'brokenRefs'>): string[] => [...r.missing, ...r.corrupt, ...r.unreadable];
 
 /** Delete damaged loose objects so that they can be written again. */
 export function removeLooseObjects(store: Store, oids: string[]): void {

@@ -125,6 +125,31 @@ describe('one lost object', () => {
   });
 });
 
+describe('a damaged ref file', () => {
+  it('a company head holding garbage is left out of snapshots and the index; repair continues it from its last commit', () => {
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    fs.appendFileSync(lib('docx'), 'v2\n');
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    const head = rev('companies/Northwind');
+    fs.writeFileSync(path.join(ws.storeDir, 'refs', 'heads', 'companies', 'Northwind'), 'garbage\n');
+    fs.appendFileSync(lib('docx'), 'v3\n');
+    const sync = cli(ws, ['sync', '--fix', '--json']);
+    expect(sync.code).toBe(1);
+    expect(company(sync, 'Northwind').error).toMatch(/refs\/heads\/companies\/Northwind .* holds "garbage", not an object id/);
+    expect(read(at('Lexicon', 'docx'))).toContain('v3');
+    expect(sync.json.index.skipped.join()).toMatch(/company Northwind/);
+    const doctor = cli(ws, ['doctor', '--json']);
+    expect(doctor.json.checks.find((c: any) => c.check === 'store' && !c.ok).message).toMatch(/Northwind .* holds "garbage"/);
+    const repair = cli(ws, ['doctor', '--repair', '--json']);
+    expect(repair.json.repair.refs[0]).toMatchObject({ ref: 'refs/heads/companies/Northwind', to: head, lost: [expect.stringMatching(/held no object id/), expect.stringContaining(`continued from ${head.slice(0, 7)}`)] });
+    expect(rev('companies/Northwind~1')).toBe(head);
+    fsck(ws.storeDir);
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    expect(read(at('Northwind', 'docx'))).toContain('v3');
+    fsck(ws.storeDir);
+  });
+});
+
 describe('a deleted refs/bases/<company>', () => {
   it('doctor reports it, sync refuses that company instead of turning its skills into overrides, repair rebuilds it exactly', () => {
     expect(cli(ws, ['sync', '--fix']).code).toBe(0);
