@@ -10,7 +10,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DISCOVER, cleanupTempDirs, cli, exampleWorkspace, fsck, git, stateOf, tempDir, write } from '../helpers.js';
+import { spawnSync } from 'node:child_process';
+import { CLI, DISCOVER, cleanupTempDirs, cli, exampleWorkspace, fsck, git, stateOf, tempDir, write } from '../helpers.js';
 import { cliAsync, forgeWorkspace, startPlainBackend } from '../remote-helpers.js';
 
 afterAll(cleanupTempDirs);
@@ -127,6 +128,48 @@ describe.each(Object.entries(MAINTENANCE))('after %s', (_name, commands) => {
     expect(last.code, last.stderr).toBe(0);
     expect(last.json.companies.map((c: any) => c.commits)).toEqual(last.json.companies.map(() => ({ observed: null, distribution: null })));
     expect(looseObjects(ws.storeDir)).toEqual([]);
+    fsck(ws.storeDir);
+  });
+});
+
+/**
+ * A preload that records, on exit, whether isomorphic-git was loaded and every
+ * file-system call that touched objects/pack: the no-op sync is checked from
+ * outside, as it runs.
+ */
+function probedSync(configFile: string): { code: number; modules: string[]; packReads: string[] } {
+  const dir = tempDir();
+  const out = path.join(dir, 'probe.json');
+  const preload = path.join(dir, 'probe.cjs');
+  fs.writeFileSync(
+    preload,
+    `const fs = require('fs'); const Module = require('module'); const touched = [];
+for (const name of ['openSync', 'readFileSync', 'readdirSync', 'statSync', 'existsSync', 'readSync']) {
+  const orig = fs[name];
+  fs[name] = function (p, ...rest) { if (typeof p === 'string' && p.includes('/objects/pack')) touched.push(name + ' ' + p); return orig.call(this, p, ...rest); };
+}
+process.on('exit', () => fs.writeFileSync(${JSON.stringify(out)}, JSON.stringify({ modules: Object.keys(Module._cache).filter((k) => k.includes('isomorphic-git')), touched })));\n`,
+  );
+  const res = spawnSync(process.execPath, ['--require', preload, CLI, '--config', configFile, 'sync', '--fix'], { encoding: 'utf8' });
+  const probe = JSON.parse(fs.readFileSync(out, 'utf8'));
+  return { code: res.status ?? -1, modules: probe.modules, packReads: probe.touched };
+}
+
+describe('the no-op sync', () => {
+  it('loads no isomorphic-git and reads no pack on a loose store; after gc it reads the packs, still without isomorphic-git', () => {
+    const ws = exampleWorkspace();
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0); // the stat caches are warm
+    const refs = git(ws.storeDir, ['for-each-ref']);
+    const loose = probedSync(ws.configFile);
+    expect(loose).toEqual({ code: 0, modules: [], packReads: [] });
+    git(ws.storeDir, ['gc', '--aggressive', '--prune=now', '--quiet']);
+    const packed = probedSync(ws.configFile);
+    expect(packed.code).toBe(0);
+    expect(packed.modules).toEqual([]);
+    expect(packed.packReads.length).toBeGreaterThan(0); // the heads are packed now: read from the pack, not copied out
+    expect(looseObjects(ws.storeDir)).toEqual([]);
+    expect(git(ws.storeDir, ['for-each-ref'])).toBe(refs);
     fsck(ws.storeDir);
   });
 });
