@@ -57,6 +57,8 @@ export interface RepairReport {
   problems: string[];
   /** Set when state.json was damaged and set aside. */
   state: string | null;
+  /** Packs that held a damaged object: unpacked into loose objects, then removed. */
+  packsRemoved: string[];
 }
 
 const COMPANY_PREFIX = 'refs/heads/companies/';
@@ -70,8 +72,10 @@ function descendFor(ref: string): Descend {
 
 export async function repairStore(config: Config, store: Store): Promise<RepairReport> {
   const before = await verifyStore(store);
-  const report: RepairReport = { before, after: before, rerecorded: [], restored: 0, refs: [], problems: [], state: resetRunStateIfDamaged(store) };
+  const report: RepairReport = { before, after: before, rerecorded: [], restored: 0, refs: [], problems: [], state: resetRunStateIfDamaged(store), packsRemoved: [] };
   removeLooseObjects(store, damaged(before));
+  // A damaged packed object: its pack is unpacked into loose objects (minus the damage) and removed.
+  report.packsRemoved = store.explodePacksHolding(damaged(before));
 
   // 1. Write back what the folders and the library repository hold.
   const { companies } = resolveCompanies(config);

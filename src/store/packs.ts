@@ -285,6 +285,28 @@ export class PackSet {
     }
   }
 
+  /** The pack files (`.pack` paths) holding any of these ids. */
+  packsHolding(oids: Iterable<string>): string[] {
+    const out = new Set<string>();
+    for (const oid of oids) {
+      const at = this.locate(oid);
+      if (at) out.add(at.pack.packFile);
+    }
+    return [...out];
+  }
+
+  /** The ids in one pack. */
+  idsOf(packFile: string): string[] {
+    const pack = (this.packs ?? this.load()).find((p) => p.packFile === packFile);
+    return pack ? [...pack.ids()] : [];
+  }
+
+  /** Forget the pack list (after packs were removed). */
+  reset(): void {
+    for (const p of this.packs ?? []) p.close();
+    this.packs = null;
+  }
+
   /** Every packed object id (for a repair that looks for lost commits). */
   *ids(): Generator<string> {
     for (const pack of this.packs ?? this.load()) yield* pack.ids();

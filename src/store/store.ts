@@ -167,6 +167,38 @@ export class Store {
     for (const oid of oids) this.known.delete(oid);
   }
 
+  /**
+   * A pack holding a damaged object cannot be mended in place: write every
+   * other object it holds as a loose one, then remove the pack (and its index
+   * files), so that the damaged objects can be written again and native git
+   * stops reading the bad copy. Returns the packs removed.
+   */
+  explodePacksHolding(damaged: Iterable<string>): string[] {
+    const bad = new Set(damaged);
+    const packs = this.packs.packsHolding(bad);
+    for (const pack of packs) {
+      for (const oid of this.packs.idsOf(pack)) {
+        if (bad.has(oid) || fs.existsSync(this.loosePath(oid))) continue;
+        let obj: RawObject;
+        try {
+          obj = this.readObjectSync(oid);
+        } catch {
+          continue; // damaged too: written back from the folders, or salvaged out of the history
+        }
+        if (hashObject(obj.type, obj.content) !== oid) continue;
+        this.known.delete(oid);
+        this.writeLoose(obj.type, obj.content, oid);
+      }
+    }
+    for (const pack of packs) {
+      const stem = pack.slice(0, -'.pack'.length);
+      for (const ext of ['.idx', '.rev', '.bitmap', '.pack']) fs.rmSync(`${stem}${ext}`, { force: true });
+    }
+    this.packs.reset();
+    this.forget([...bad]);
+    return packs;
+  }
+
   async hasAnywhere(oid: string): Promise<boolean> {
     return this.has(oid);
   }
@@ -185,6 +217,11 @@ export class Store {
   writeObject(type: ObjectType, content: Buffer, knownOid?: string): string {
     const oid = knownOid ?? hashObject(type, content);
     if (this.has(oid)) return oid;
+    this.writeLoose(type, content, oid);
+    return oid;
+  }
+
+  private writeLoose(type: ObjectType, content: Buffer, oid: string): void {
     const file = this.loosePath(oid);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     try {
@@ -195,7 +232,6 @@ export class Store {
       throw new StoreError(`cannot write object ${oid} to store ${this.gitdir}: ${(err as Error).message}`, { cause: err });
     }
     this.known.add(oid);
-    return oid;
   }
 
   writeTree(entries: readonly TreeEntry[]): string {

@@ -125,6 +125,42 @@ describe('one lost object', () => {
   });
 });
 
+describe('a damaged pack', () => {
+  it('a bit flipped in a packed object after git gc: doctor names it, repair unpacks around it and writes it back', () => {
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    git(ws.storeDir, ['gc', '--aggressive', '--prune=now', '--quiet']);
+    const pack = fs.readdirSync(path.join(ws.storeDir, 'objects', 'pack')).find((f) => f.endsWith('.pack'))!;
+    const packFile = path.join(ws.storeDir, 'objects', 'pack', pack);
+    // A blob stored whole (not as a delta), that Northwind's folder still holds.
+    const stored = new Map(
+      git(ws.storeDir, ['verify-pack', '-v', packFile.replace(/\.pack$/, '.idx')])
+        .split('\n')
+        .map((l) => l.split(/\s+/))
+        .filter((f) => f.length === 5 && f[1] === 'blob')
+        .map((f) => [f[0], { size: Number(f[3]), offset: Number(f[4]) }]),
+    );
+    const blob = git(ws.storeDir, ['ls-tree', '-r', '--format=%(objectname)', 'companies/Northwind']).trim().split('\n').find((o) => stored.has(o))!;
+    const { size, offset } = stored.get(blob)!;
+    fs.chmodSync(packFile, 0o644);
+    const bytes = fs.readFileSync(packFile);
+    bytes[offset + Math.floor(size / 2)] ^= 0xff;
+    fs.writeFileSync(packFile, bytes);
+
+    const doctor = cli(ws, ['doctor', '--json']);
+    expect(doctor.code).toBe(1);
+    expect(doctor.json.checks.filter((c: any) => c.check === 'store' && !c.ok).flatMap((c: any) => c.objects)).toContain(blob);
+    const repair = cli(ws, ['doctor', '--repair', '--json']);
+    expect(repair.json.repair.packsRemoved).toEqual([packFile]);
+    expect(repair.json.repair.after).toMatchObject({ missing: [], corrupt: [], unreadable: [] });
+    expect(repair.json.repair.refs).toEqual([]); // everything came back: no history was rewritten
+    fsck(ws.storeDir);
+    fs.appendFileSync(lib('docx'), 'v2\n');
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    expect(read(at('Northwind', 'docx'))).toContain('v2');
+    fsck(ws.storeDir);
+  });
+});
+
 describe('a damaged ref file', () => {
   it('a company head holding garbage is left out of snapshots and the index; repair continues it from its last commit', () => {
     expect(cli(ws, ['sync', '--fix']).code).toBe(0);
