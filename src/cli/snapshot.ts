@@ -31,11 +31,13 @@ export function registerSnapshot(program: Command): void {
         const ctx = loadContext(cmd);
         const store = openStoreIfExists(ctx.config);
         if (!store) throw new StoreError(`store ${ctx.config.storeDir} does not exist yet: run \`library sync --fix\` first`);
-        const list = await listSnapshots(store);
-        if (opts.json) printJson({ snapshots: list });
+        const unreadable: { ref: string; error: string }[] = [];
+        const list = await listSnapshots(store, unreadable);
+        for (const u of unreadable) process.stderr.write(`library: ${u.ref} cannot be read: ${u.error}\n`);
+        if (opts.json) printJson({ snapshots: list, ...(unreadable.length ? { unreadable } : {}) });
         else if (list.length === 0) console.log('no snapshots yet');
         else for (const s of list) console.log(`snapshot/${s.name}  ${s.date}  ${s.automatic ? '(auto) ' : ''}${s.message}  [${s.companies.join(', ')}]`);
-        return 0;
+        return unreadable.length ? 1 : 0;
       }),
     );
 }

@@ -127,11 +127,16 @@ export async function readSnapshot(store: Store, name: string): Promise<Snapshot
   };
 }
 
-export async function listSnapshots(store: Store): Promise<SnapshotInfo[]> {
+/** Every snapshot, oldest first; one that cannot be read is left out and named in `unreadable`. */
+export async function listSnapshots(store: Store, unreadable: { ref: string; error: string }[] = []): Promise<SnapshotInfo[]> {
   const out: SnapshotInfo[] = [];
   for (const ref of await store.listRefs(SNAPSHOT_PREFIX)) {
-    const { tree: _t, companyTrees: _c, libraryTree: _l, ...info } = await readSnapshot(store, ref.slice(SNAPSHOT_PREFIX.length));
-    out.push(info);
+    try {
+      const { tree: _t, companyTrees: _c, libraryTree: _l, ...info } = await readSnapshot(store, ref.slice(SNAPSHOT_PREFIX.length));
+      out.push(info);
+    } catch (err) {
+      unreadable.push({ ref, error: errorMessage(err) });
+    }
   }
   return out.sort((a, b) => (a.date === b.date ? (a.name < b.name ? -1 : 1) : a.date < b.date ? -1 : 1));
 }
