@@ -102,6 +102,12 @@ describe.each(Object.entries(MAINTENANCE))('after %s', (_name, commands) => {
     expect(cli(ws, ['export', 'before-gc', '-o', archive]).code).toBe(0);
     const listing = execFileSync('tar', ['-tzf', archive], { encoding: 'utf8' });
     expect(listing).toContain('companies/CodeCraft/pdf/SKILL.md');
+    const imported = cli(ws, ['import', archive, '--name', 'reimported', '--json']);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(git(ws.storeDir, ['rev-parse', 'snapshot/reimported^{tree}'])).toBe(git(ws.storeDir, ['rev-parse', 'snapshot/before-gc^{tree}']));
+    expect(cli(ws, ['override', 'pdf', '--company', 'CodeCraft', '--reason', 'OCR first']).code).toBe(0);
+    const diff = cli(ws, ['diff', '--company', 'CodeCraft', '--json']);
+    expect(diff.code, diff.stderr).toBe(0);
     const found = cli(ws, ['spreadsheet', '--json'], {}, DISCOVER);
     expect(found.code, found.stderr).toBe(0);
     expect(found.json.hits[0].name).toBe('xlsx');
