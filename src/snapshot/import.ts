@@ -56,6 +56,10 @@ async function streamArchive(file: string, parser: NodeJS.WritableStream & { abo
   let expanded = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done) {
+      // node-tar would inflate a compressed stream inside the tar stream (gzip in gzip, zstd, brotli) all at once: refused.
+      if (expanded === 0 && ((chunk[0] === 0x1f && chunk[1] === 0x8b) || (chunk.length >= 4 && chunk.readUInt32BE(0) === 0x28b52ffd))) {
+        return done(new UnsafeArchiveError(`refusing ${file}: it is not a tar or a gzip-compressed tar (it holds another compressed stream); nothing was imported`));
+      }
       expanded += chunk.length;
       if (expanded > maxStream) done(new ArchiveLimitError(`refusing ${file}: it expands to more than ${maxStream} bytes of tar data (limit --max-bytes ${limits.maxBytes}); nothing was imported`));
       else done(null, chunk);
@@ -88,6 +92,8 @@ export async function checkArchive(file: string, limits: ArchiveLimits): Promise
   let bytes = 0;
   const parser = new tar.Parser({
     strict: true,
+    brotli: false, // never guessed: only tar and tar.gz are read, through the counted stream
+    zstd: false,
     onReadEntry: (entry) => {
       const p = entry.path;
       const parts = p.split('/');
@@ -128,7 +134,7 @@ export async function checkArchive(file: string, limits: ArchiveLimits): Promise
 
 /** Extract a checked archive into `cwd`, through the same counted stream. */
 async function extractArchive(file: string, cwd: string, limits: ArchiveLimits): Promise<void> {
-  const unpack = new tar.Unpack({ cwd, strict: true, preservePaths: false, preserveOwner: false });
+  const unpack = new tar.Unpack({ cwd, strict: true, preservePaths: false, preserveOwner: false, brotli: false, zstd: false });
   await streamArchive(file, unpack, limits);
 }
 

@@ -80,6 +80,13 @@ describe('import caps what an archive may expand to', () => {
       `library: refusing ${bomb}: entry "backup/Acme/pdf/big.bin" is 1073741824 bytes, over the per-file limit of 10485760 (raise with --max-file-bytes); nothing was imported`,
     ]);
     expect(res.peakMiB).toBeLessThan(160); // node-tar's own reader reached 1.2 GiB here
+    // The same bomb gzip-ed once more: node-tar would inflate the inner stream itself, all at once.
+    const nested = path.join(tempDir(), 'nested.tgz');
+    fs.writeFileSync(nested, zlib.gzipSync(fs.readFileSync(bomb)));
+    const inner = cliMeasured(['import', nested, '--name', 'bomb']);
+    expect(inner.code).toBe(2);
+    expect(inner.stderr).toContain('it is not a tar or a gzip-compressed tar (it holds another compressed stream)');
+    expect(inner.peakMiB).toBeLessThan(160);
     nothingWritten(refs);
   });
 
