@@ -157,18 +157,14 @@ export async function repairStore(config: Config, store: Store): Promise<RepairR
       if (ref.startsWith('refs/bases/')) {
         to = salvager.pruneTree(from, descend, dropped);
         lost.push(...dropped.map((n) => `the base of skill ${n} reached a damaged object`));
-      }
-      else if (safeType(store, from) === 'tag') to = salvager.tag(from, descend, lost);
-      else {
-        let tip = from;
-        if (!salvager.commitReadable(from) && headLike) {
-          const found = findLostTip(store, ref, bad);
-          lost.push(`commit ${from.slice(0, 7)} cannot be read${found ? `: continued from ${found.tip.slice(0, 7)}, the newest readable commit of ${ref} among the store's objects; the commits after it are lost` : ", and no older commit of it was found among the store's objects: its history is lost"}`);
-          for (const oid of found?.damaged ?? []) bad.add(oid);
-          tip = found?.tip ?? tip;
-        }
-        to = tip === from || salvager.commitReadable(tip) ? salvager.commit(tip, descend, lost) : null;
-      }
+      } else if (safeType(store, from) === 'tag') to = salvager.tag(from, descend, lost);
+      else if (!salvager.commitReadable(from) && headLike) {
+        // The head commit itself is lost (a power cut): continue from the newest one that survived.
+        const found = findLostTip(store, ref, bad);
+        lost.push(`commit ${from.slice(0, 7)} cannot be read${found ? `: continued from ${found.tip.slice(0, 7)}, the newest readable commit of ${ref} among the store's objects; the commits after it are lost` : ", and no older commit of it was found among the store's objects: its history is lost"}`);
+        for (const oid of found?.damaged ?? []) bad.add(oid);
+        to = found ? salvager.commit(found.tip, descend, lost) : null;
+      } else to = salvager.commit(from, descend, lost);
       if (to === from && !broken.has(ref)) continue;
       const entry: RefRepair & { dropped?: string[] } = { ref, action: to ? 'rewritten' : 'deleted', from: broken.has(ref) ? null : from, to, lost, dropped };
       if (to) store.writeRef(ref, to);
