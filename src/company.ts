@@ -3,20 +3,25 @@
  * state), its last recorded commit, and its merge base. Shared by sync, push
  * and rollback, which all begin by recording what the company has.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Company, Config } from './config.js';
-import { StoreError, UnsafePathError, UsageError } from './errors.js';
-import { baseRef, companyRef, describeSkillChanges, signature } from './history.js';
-import { recoverLeftovers } from './apply/apply.js';
+import { StoreError } from './errors.js';
+import { baseRef, companyRef, describeSkillChanges, EMPTIED_MARKER, signature } from './history.js';
+import type { TreeEntry } from './store/objects.js';
+import { captureIdentity, type FolderIdentity } from './apply/identity.js';
+import { recoverLeftovers } from './apply/writer.js';
 import { recordScanTree } from './scan/record.js';
 import { scanSkillsFolder, type ScanResult } from './scan/scan.js';
+import { ignoreRulesOf } from './scan/ignore.js';
+import { filterSkillMap, treeFilterFor } from './scan/filter-tree.js';
 import { StatCache } from './scan/stat-cache.js';
 import { parseTrailers } from './store/objects.js';
 import type { Store } from './store/store.js';
 
 export interface CompanyView {
   company: Company;
+  /** The folder as scanned: every write checks it is still this folder. */
+  identity: FolderIdentity;
   scan: ScanResult;
   cache: StatCache;
   scanStarted: number;
@@ -26,6 +31,8 @@ export interface CompanyView {
   baseTree: string | null;
   /** skill → library skill tree last distributed; null before the first sync. */
   base: Map<string, string> | null;
+  /** Skills a file-level merge left without files (EMPTIED_MARKER). */
+  emptied: Set<string>;
   /** The library commit of the newest distribution, before this run. */
   distributedCommit: string | null;
   /** Leftovers of a killed run that were resolved (writing runs only). */
@@ -38,49 +45,40 @@ export async function skillMapOf(store: Store, tree: string): Promise<Map<string
   return map;
 }
 
-function checkCompanyFolder(company: Company, config: Config): void {
-  // ~/ALAI/<name>/.claude/skills: a symlinked <name> or .claude redirects writes just as surely.
-  if (company.globRoot && !config.allowSymlinkedCompanies) {
-    const parts = path.relative(company.globRoot, company.dir).split(path.sep);
-    for (let i = 1; i < parts.length; i++) {
-      const p = path.join(company.globRoot, ...parts.slice(0, i));
-      if (fs.lstatSync(p).isSymbolicLink()) {
-        throw new UnsafePathError(`${p} is a symlink: refusing to write through it into ${company.dir} (set "allowSymlinkedCompanies": true to allow)`);
-      }
-    }
-  }
-  let st: fs.Stats;
-  try {
-    st = fs.lstatSync(company.dir);
-  } catch {
-    throw new UsageError(`folder ${company.dir} does not exist: create it or fix "companies" in ${config.file}`);
-  }
-  if (st.isSymbolicLink()) {
-    if (!config.allowSymlinkedCompanies) {
-      throw new UnsafePathError(`folder ${company.dir} is a symlink: refusing to write through it (set "allowSymlinkedCompanies": true to allow)`);
-    }
-    st = fs.statSync(company.dir);
-  }
-  if (!st.isDirectory()) throw new UsageError(`${company.dir} is not a folder`);
-}
-
 /** Scan the folder and read the company's history. `writing` also resolves a killed run's leftovers. */
 export async function readCompany(store: Store | null, company: Company, config: Config, writing: boolean): Promise<CompanyView> {
-  checkCompanyFolder(company, config);
+  const identity = captureIdentity(company.dir, company.globRoot, config.allowSymlinkedCompanies, config.file);
+  if (writing) store?.fence?.check();
   const recovered = writing ? recoverLeftovers(company.dir) : [];
   const cache = new StatCache(store ? path.join(store.dataDir, 'cache', `company-${company.name}.json`) : null);
   const scanStarted = Date.now();
-  const scan = scanSkillsFolder(company.dir, { cache, maxFileBytes: config.maxFileBytes });
+  const scan = scanSkillsFolder(company.dir, { cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
   const head = store ? await store.readRef(companyRef(company.name)) : null;
   const headTree = head ? (await store!.readCommit(head)).tree : null;
   const baseTree = store ? await store.readRef(baseRef(company.name)) : null;
-  const base = baseTree ? await skillMapOf(store!, baseTree) : null;
+  // A base recorded before the ignore rules (or with litter a library once had) is compared without it.
+  const filter = treeFilterFor(ignoreRulesOf(config), store);
+  const base = baseTree ? await filterSkillMap(filter, store!, await skillMapOf(store!, baseTree), writing ? store : null) : null;
+  const emptied = baseTree ? await emptiedSkills(store!, baseTree) : new Set<string>();
   const distributedCommit = head ? await lastDistributedLibrary(store!, head) : null;
   if (distributedCommit && !baseTree) {
     // Without its base every skill the company never touched would look like an override: distribution would silently stop.
     throw new StoreError(`${baseRef(company.name)} is missing from store ${store!.gitdir}, though ${company.name} has been distributed to: run \`library doctor --repair\` to rebuild it from the distribution history`);
   }
-  return { company, scan, cache, scanStarted, head, headTree, baseTree, base, distributedCommit, recovered };
+  return { company, identity, scan, cache, scanStarted, head, headTree, baseTree, base, emptied, distributedCommit, recovered };
+}
+
+async function emptiedSkills(store: Store, baseTree: string): Promise<Set<string>> {
+  const marker = (await store.readTree(baseTree)).find((e) => e.name === EMPTIED_MARKER && e.mode === '100644');
+  if (!marker) return new Set();
+  return new Set((await store.readBlob(marker.oid)).toString('utf8').split('\n').filter(Boolean));
+}
+
+/** The base tree to record: skill → tree, plus the list of skills a merge emptied. */
+export function writeBaseTree(store: Store, base: ReadonlyMap<string, string>, emptied: ReadonlySet<string>): string {
+  const entries: TreeEntry[] = [...base].map(([name, oid]) => ({ name, mode: '40000', oid }));
+  if (emptied.size > 0) entries.push({ name: EMPTIED_MARKER, mode: '100644', oid: store.writeObject('blob', Buffer.from(`${[...emptied].sort().join('\n')}\n`)) });
+  return store.writeTree(entries);
 }
 
 /** The library commit of the newest distribution in a company's history (first-parent walk). */
@@ -114,8 +112,29 @@ export async function observe(store: Store, view: CompanyView): Promise<string |
     author: signature(),
     message: `observe ${company.name}: ${what || 'files beside the skills changed'}\n\nCompany-Folder: ${company.dir}\n`,
   });
-  store.writeRef(companyRef(company.name), commit);
+  await store.updateRef(companyRef(company.name), commit, head);
   view.head = commit;
   view.headTree = scan.root.oid;
+  return commit;
+}
+
+/** An observed commit for what the company changed while the run was writing (the objects are in the store already). */
+export async function observeDuringRun(store: Store, view: CompanyView, changed: Map<string, string | null>): Promise<string> {
+  const entries = new Map((await store.readTree(view.headTree!)).map((e) => [e.name, e]));
+  for (const [name, tree] of changed) {
+    if (tree) entries.set(name, { name, mode: '40000', oid: tree });
+    else entries.delete(name);
+  }
+  const tree = store.writeTree([...entries.values()]);
+  const what = [...changed].map(([name, t]) => `${t ? 'changed' : 'removed'} ${name}`).join('; ');
+  const commit = store.writeCommit({
+    tree,
+    parents: [view.head!],
+    author: signature(),
+    message: `observe ${view.company.name}: ${what} during the run\n\nCompany-Folder: ${view.company.dir}\n`,
+  });
+  await store.updateRef(companyRef(view.company.name), commit, view.head);
+  view.head = commit;
+  view.headTree = tree;
   return commit;
 }

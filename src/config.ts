@@ -22,9 +22,28 @@ export interface RawConfig {
   merge?: MergeMode;
   remotes?: Record<string, { url: string; tokenEnv?: string }>;
   serve?: { tokenEnv?: string; port?: number };
+  lock?: { staleSeconds?: number };
+  ignore?: string[];
+  validation?: 'default' | 'strict';
 }
 
-const KNOWN_KEYS = new Set(['library', 'companies', 'store', 'index', 'safety', 'snapshots', 'allowSymlinkedCompanies', 'concurrency', 'merge', 'remotes', 'serve', '$schema']);
+const KNOWN_KEYS = new Set([
+  'library',
+  'companies',
+  'store',
+  'index',
+  'safety',
+  'snapshots',
+  'allowSymlinkedCompanies',
+  'concurrency',
+  'merge',
+  'remotes',
+  'serve',
+  'lock',
+  'ignore',
+  'validation',
+  '$schema',
+]);
 
 export interface Company {
   name: string;
@@ -52,6 +71,12 @@ export interface Config {
   /** Named smart-HTTP remotes for `forge-sync`, in config order. */
   remotes: RemoteConfig[];
   serve: ServeConfig;
+  /** A lock holder that stopped refreshing its lock (frozen, asleep) for this long is taken over. */
+  lockStaleMs: number;
+  /** Extra gitignore patterns (after the built-in defaults and the library's .gitignore; `!p` re-includes). */
+  ignore: string[];
+  /** `validation: "strict"`: the Agent Skills specification's warnings block a skill too. */
+  strictValidation: boolean;
 }
 
 export function expandHome(p: string): string {
@@ -157,11 +182,17 @@ export function parseConfig(raw: unknown, file: string): Config {
   const maxRemovePercent = numberOr(safety.maxRemovePercent, 25, 'safety.maxRemovePercent', file);
   const maxFileBytes = numberOr(safety.maxFileBytes, 10 * 1024 * 1024, 'safety.maxFileBytes', file);
   const snapshotsKeep = numberOr(((obj.snapshots ?? {}) as Record<string, unknown>).keep, 500, 'snapshots.keep', file);
+  const lockStaleSeconds = numberOr(((obj.lock ?? {}) as Record<string, unknown>).staleSeconds, 30, 'lock.staleSeconds', file);
+  if (lockStaleSeconds < 2) throw new ConfigError(`config ${file}: "lock.staleSeconds" must be at least 2 (the lock is refreshed every staleSeconds / 2)`);
   const concurrency = numberOr(obj.concurrency, Math.max(2, Math.min(8, os.availableParallelism())), 'concurrency', file);
 
   const merge = (obj.merge ?? 'skill') as MergeMode;
   if (!MERGE_MODES.includes(merge)) {
     throw new ConfigError(`config ${file}: "merge" must be one of ${MERGE_MODES.map((m) => `"${m}"`).join(', ')}`);
+  }
+
+  if (obj.validation !== undefined && obj.validation !== 'default' && obj.validation !== 'strict') {
+    throw new ConfigError(`config ${file}: "validation" must be "default" (warnings are reported, the skill is distributed) or "strict" (warnings block the skill)`);
   }
 
   return {
@@ -179,7 +210,18 @@ export function parseConfig(raw: unknown, file: string): Config {
     merge,
     remotes: parseRemotes(obj.remotes, file),
     serve: parseServe(obj.serve, file),
+    lockStaleMs: lockStaleSeconds * 1000,
+    ignore: parseIgnore(obj.ignore, file),
+    strictValidation: obj.validation === 'strict',
   };
+}
+
+function parseIgnore(value: unknown, file: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((p) => typeof p !== 'string' || p.trim() === '' || p.includes('\n'))) {
+    throw new ConfigError(`config ${file}: "ignore" must be a list of gitignore patterns, e.g. ["*.log", "!.DS_Store"] (a "!" pattern switches a default off)`);
+  }
+  return value as string[];
 }
 
 function numberOr(value: unknown, fallback: number, key: string, file: string): number {

@@ -36,6 +36,26 @@ export class LockedError extends LibrarySyncError {
   override readonly exitCode = EXIT.locked;
 }
 
+/**
+ * This run no longer holds the store's lock (it was frozen, e.g. by a laptop
+ * sleeping, and another run took the lock over): it stops without writing. Exit 75.
+ */
+export class LockLostError extends LibrarySyncError {
+  override readonly code = 'ELOCKLOST';
+  override readonly exitCode = EXIT.locked;
+}
+
+/** A ref moved under a compare-and-swap update: another run wrote it. Nothing was overwritten. */
+export class RefMovedError extends LibrarySyncError {
+  override readonly code = 'EREFMOVED';
+  override readonly exitCode = EXIT.locked;
+}
+
+/** Errors that must stop the whole run, not just one company or skill. */
+export function isRunFatal(err: unknown): boolean {
+  return err instanceof LockLostError || err instanceof RefMovedError;
+}
+
 /** A remote could not be reached, timed out, refused the token or the push: exit 3. */
 export class RemoteError extends LibrarySyncError {
   override readonly code = 'EREMOTE';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
-import { LockedError } from './errors.js';
+import { LockedError, LockLostError } from './errors.js';
 import type { Store } from './store/store.js';
 import { readJsonIfExists, writeFileAtomic } from './util/atomic.js';
 import type { Logger } from './log.js';
@@ -20,7 +20,8 @@ interface Owner {
   startedAt: string;
 }
 
-const STALE_MS = 30_000;
+/** Default for config `lock.staleSeconds`: a holder that stopped refreshing for this long is taken over. */
+export const STALE_MS = 30_000;
 
 export function lockPaths(store: Store): { target: string; lock: string; owner: string } {
   const target = path.join(store.dataDir, 'sync');
@@ -82,24 +83,77 @@ async function holdForTest(): Promise<void> {
   while (fs.existsSync(file)) await sleep(20);
 }
 
+/**
+ * The lock as a fencing token. The owner file this run wrote is its token:
+ * a run that takes the lock over renames that file away or writes its own
+ * (another inode, another mtime). Checked before every folder write, ref
+ * update and commit: one lstat, so it costs nothing next to the write.
+ */
+export class Fence {
+  private lost: string | null = null;
+  private token: { ino: number; mtimeMs: number; ctimeMs: number } | null = null;
+
+  constructor(
+    private readonly ownerFile: string,
+    private readonly storeDir: string,
+  ) {}
+
+  /** Remember the owner file just written as this run's token. */
+  arm(): void {
+    const st = fs.lstatSync(this.ownerFile);
+    this.token = { ino: st.ino, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+  }
+
+  /** proper-lockfile saw the lock's heartbeat taken over. */
+  compromised(reason: string): void {
+    this.lost ??= reason;
+  }
+
+  get held(): boolean {
+    if (this.lost || !this.token) return false;
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(this.ownerFile);
+    } catch {
+      this.lost = 'its owner file is gone';
+      return false;
+    }
+    if (st.ino !== this.token.ino || st.mtimeMs !== this.token.mtimeMs || st.ctimeMs !== this.token.ctimeMs) {
+      const o = readJsonIfExists<Owner>(this.ownerFile);
+      this.lost = o ? `pid ${o.pid} on ${o.host} (${o.command}) took it at ${o.startedAt}` : 'another run took it';
+      return false;
+    }
+    return true;
+  }
+
+  /** Throws LockLostError (exit 75) once this run no longer holds the lock. */
+  check(): void {
+    if (!this.held) {
+      throw new LockLostError(`lock on store ${this.storeDir} was lost (${this.lost}): this run stopped without writing more; the run that holds the lock now carries on`);
+    }
+  }
+}
+
 /** Run `fn` holding the store's lock; wait up to `waitSeconds`, then throw LockedError (exit 75). */
-export async function withLock<T>(store: Store, opts: { waitSeconds: number; command: string; log?: Logger }, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T>(
+  store: Store,
+  opts: { waitSeconds: number; command: string; log?: Logger; staleMs?: number },
+  fn: () => Promise<T>,
+): Promise<T> {
   const { target, lock, owner } = lockPaths(store);
   fs.mkdirSync(store.dataDir, { recursive: true });
   if (!fs.existsSync(target)) fs.writeFileSync(target, '');
   const deadline = Date.now() + opts.waitSeconds * 1000;
+  const fence = new Fence(owner, store.gitdir);
   let release: (() => Promise<void>) | undefined;
   for (;;) {
     try {
       release = await lockfile.lock(target, {
         lockfilePath: lock,
-        stale: STALE_MS,
+        stale: opts.staleMs ?? STALE_MS,
         realpath: false,
-        onCompromised: (err) => {
-          // Another process took the lock (we were frozen past STALE_MS). Stop writing now.
-          process.stderr.write(`library: lock on ${store.gitdir} was lost: ${err.message}\n`);
-          process.exit(75);
-        },
+        // Another process took the lock (we were frozen past STALE_MS): the fence stops the next write.
+        onCompromised: (err) => fence.compromised(err.message),
       });
       break;
     } catch (err) {
@@ -136,13 +190,21 @@ export async function withLock<T>(store: Store, opts: { waitSeconds: number; com
   }
   store.clearTmp(); // a killed writer's temp files are ours to remove now
   writeFileAtomic(owner, JSON.stringify({ pid: process.pid, host: os.hostname(), command: opts.command, startedAt: new Date().toISOString() } satisfies Owner));
+  fence.arm();
+  store.fence = fence;
   opts.log?.debug({ action: 'lock', command: opts.command }, 'lock acquired');
   try {
     await holdForTest();
     return await fn();
   } finally {
-    fs.rmSync(owner, { force: true });
-    opts.log?.debug({ action: 'unlock', command: opts.command }, 'lock released');
-    await release();
+    store.fence = null;
+    if (fence.held) {
+      fs.rmSync(owner, { force: true });
+      opts.log?.debug({ action: 'unlock', command: opts.command }, 'lock released');
+      await release();
+    } else {
+      // The lock and its owner file are another run's now: removing them would break its fence.
+      opts.log?.warn({ action: 'lock-lost', command: opts.command }, `lock on ${store.gitdir} was lost: left to the run that holds it`);
+    }
   }
 }

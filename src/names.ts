@@ -11,7 +11,7 @@ export function isValidName(name: string): boolean {
 export function checkName(kind: 'company' | 'skill', name: string): string {
   if (!isValidName(name)) {
     throw new UsageError(
-      `invalid ${kind} name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-', starting with a letter or digit (pattern ${NAME_PATTERN.source})`,
+      `invalid ${kind} name ${JSON.stringify(name)}: use ASCII letters, digits, '.', '_' and '-', starting with a letter or digit (pattern ${NAME_PATTERN.source})`,
     );
   }
   return name;

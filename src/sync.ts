@@ -9,20 +9,24 @@
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { type Company, type Config, type ResolvedCompanies, resolveCompanies } from './config.js';
-import { UsageError, errorMessage } from './errors.js';
+import { UsageError, errorMessage, isRunFatal } from './errors.js';
 import type { Logger } from './log.js';
 import { readLibrary, type LibraryView } from './library/source.js';
-import { countStates, planCompany, type CompanyPlan, type PlannedSkill } from './merge/plan.js';
+import { countStates, needsEarlier, planCompany, type CompanyPlan, type PlannedSkill } from './merge/plan.js';
+import { earlierLibraryVersions, type EarlierVersions } from './library/earlier-versions.js';
 import type { SkillState } from './merge/decide.js';
-import { BlobReader, removeSkill, writeSkill } from './apply/apply.js';
+import { BlobReader } from './apply/apply.js';
+import { SkillWriter } from './apply/writer.js';
+import { ignoreRulesOf } from './scan/ignore.js';
+import { treeFilterFor } from './scan/filter-tree.js';
 import { mergeSkillFiles, recordConflicts, type SkillMerge } from './apply/merge-files.js';
 import { planFileMerges } from './merge/file-merge.js';
-import type { ScanEntry, SkillProblem } from './scan/scan.js';
+import type { SkillProblem } from './scan/scan.js';
 import type { TreeEntry } from './store/objects.js';
 import type { Store } from './store/store.js';
 import { readRunState, writeRunState, type RunState } from './state.js';
-import { baseRef, companyRef, LIBRARY_REF, signature, describeSkillChanges } from './history.js';
-import { observe, readCompany, skillMapOf, type CompanyView } from './company.js';
+import { baseRef, companyRef, EMPTY_TREE, LIBRARY_REF, signature, describeSkillChanges } from './history.js';
+import { observe, observeDuringRun, readCompany, skillMapOf, writeBaseTree, type CompanyView } from './company.js';
 import { autoSnapshot } from './snapshot/snapshot.js';
 
 export { skillMapOf };
@@ -49,10 +53,10 @@ export interface CompanyOutcome {
   skills: PlannedSkill[];
   counts: Record<SkillState, number>;
   blocked: SkillProblem[];
-  applied: { added: string[]; updated: string[]; removed: string[]; kept: string[]; failed: string[]; merged: string[] };
+  applied: { added: string[]; updated: string[]; removed: string[]; kept: string[]; failed: string[]; merged: string[]; changedDuringRun: string[] };
   /** File-level merges of overrides (config `merge`), with their conflicts. */
   merges: SkillMerge[];
-  commits: { observed: string | null; distribution: string | null };
+  commits: { observed: string | null; observedDuringRun: string | null; distribution: string | null };
   recovered: string[];
 }
 
@@ -103,8 +107,11 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
 
   const runState = readRunState(store);
   const limit = pLimit(Math.max(1, config.concurrency));
+  // Read once, and only if some company holds a copy with no merge base that differs from the library.
+  let earlier: Promise<EarlierVersions> | undefined;
+  const earlierVersions = () => (earlier ??= earlierLibraryVersions(config, store, library.sourceCommit, treeFilterFor(ignoreRulesOf(config), store)));
   const prepared = await Promise.all(
-    companies.map((company) => limit(() => prepareCompany(ctx, company, library, runState, opts))),
+    companies.map((company) => limit(() => prepareCompany(ctx, company, library, runState, opts, earlierVersions))),
   );
 
   // One snapshot of the whole store, taken just before the first change to any folder (none if nothing changes).
@@ -131,7 +138,10 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
       }),
     ),
   );
-  if (store && writing) recordRunState(store, runState, outcomes);
+  if (store && writing) {
+    recordRunState(store, runState, outcomes);
+    treeFilterFor(ignoreRulesOf(config), store).save();
+  }
   return { mode: opts.mode, libraryCommit, library, companies: outcomes, problems, snapshot };
 }
 
@@ -168,7 +178,7 @@ async function recordLibrary(store: Store, library: LibraryView, tip: string | n
   if (library.sourceCommit) trailers.push(`Source-Commit: ${library.sourceCommit}`);
   const message = `library: ${summary || 'no skill changes'}\n\n${trailers.join('\n')}\n`;
   const commit = store.writeCommit({ tree: library.tree, parents: tip ? [tip] : [], author: signature(), message });
-  store.writeRef(LIBRARY_REF, commit);
+  await store.updateRef(LIBRARY_REF, commit, tip);
   return commit;
 }
 
@@ -183,14 +193,15 @@ function newOutcome(company: Company, runState: RunState): CompanyOutcome {
     skills: [],
     counts: countStates([]),
     blocked: [],
-    applied: { added: [], updated: [], removed: [], kept: [], failed: [], merged: [] },
+    applied: { added: [], updated: [], removed: [], kept: [], failed: [], merged: [], changedDuringRun: [] },
     merges: [],
-    commits: { observed: null, distribution: null },
+    commits: { observed: null, observedDuringRun: null, distribution: null },
     recovered: [],
   };
 }
 
 function fail(outcome: CompanyOutcome, err: unknown): void {
+  if (isRunFatal(err)) throw err; // the lock was lost: nothing more may be written, for any company
   outcome.ok = false;
   outcome.error = `company ${outcome.name} (${outcome.dir}): ${errorMessage(err)}`;
 }
@@ -226,7 +237,14 @@ function recordRunState(store: Store, runState: RunState, outcomes: CompanyOutco
 }
 
 /** Phase 1: scan, plan, and (when writing) observe. Never throws: failures land in the outcome. */
-async function prepareCompany(ctx: SyncContext, company: Company, library: LibraryView, runState: RunState, opts: SyncOptions): Promise<Prepared> {
+async function prepareCompany(
+  ctx: SyncContext,
+  company: Company,
+  library: LibraryView,
+  runState: RunState,
+  opts: SyncOptions,
+  earlierVersions: () => Promise<EarlierVersions>,
+): Promise<Prepared> {
   const { config, store } = ctx;
   const outcome = newOutcome(company, runState);
   const started = Date.now();
@@ -237,10 +255,13 @@ async function prepareCompany(ctx: SyncContext, company: Company, library: Libra
     outcome.blocked = [...view.scan.problems, ...view.scan.blocked.values()];
     outcome.distributedCommit = view.distributedCommit;
 
+    const sides = { library: library.skills, company: view.scan.skills, base: view.base };
+    const stale = [...view.scan.skills.keys()].some((name) => needsEarlier(sides, name));
     const plan = planCompany({
-      library: library.skills,
-      company: view.scan.skills,
-      base: view.base,
+      ...sides,
+      earlier: stale ? await earlierVersions() : undefined,
+      emptied: view.emptied,
+      emptyTree: EMPTY_TREE,
       skip: new Set([...view.scan.blocked.keys(), ...library.blocked.keys()]),
       only: opts.skill ? new Set([opts.skill]) : undefined,
       maxRemovePercent: config.maxRemovePercent,
@@ -290,55 +311,77 @@ async function applyCompany(
   opts: SyncOptions,
 ): Promise<void> {
   const { company, scan, cache } = view;
-  const rootEntries = new Map<string, ScanEntry | TreeEntry>(scan.root.entries.map((e) => [e.name, e]));
+  const writer = new SkillWriter({ store, blobs, identity: view.identity, cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
+  const rootEntries = new Map<string, TreeEntry>(scan.root.entries.map(({ name, mode, oid }) => [name, { name, mode, oid }]));
+  const setSkill = (name: string, tree: string | null) => (tree ? rootEntries.set(name, { name, mode: '40000', oid: tree }) : rootEntries.delete(name));
   const nextBase = plan.nextBase;
+  const keepBase = (s: PlannedSkill, base = s.base) => (base === undefined ? nextBase.delete(s.name) : nextBase.set(s.name, base));
   const failures: string[] = [];
+  const emptied = new Set(view.emptied);
+  // Skills the company changed while this run was writing: left as found, recorded, overrides for this run.
+  const changed = new Map<string, string | null>();
   for (const s of plan.skills) {
     if (s.action !== 'take-library' && s.action !== 'remove' && s.action !== 'merge') continue;
     try {
+      let merge: SkillMerge | undefined;
+      let target: string | null = s.action === 'remove' ? null : s.library!;
       if (s.action === 'merge') {
-        const m = await mergeSkillFiles(store, s.name, { base: s.base!, library: s.library!, company: s.company! }, config.merge as 'file' | 'line');
-        if (m.tree !== s.company) {
-          await beforeFirstChange();
-          await writeSkill(store, blobs, company.dir, s.name, m.tree, cache);
-          rootEntries.set(s.name, { name: s.name, mode: '40000', oid: m.tree });
+        merge = await mergeSkillFiles(store, s.name, { base: s.base!, library: s.library!, company: s.company! }, config.merge as 'file' | 'line');
+        target = merge.tree === EMPTY_TREE ? null : merge.tree; // each side deleted what the other kept: no folder, but not the company's deletion
+        if (merge.tree === s.company) {
+          outcome.applied.kept.push(s.name);
+          nextBase.set(s.name, merge.base);
+          outcome.merges.push(merge);
+          continue;
         }
-        (m.tree !== s.company ? outcome.applied.merged : outcome.applied.kept).push(s.name);
-        nextBase.set(s.name, m.base);
-        outcome.merges.push(m);
-      } else if (s.action === 'take-library') {
-        await beforeFirstChange();
-        await writeSkill(store, blobs, company.dir, s.name, s.library!, cache);
-        rootEntries.set(s.name, { name: s.name, mode: '40000', oid: s.library! });
-        (s.company === undefined ? outcome.applied.added : outcome.applied.updated).push(s.name);
-      } else {
-        await beforeFirstChange();
-        removeSkill(company.dir, s.name, cache);
-        rootEntries.delete(s.name);
-        outcome.applied.removed.push(s.name);
       }
+      await beforeFirstChange();
+      const result = await writer.write(s.name, s.company === EMPTY_TREE ? null : (s.company ?? null), target);
+      if (!result.done) {
+        changed.set(s.name, result.found);
+        setSkill(s.name, result.found);
+        keepBase(s, s.base ?? s.library); // as a first-sync override: compared with the library it diverged from
+        Object.assign(s, { state: 'override', action: 'keep-company', company: result.found ?? undefined });
+        outcome.applied.changedDuringRun.push(s.name);
+        if (opts.mode === 'push') failures.push(`skill ${s.name} (${path.join(company.dir, s.name)}): ${result.why}; the company's version is kept and recorded: push again if you still want the library's`);
+        log.warn({ company: company.name, skill: s.name }, `skill ${s.name} of ${company.name} (${path.join(company.dir, s.name)}): ${result.why}; the company's version is kept and recorded`);
+        continue;
+      }
+      setSkill(s.name, target);
+      if (merge) {
+        outcome.applied.merged.push(s.name);
+        nextBase.set(s.name, merge.base);
+        outcome.merges.push(merge);
+        if (merge.tree === EMPTY_TREE) emptied.add(s.name);
+        else emptied.delete(s.name);
+      } else if (target === null) outcome.applied.removed.push(s.name);
+      else (s.company === undefined ? outcome.applied.added : outcome.applied.updated).push(s.name);
     } catch (err) {
-      if (s.base === undefined) nextBase.delete(s.name);
-      else nextBase.set(s.name, s.base);
+      if (isRunFatal(err)) throw err;
+      keepBase(s);
       outcome.applied.failed.push(s.name);
       failures.push(`skill ${s.name} (${path.join(company.dir, s.name)}): ${errorMessage(err)}`);
       log.error({ company: company.name, skill: s.name, err }, `cannot update skill ${s.name}`);
     }
   }
   cache.save(view.scanStarted);
+  outcome.counts = countStates(outcome.skills);
   if (opts.mode === 'fix') await recordConflicts(store, company.name, outcome.merges, libraryCommit);
+  if (changed.size > 0) outcome.commits.observedDuringRun = await observeDuringRun(store, view, changed);
 
   // Record the distribution as a merge of the library into the company.
-  const tree = store.writeTree([...rootEntries.values()].map(({ name, mode, oid }) => ({ name, mode, oid })));
-  if (tree !== scan.root.oid || view.distributedCommit !== libraryCommit) {
+  const tree = store.writeTree([...rootEntries.values()]);
+  if (tree !== view.headTree || view.distributedCommit !== libraryCommit) {
     const head = view.head!;
     const parents = libraryCommit !== head ? [head, libraryCommit] : [head];
-    outcome.commits.distribution = store.writeCommit({ tree, parents, author: signature(), message: distributionMessage(company.name, opts, outcome, libraryCommit) });
-    store.writeRef(companyRef(company.name), outcome.commits.distribution);
+    const commit = store.writeCommit({ tree, parents, author: signature(), message: distributionMessage(company.name, opts, outcome, libraryCommit) });
+    await store.updateRef(companyRef(company.name), commit, head);
+    outcome.commits.distribution = commit;
   }
   // The per-skill merge base: a tree of skill → library skill tree, on refs/bases/<company>.
-  const nextBaseTree = store.writeTree([...nextBase].map(([name, oid]) => ({ name, mode: '40000', oid })));
-  if (nextBaseTree !== view.baseTree) store.writeRef(baseRef(company.name), nextBaseTree);
+  for (const name of emptied) if (rootEntries.has(name) || !nextBase.has(name)) emptied.delete(name); // back in the folder, or gone for good
+  const nextBaseTree = writeBaseTree(store, nextBase, emptied);
+  if (nextBaseTree !== view.baseTree) await store.updateRef(baseRef(company.name), nextBaseTree, view.baseTree);
   if (failures.length > 0) fail(outcome, failures.join('; '));
 }
 
@@ -350,6 +393,7 @@ function distributionMessage(name: string, opts: SyncOptions, o: CompanyOutcome,
   list('removed', o.applied.removed);
   list('merged from the library into overrides:', o.applied.merged);
   list('overrides kept:', o.applied.kept);
+  list('changed by the company during this run, kept:', o.applied.changedDuringRun);
   list('failed:', o.applied.failed);
   const title = opts.mode === 'push' ? `push ${opts.skill} to ${name}` : `distribute library ${libraryCommit.slice(0, 7)} to ${name}`;
   return `${title}: ${parts.join('; ') || 'nothing to change'}\n\nLibrary-Commit: ${libraryCommit}\n`;

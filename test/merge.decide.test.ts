@@ -19,12 +19,15 @@ const rows = [
   { row: 'company-only: b and l absent, c present', base: undefined, library: undefined, company: C, firstSync: false, state: 'company-only', action: 'keep-company', next: undefined },
   { row: 'company-only on first sync', base: undefined, library: undefined, company: C, firstSync: true, state: 'company-only', action: 'keep-company', next: undefined },
   { row: 'first sync: c present and ≠ l is an override', base: undefined, library: L, company: C, firstSync: true, state: 'override', action: 'keep-company', next: L },
+  { row: 'stale copy: no base, c an earlier library version', base: undefined, library: L, company: C, firstSync: true, earlier: true, state: 'behind', action: 'take-library', next: L },
+  { row: 'stale copy: a skill that appeared later, c an earlier library version', base: undefined, library: L, company: C, firstSync: false, earlier: true, state: 'behind', action: 'take-library', next: L },
+  { row: 'company-only even when c was once a library version (never removed on first contact)', base: undefined, library: undefined, company: C, firstSync: true, earlier: true, state: 'company-only', action: 'keep-company', next: undefined },
 ] as const;
 
 describe('merge table (SPEC.md "The merge")', () => {
   for (const r of rows) {
     it(r.row, () => {
-      const inputs = { base: r.base, library: r.library, company: r.company, firstSync: r.firstSync };
+      const inputs = { base: r.base, library: r.library, company: r.company, firstSync: r.firstSync, earlier: 'earlier' in r ? r.earlier : false };
       const decision = decideSkill(inputs);
       expect(decision).toEqual({ state: r.state, action: r.action });
       expect(nextBase(inputs, decision)).toBe(r.next);

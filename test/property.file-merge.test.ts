@@ -84,6 +84,6 @@ async function runSequence(ops: Op[]): Promise<void> {
 
 describe('property: merge "file"', () => {
   it('keeps every company-changed file and brings in every other library change', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 4, maxLength: 14 }), runSequence), { numRuns: 25 });
+    await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 4, maxLength: 14 }), runSequence), { numRuns: Number(process.env.PROPERTY_RUNS ?? 25) });
   });
 });

@@ -169,14 +169,71 @@ export async function closedPort(): Promise<number> {
 }
 
 /** Poll until `check` passes (a delivery happens in another process); fails with the last error. */
-export async function eventually(check: () => void, limitMs = 30_000): Promise<void> {
+export async function eventually(check: () => void | Promise<void>, limitMs = 30_000): Promise<void> {
   const deadline = Date.now() + limitMs;
   for (;;) {
     try {
-      return check();
+      return await check();
     } catch (err) {
       if (Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+}
+
+/** Processes whose environment serves this store (git http-backend and the git it runs): read from /proc. */
+export function backendPids(gitdir: string): number[] {
+  const mark = `GIT_PROJECT_ROOT=${gitdir}\0`;
+  const pids: number[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/environ`, 'latin1').includes(mark)) pids.push(Number(pid));
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return pids;
+}
+
+/** POST a body to a URL with the token; resolves with the status and the answer's text. */
+export function rawPost(url: string, body: Buffer, token: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = http.request(
+      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-git-receive-pack-request' } },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * What a receive cut off by kill -9 leaves in a store: native `git receive-pack`,
+ * given a ref update and the start of a pack, is killed once its quarantine
+ * folder (objects/tmp_objdir-incoming-*) exists.
+ */
+export async function interruptedReceive(gitdir: string, newOid: string): Promise<string> {
+  const child = spawn('git', ['receive-pack', gitdir], { stdio: ['pipe', 'pipe', 'ignore'] });
+  child.stdout.resume();
+  const command = `0000000000000000000000000000000000000000 ${newOid} refs/hosts/cut/companies/X\0report-status\n`;
+  const pkt = `${(command.length + 4).toString(16).padStart(4, '0')}${command}0000`;
+  // A pack header announcing 5 objects, then nothing: receive-pack waits for the rest.
+  child.stdin.write(Buffer.concat([Buffer.from(pkt), Buffer.from('PACK'), Buffer.from([0, 0, 0, 2, 0, 0, 0, 5])]));
+  const objects = path.join(gitdir, 'objects');
+  let found = '';
+  await eventually(() => {
+    found = fs.readdirSync(objects).find((n) => n.startsWith('tmp_objdir-incoming-')) ?? '';
+    if (!found) throw new Error(`no quarantine folder in ${objects} yet`);
+  }, 10_000);
+  await new Promise<void>((r) => {
+    child.once('close', () => r());
+    child.kill('SIGKILL');
+  });
+  child.stdin.destroy();
+  return path.join(objects, found);
 }

@@ -22,9 +22,9 @@ describe('resolveRemotes', () => {
   it('refuses an unknown host, naming the configured remotes', () => expect(() => resolveRemotes('10.0.0.9', remotes, 'c.json')).toThrow(/no configured remote is on host 10\.0\.0\.9: configured remotes are forge/));
   it('refuses a host shared by two remotes', () =>
     expect(() => resolveRemotes('10.0.0.2', [...remotes, { name: 'f2', url: 'http://10.0.0.2:1/x.git', tokenEnv: null }], 'c.json')).toThrow(/matches several remotes \(forge, f2\)/));
-  it('refuses a URL holding credentials and a non-HTTP URL', () => {
+  it('refuses a URL holding credentials and a URL of another kind', () => {
     expect(() => resolveRemotes('http://u:p@10.0.0.2/store.git', remotes, 'c.json')).toThrow(/must not hold credentials/);
-    expect(() => resolveRemotes('ssh://10.0.0.2/store.git', remotes, 'c.json')).toThrow(/http:\/\/ or https:\/\//);
+    expect(() => resolveRemotes('ftp://10.0.0.2/store.git', remotes, 'c.json')).toThrow(/must be an http:\/\/, https:\/\/ or ssh:\/\/ URL, or the scp form host:path/);
   });
   it('refuses no argument when nothing is configured', () => expect(() => resolveRemotes(undefined, [], 'c.json')).toThrow(/none configured/));
 });
@@ -134,7 +134,11 @@ describe('config: remotes and serve', () => {
   it.each([
     [{ remotes: [] }, /"remotes" must be an object/],
     [{ remotes: { 'bad name': { url: 'http://x/s.git' } } }, /invalid remote name "bad name"/],
-    [{ remotes: { forge: { url: 'ftp://x/s.git' } } }, /remotes\.forge\.url.*http:\/\/ or https:\/\//],
+    [{ remotes: { forge: { url: 'ftp://x/s.git' } } }, /remotes\.forge\.url.*must be an http:\/\/, https:\/\/ or ssh:\/\/ URL/],
+    [{ remotes: { forge: { url: 'forge:store.git', tokenEnv: 'T' } } }, /"remotes\.forge\.tokenEnv" is for http\(s\) remotes: over ssh, your ssh keys/],
+    [{ remotes: { forge: { url: 'ssh://u:pw@forge/store.git' } } }, /must not hold a password/],
+    [{ remotes: { forge: { url: 'ssh://-oProxyCommand=x/store.git' } } }, /ssh would read as an option/],
+    [{ remotes: { forge: { url: 'forge:' } } }, /names no path/],
     [{ remotes: { forge: { url: 'http://u:tok@x/s.git' } } }, /must not hold credentials/],
     [{ remotes: { forge: { url: 'http://x/s.git', token: 'abc' } } }, /unknown key "remotes\.forge\.token"/],
     [{ remotes: { forge: { url: 'http://x/s.git', tokenEnv: 'not a var' } } }, /remotes\.forge\.tokenEnv" must name an environment variable/],

@@ -104,6 +104,6 @@ export async function recordConflicts(store: Store, company: string, merges: rea
   const trailers = [...(libraryCommit ? [`Library-Commit: ${libraryCommit}`] : []), ...lines];
   const message = `${title}\n\nThe tree holds the library's versions of the conflicting files; the company folders never get conflict markers.\n\n${trailers.join('\n')}\n`;
   const commit = store.writeCommit({ tree, parents: prev ? [prev] : [], author: signature(), message });
-  store.writeRef(ref, commit);
+  await store.updateRef(ref, commit, prev);
   return commit;
 }

@@ -45,7 +45,7 @@ export function openStoreIfExists(config: Config): Store | null {
 /** Open (creating if needed) the store and run `fn` under its lock. */
 export async function withWritableStore<T>(ctx: CommandContext, command: string, waitSeconds: number, fn: (store: Store) => Promise<T>): Promise<T> {
   const store = await Store.openOrCreate(ctx.config.storeDir);
-  return withLock(store, { waitSeconds, command, log: ctx.log }, () => fn(store));
+  return withLock(store, { waitSeconds, command, log: ctx.log, staleMs: ctx.config.lockStaleMs }, () => fn(store));
 }
 
 export function collect(value: string, previous: string[] = []): string[] {

@@ -68,7 +68,7 @@ export function buildProgram(): Command {
           const store = openStoreIfExists(ctx.config);
           if (!store) throw new UsageError(`store ${ctx.config.storeDir} does not exist yet: run \`library sync --fix\` first`);
           // The lock gives a consistent view of the refs, and one index writer at a time.
-          const result = await withLock(store, { waitSeconds: opts.wait, command: 'discover --rebuild-index' }, () => rebuildIndex(store, rebuildOptions(ctx)));
+          const result = await withLock(store, { waitSeconds: opts.wait, command: 'discover --rebuild-index', staleMs: ctx.config.lockStaleMs }, () => rebuildIndex(store, rebuildOptions(ctx)));
           if (opts.json) printJson(result);
           else console.log(formatIndexOutcome({ ...result, error: null }));
           return result.skipped.length ? 1 : 0;

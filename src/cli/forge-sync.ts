@@ -24,7 +24,7 @@ function summary(r: ForgeSyncResult): string {
 export function registerForgeSync(program: Command): void {
   program
     .command('forge-sync [remote]')
-    .description('push the library and this machine\'s history to a remote store over git smart HTTP (all configured remotes if none is named)')
+    .description('push the library and this machine\'s history to a remote store over git smart HTTP or ssh (all configured remotes if none is named)')
     .option('--connect-timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
     .option('--timeout <seconds>', 'give up a try after this long', parseSeconds, 120)
     .option('--tries <n>', 'tries per remote, with backoff between them', parseTries, 3)
@@ -53,6 +53,9 @@ export function registerForgeSync(program: Command): void {
             retryDelayMs: opts.retryDelay * 1000,
             host: hostRefName(os.hostname()),
             authorization: auth.get(remote.name)!,
+            sshCommand: process.env.LIBRARY_SSH || undefined,
+            // ssh's own words (a host key warning, the far side's hook output) go to our stderr as they come.
+            onStderr: (text) => process.stderr.write(text),
             verbose,
           });
           if (result.error) process.stderr.write(`library: ${result.error}\n`);

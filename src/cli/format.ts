@@ -3,6 +3,7 @@ import type { CompanyOutcome, SyncResult } from '../sync.js';
 import type { PlannedSkill } from '../merge/plan.js';
 import type { SkillState } from '../merge/decide.js';
 import { formatAge, type SyncHealth } from '../health/health.js';
+import { formatFinding } from '../validate/library.js';
 
 const short = (oid: string | null | undefined) => (oid ? oid.slice(0, 7) : '-');
 
@@ -27,6 +28,7 @@ export function libraryLine(result: SyncResult): string {
   let line = `library ${result.libraryCommit ? short(result.libraryCommit) : '(not yet recorded)'} from ${from}: ${lib.skills.size} skills`;
   if (lib.uncommitted.length) line += `\n  uncommitted library edits (not distributed until committed): ${lib.uncommitted.join(', ')}`;
   for (const p of [...lib.problems, ...lib.blocked.values()]) line += `\n  skipped: ${p.message}`;
+  for (const w of lib.warnings) line += `\n  warning: ${formatFinding(w, lib.source)}`;
   return line;
 }
 
@@ -112,6 +114,7 @@ export function toJson(result: SyncResult) {
       skills: [...lib.skills.keys()],
       uncommitted: lib.uncommitted,
       problems: [...lib.problems, ...lib.blocked.values()].map((p) => ({ skill: p.skill, message: p.message })),
+      warnings: lib.warnings,
     },
     companies: result.companies.map((o) => ({
       name: o.name,

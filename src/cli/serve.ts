@@ -41,7 +41,7 @@ export function registerServe(program: Command): void {
         const after = new SyncAfterPush(syncArgs, ctx.log);
         const bind: string = opts.bind;
         if (!isLoopback(bind)) ctx.log.warn({ bind }, `serve: listening on ${bind}, beyond this machine: the token travels in clear over plain HTTP unless a TLS proxy or VPN carries it`);
-        const { port, close } = await startServer({
+        const { port, close, cleaned } = await startServer({
           store,
           port: opts.port ?? ctx.config.serve.port,
           bind,
@@ -50,9 +50,10 @@ export function registerServe(program: Command): void {
           lockWaitSeconds: opts.wait,
           onPush: () => after.trigger(),
         });
+        if (cleaned.length) ctx.log.warn({ removed: cleaned }, `serve: removed ${cleaned.length} leftovers of receives that were cut off (a killed server or push)`);
+        ctx.log.info({ port, bind }, 'serve: listening');
         const host = net.isIPv6(bind) ? `[${bind}]` : bind;
         console.log(`library serve: ${store.gitdir} at http://${host}:${port}${MOUNT} (token in $${tokenEnv}); Ctrl-C to stop`);
-        ctx.log.info({ port, bind }, 'serve: listening');
         await new Promise<void>((resolve) => {
           const stop = () => void close().then(resolve);
           process.once('SIGINT', stop);

@@ -3,12 +3,16 @@ import { readRunState } from '../state.js';
 import { runSync } from '../sync.js';
 import { gatherSyncHealth } from '../health/gather.js';
 import { parseDuration } from '../health/health.js';
+import fs from 'node:fs';
 import { UsageError } from '../errors.js';
+import { resolveCompanies, type Config } from '../config.js';
+import { ignoredIn, ignoreRulesOf } from '../scan/ignore.js';
 import { collectDrift, driftJson, reasonOf } from '../drift/collect.js';
 import { collect, loadContext, openStoreIfExists, printJson, run } from './context.js';
 import { ago, formatHealth, formatStatus, toJson } from './format.js';
 import { formatRemoteStatuses, remoteStatuses } from '../remote/state.js';
 import { formatDrift, reasonNote } from './drift-format.js';
+import { describeExplanation, explainOverrides } from '../drift/explain.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -19,10 +23,12 @@ export function registerStatus(program: Command): void {
     .option('--check', 'for monitors: exit 1 if the last sync is too old, a company failed in the last run, or the lock is stale')
     .option('--max-age <duration>', 'with --check: the oldest acceptable last sync (15m, 90s, 2h, 1d)', parseDuration, 900)
     .option('--strict', 'with --check: unexplained drift (an override with no recorded reason) fails too')
+    .option('--ignored', 'list the files the ignore rules leave out of every skill, and the rule that does')
     .action(
       run(async (opts, cmd: Command) => {
         const ctx = loadContext(cmd);
         if (opts.strict && !opts.check) throw new UsageError('--strict goes with --check: `library status --check --strict`');
+        if (opts.ignored) return printIgnored(ctx.config, opts.company, opts.json);
         const health = gatherSyncHealth(ctx.config, opts.maxAge);
         const store = openStoreIfExists(ctx.config);
         if (opts.check) {
@@ -39,6 +45,8 @@ export function registerStatus(program: Command): void {
         }
         const result = await runSync({ ...ctx, store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true });
         const drift = await collectDrift(store, result);
+        const why = await explainOverrides(ctx.config, store, result);
+        const explanation = (company: string, skill: string) => why.get(company)?.get(skill);
         const runState = readRunState(store);
         // A rolled-back skill is an override; say where it came from while it is still that version.
         const rollbackOf = (company: string, skill: string) => {
@@ -48,7 +56,8 @@ export function registerStatus(program: Command): void {
         };
         const note = (company: string, skill: string) => {
           const from = rollbackOf(company, skill);
-          return `${from ? `  (rolled back to ${from})` : ''}${reasonNote(drift, company, skill)}`;
+          const e = explanation(company, skill);
+          return `${from ? `  (rolled back to ${from})` : ''}${reasonNote(drift, company, skill)}${e ? `  (${describeExplanation(e)})` : ''}`;
         };
         if (opts.json) {
           const json = toJson(result);
@@ -67,7 +76,8 @@ export function registerStatus(program: Command): void {
               skills: skills.map(({ name: skill, state }) => {
                 const reason = reasonOf(drift, name, skill);
                 const rollback = state.startsWith('override') ? rollbackOf(name, skill) : undefined;
-                return { name: skill, state, ...(reason === undefined ? {} : { reason }), ...(rollback ? { rollback } : {}) };
+                const e = explanation(name, skill);
+                return { name: skill, state, ...(reason === undefined ? {} : { reason }), ...(rollback ? { rollback } : {}), ...(e ?? {}) };
               }),
               counts,
               blocked,
@@ -83,4 +93,24 @@ export function registerStatus(program: Command): void {
         return result.companies.every((c) => c.ok) ? 0 : 1;
       }),
     );
+}
+
+/** `status --ignored`: per folder, each ignored path and the rule (as `git check-ignore -v` would say). */
+function printIgnored(config: Config, only: string[] | undefined, json: boolean): number {
+  const rules = ignoreRulesOf(config);
+  const folders = resolveCompanies(config).companies.filter((c) => !only?.length || only.includes(c.name)).map((c) => ({ where: c.name, dir: c.dir }));
+  if (config.libraryDir && !only?.length) folders.unshift({ where: 'library', dir: config.libraryDir });
+  const found = folders.map((f) => ({ ...f, ignored: fs.existsSync(f.dir) ? ignoredIn(f.dir, rules) : [] }));
+  if (json) {
+    printJson({ rules: rules.patterns, folders: found });
+    return 0;
+  }
+  const lines: string[] = [];
+  for (const f of found) {
+    if (f.ignored.length === 0) continue;
+    lines.push(`${f.where} (${f.dir}):`);
+    for (const i of f.ignored) lines.push(`  ${i.path.padEnd(48)} ${i.source === 'default' ? 'built-in' : i.source}: ${i.pattern}`);
+  }
+  console.log(lines.length ? lines.join('\n') : 'nothing is ignored: no folder holds a file the ignore rules match');
+  return 0;
 }

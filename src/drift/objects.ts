@@ -12,6 +12,7 @@ import { findGitDir, repoObjects } from '../library/source.js';
 import type { ScanTree } from '../scan/scan.js';
 import { scanSkillsFolder } from '../scan/scan.js';
 import { StatCache } from '../scan/stat-cache.js';
+import { ignoreRulesOf } from '../scan/ignore.js';
 import type { TreeEntry } from '../store/objects.js';
 import type { Store } from '../store/store.js';
 import type { TreeReader } from '../store/tree-files.js';
@@ -32,8 +33,8 @@ export class ObjectOverlay implements TreeReader {
   }
 
   /** Scan a folder (a company's, or a plain library) into the overlay, using its stat cache read-only. */
-  addFolder(dir: string, cacheFile: string | null, maxFileBytes: number): Map<string, string> {
-    const scan = scanSkillsFolder(dir, { cache: new StatCache(cacheFile), maxFileBytes });
+  addFolder(dir: string, cacheFile: string | null, config: Pick<Config, 'maxFileBytes' | 'ignore' | 'libraryDir'>): Map<string, string> {
+    const scan = scanSkillsFolder(dir, { cache: new StatCache(cacheFile), maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
     this.addScan(scan.root, dir);
     return scan.skills;
   }
@@ -67,7 +68,7 @@ export function libraryOverlay(config: Config, store: Store | null): ObjectOverl
   if (repo) stores.push(repoObjects(repo));
   const overlay = new ObjectOverlay(stores);
   if (config.libraryDir && !repo) {
-    overlay.addFolder(config.libraryDir, store ? path.join(store.dataDir, 'cache', 'library.json') : null, config.maxFileBytes);
+    overlay.addFolder(config.libraryDir, store ? path.join(store.dataDir, 'cache', 'library.json') : null, config);
   }
   return overlay;
 }

@@ -8,7 +8,10 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { LibrarySyncError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { BlobReader, writeSkill } from '../apply/apply.js';
+import { BlobReader } from '../apply/apply.js';
+import { captureIdentity } from '../apply/identity.js';
+import { SkillWriter } from '../apply/writer.js';
+import { ignoreRulesOf } from '../scan/ignore.js';
 import { findGitDir } from '../library/source.js';
 import { StatCache } from '../scan/stat-cache.js';
 import type { Store } from '../store/store.js';
@@ -72,7 +75,17 @@ export async function promoteSkill(ctx: { config: Config; log: Logger }, store: 
   const diff = await diffTrees(store, planned.library, tree, skill);
 
   const target = path.join(config.libraryDir, skill);
-  await writeSkill(store, new BlobReader(store), config.libraryDir, skill, tree, new StatCache(null));
+  // The library folder is written like a company's: compare-and-swap against what was read, never through a symlink.
+  const writer = new SkillWriter({
+    store,
+    blobs: new BlobReader(store),
+    identity: captureIdentity(config.libraryDir, undefined, true, config.file),
+    cache: new StatCache(null),
+    maxFileBytes: config.maxFileBytes,
+    ignore: ignoreRulesOf(config),
+  });
+  const written = await writer.write(skill, planned.library ?? null, tree);
+  if (!written.done) throw new LibrarySyncError(`library skill ${target}: ${written.why}; nothing was overwritten, run the command again`);
   ctx.log.info({ company: from, skill, action: 'promote', tree, replaced: planned.library ?? null }, `promoted ${from}'s ${skill} into ${target}`);
 
   const reason = latestReasons(await readReasons(store)).get(reasonKey(from, skill));

@@ -113,7 +113,7 @@ export async function writeReason(store: Store, r: OverrideReason): Promise<stri
   const tree = store.writeTree([...entries.filter((e) => e.name !== r.commit), { name: r.commit, mode: '100644', oid: blob }]);
   const message = `override ${r.skill} in ${r.company}: ${r.reason}\n`;
   const commit = store.writeCommit({ tree, parents: tip ? [tip] : [], author: signature(), message });
-  store.writeRef(NOTES_REF, commit);
+  await store.updateRef(NOTES_REF, commit, tip);
   // Plain `git log` on the store shows these notes too.
   store.addConfigValue('notes', 'displayRef', NOTES_REF);
   return commit;

@@ -36,7 +36,7 @@ export async function skillDiffs(config: Config, store: Store | null, result: Sy
   for (const o of result.companies) {
     const picks = o.skills.filter((s) => (skill ? s.name === skill && s.state !== 'in-sync' : isOverride(s.state)));
     if (!o.ok || picks.length === 0) continue;
-    overlay.addFolder(o.dir, store ? path.join(store.dataDir, 'cache', `company-${o.name}.json`) : null, config.maxFileBytes);
+    overlay.addFolder(o.dir, store ? path.join(store.dataDir, 'cache', `company-${o.name}.json`) : null, config);
     const conflicts = store ? await readConflicts(store, o.name) : [];
     for (const s of picks) {
       out.push({

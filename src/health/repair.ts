@@ -24,6 +24,7 @@ import { baseRef, companyRef, LIBRARY_REF, signature } from '../history.js';
 import { findGitDir, readLibrary, repoObjects } from '../library/source.js';
 import { recordScanTree } from '../scan/record.js';
 import { scanSkillsFolder } from '../scan/scan.js';
+import { ignoreRulesOf } from '../scan/ignore.js';
 import { StatCache } from '../scan/stat-cache.js';
 import { Salvager, FILES, SKILLS, SNAPSHOT, type Descend } from '../store/salvage.js';
 import type { Store } from '../store/store.js';
@@ -82,7 +83,7 @@ export async function repairStore(config: Config, store: Store): Promise<RepairR
   const scans = new Map<string, string>();
   const record = (what: string, dir: string) => {
     try {
-      const scan = scanSkillsFolder(dir, { cache: new StatCache(null), maxFileBytes: config.maxFileBytes });
+      const scan = scanSkillsFolder(dir, { cache: new StatCache(null), maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
       recordScanTree(store, scan.root, dir, true);
       report.rerecorded.push(what);
       return scan.root.oid;
@@ -148,7 +149,7 @@ export async function repairStore(config: Config, store: Store): Promise<RepairR
           if (ref.startsWith(COMPANY_PREFIX)) changedHeads.set(ref.slice(COMPANY_PREFIX.length), report.refs[report.refs.length - 1]);
           continue;
         }
-        store.writeRef(ref, found.tip);
+        await store.updateRef(ref, found.tip, null);
         from = found.tip;
       }
       let to: string | null;
@@ -167,7 +168,7 @@ export async function repairStore(config: Config, store: Store): Promise<RepairR
       } else to = salvager.commit(from, descend, lost);
       if (to === from && !broken.has(ref)) continue;
       const entry: RefRepair & { dropped?: string[] } = { ref, action: to ? 'rewritten' : 'deleted', from: broken.has(ref) ? null : from, to, lost, dropped };
-      if (to) store.writeRef(ref, to);
+      if (to) await store.updateRef(ref, to, await store.readRef(ref));
       else await store.deleteRef(ref);
       report.refs.push(entry);
       if (ref.startsWith(COMPANY_PREFIX)) changedHeads.set(ref.slice(COMPANY_PREFIX.length), entry);
@@ -183,7 +184,7 @@ export async function repairStore(config: Config, store: Store): Promise<RepairR
     if (!tree || (!changed && !orphanBase)) continue;
     const lost = changed?.lost ?? [`${companyRef(c.name)} was missing (its base was not)`];
     const commit = repairCommit(store, c, tree, head, lost);
-    store.writeRef(companyRef(c.name), commit);
+    await store.updateRef(companyRef(c.name), commit, head);
     report.refs.push({ ref: companyRef(c.name), action: 're-observed', from: head, to: commit, lost: [] });
   }
 
@@ -195,13 +196,13 @@ export async function repairStore(config: Config, store: Store): Promise<RepairR
     if (!pruned && !missing) continue;
     const rebuilt = await baseFromHistory(store, c.name, salvager);
     const current = await store.readRef(ref);
-    const entries = new Map(current ? (await store.readTree(current)).map((e) => [e.name, e.oid] as const) : []);
+    const entries = new Map((current ? await store.readTree(current) : []).map((e) => [e.name, e]));
     const names = missing ? [...rebuilt.keys()] : (pruned?.dropped ?? []);
-    for (const n of names) if (rebuilt.has(n)) entries.set(n, rebuilt.get(n)!);
+    for (const n of names) if (rebuilt.has(n)) entries.set(n, { name: n, mode: '40000', oid: rebuilt.get(n)! });
     if (entries.size === 0 && !current) continue; // nothing was ever distributed: the next sync is a first sync
-    const tree = store.writeTree([...entries].map(([name, oid]) => ({ name, mode: '40000' as const, oid })));
+    const tree = store.writeTree([...entries.values()]);
     if (tree === current) continue;
-    store.writeRef(ref, tree);
+    await store.updateRef(ref, tree, current);
     const put = names.filter((n) => rebuilt.has(n));
     report.refs.push({
       ref,

@@ -7,11 +7,15 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { HOOK_TEMPLATES_DIR } from '../schedule/job.js';
+import { HOOK_TEMPLATES_DIR, PACKAGE_ROOT } from '../schedule/job.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { lexists as exists } from '../util/lexists.js';
 
 export const HOOK_NAMES = ['pre-commit', 'post-commit'] as const;
+/** A receiving store's hooks: the ref rules before a push is accepted, the sync after. */
+export const RECEIVE_HOOK_NAMES = ['pre-receive', 'post-receive'] as const;
+/** What hooks/pre-receive runs: the ref rules, without the whole CLI. */
+export const RECEIVE_CHECK_PATH = path.join(PACKAGE_ROOT, 'dist', 'hooks', 'receive-check.js');
 const MARKER = '# library-sync hook:';
 const CHAINED = '.library-sync-chained';
 
@@ -31,9 +35,16 @@ export function hooksDirOf(workTree: string, gitdir: string): string {
   return path.join(gitdir, 'hooks');
 }
 
-export function renderHook(name: (typeof HOOK_NAMES)[number], values: Record<'NODE' | 'CLI' | 'CONFIG' | 'LOG' | 'ERR', string>): string {
+type Placeholder = 'NODE' | 'CLI' | 'CONFIG' | 'LOG' | 'ERR' | 'CHECK';
+
+/** A hook from hooks/ with its placeholders filled in; one the template uses but `values` lacks is a bug, thrown. */
+export function renderHook(name: (typeof HOOK_NAMES)[number] | (typeof RECEIVE_HOOK_NAMES)[number], values: Partial<Record<Placeholder, string>>): string {
   const template = fs.readFileSync(path.join(HOOK_TEMPLATES_DIR, name), 'utf8');
-  return template.replace(/@(NODE|CLI|CONFIG|LOG|ERR)@/g, (_, key: keyof typeof values) => shellQuote(values[key]));
+  return template.replace(/@(NODE|CLI|CONFIG|LOG|ERR|CHECK)@/g, (_, key: Placeholder) => {
+    const value = values[key];
+    if (value === undefined) throw new Error(`hook ${name}: no value for @${key}@`);
+    return shellQuote(value);
+  });
 }
 
 function isOurs(file: string): boolean {

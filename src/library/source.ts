@@ -12,11 +12,14 @@ import { isValidName } from '../names.js';
 import { StatCache } from '../scan/stat-cache.js';
 import { recordScanTree } from '../scan/record.js';
 import { buildTree, scanSkillsFolder, type SkillProblem } from '../scan/scan.js';
+import { ignoreRulesOf } from '../scan/ignore.js';
+import { filterSkillMap, treeFilterFor } from '../scan/filter-tree.js';
 import type { TreeEntry } from '../store/objects.js';
 import { Store } from '../store/store.js';
 import { StoreError } from '../errors.js';
 import { blockInvalidSkills, ValidationCache } from '../validate/library.js';
 import { listFolder, listTree } from '../validate/listing.js';
+import type { Finding } from '../validate/rules.js';
 
 export interface LibraryView {
   kind: 'git' | 'folder' | 'ref';
@@ -27,6 +30,8 @@ export interface LibraryView {
   /** Skills that cannot be distributed this run; never treated as deleted. */
   blocked: Map<string, SkillProblem>;
   problems: SkillProblem[];
+  /** Validation warnings of skills that are distributed anyway (SPEC.md, "Validation"). */
+  warnings: Finding[];
   /** The library repository's HEAD commit (git kind). */
   sourceCommit: string | null;
   /** Skills whose working copy differs from HEAD (git kind). */
@@ -43,7 +48,7 @@ function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView, 'skil
     if (e.name.startsWith('.')) continue;
     const p = path.join(source, e.name);
     if (!isValidName(e.name)) {
-      problems.push({ skill: e.name, path: p, message: `library entry ${p}: invalid skill name ${JSON.stringify(e.name)}: rename it` });
+      problems.push({ skill: e.name, path: p, message: `library entry ${p}: invalid skill name ${JSON.stringify(e.name)}: rename it with ASCII letters, digits, '.', '_' and '-', starting with a letter or digit` });
     } else if (e.mode === '40000') {
       skills.set(e.name, e.oid);
     } else if (e.mode === '120000') {
@@ -53,42 +58,8 @@ function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView, 'skil
   return { skills, blocked, problems };
 }
 
-/** Find the git dir of the work tree holding `dir`, if any. */
-export interface GitRepo {
-  workTree: string;
-  /** The work tree's git dir (HEAD lives here). */
-  gitdir: string;
-  /** Where objects and refs live: the main repository's git dir for a linked worktree (`git worktree add`). */
-  commonDir: string;
-}
-
-/** Find the git repository whose work tree holds `dir`, if any. */
-export function findGitDir(dir: string): GitRepo | null {
-  let cur = dir;
-  for (;;) {
-    const dotgit = path.join(cur, '.git');
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.statSync(dotgit);
-    } catch {
-      /* keep climbing */
-    }
-    let gitdir: string | null = null;
-    if (st?.isDirectory()) gitdir = dotgit;
-    else if (st?.isFile()) {
-      const m = /^gitdir: (.*)$/m.exec(fs.readFileSync(dotgit, 'utf8'));
-      if (m) gitdir = path.resolve(cur, m[1].trim());
-    }
-    if (gitdir) {
-      const commondirFile = path.join(gitdir, 'commondir');
-      const commonDir = fs.existsSync(commondirFile) ? path.resolve(gitdir, fs.readFileSync(commondirFile, 'utf8').trim()) : gitdir;
-      return { workTree: cur, gitdir, commonDir };
-    }
-    const up = path.dirname(cur);
-    if (up === cur) return null;
-    cur = up;
-  }
-}
+export { findGitDir, type GitRepo } from './repo.js';
+import { findGitDir, type GitRepo } from './repo.js';
 
 /** The repository's objects and refs, read-only. */
 export function repoObjects(repo: GitRepo): Store {
@@ -103,29 +74,18 @@ export async function repoHead(repo: GitRepo): Promise<string | null> {
   return m ? repoObjects(repo).readRef(m[1]) : null;
 }
 
-/** Copy a tree and everything under it from one object store to another. */
-async function copyTree(src: Store, dst: Store, oid: string): Promise<void> {
-  if (dst.has(oid)) return;
-  const entries = await src.readTree(oid);
-  for (const e of entries) {
-    if (e.mode === '40000') await copyTree(src, dst, e.oid);
-    else if (!dst.has(e.oid)) dst.writeObject('blob', await src.readBlob(e.oid), e.oid);
-  }
-  dst.writeTree(entries);
-}
-
 export async function readLibrary(config: Config, store: Store | null): Promise<LibraryView> {
   // A skill that fails validation (SPEC.md, "Validation") is blocked: reported, skipped, not deleted.
   const validation = new ValidationCache(store ? path.join(store.dataDir, 'cache', 'validate.json') : null, config.maxFileBytes);
-  if (config.libraryRef) return readFromRef(config.libraryRef, store, validation);
+  if (config.libraryRef) return readFromRef(config, config.libraryRef, store, validation);
   const dir = config.libraryDir!;
   const cache = new StatCache(store ? path.join(store.dataDir, 'cache', 'library.json') : null);
   const started = Date.now();
-  const scan = scanSkillsFolder(dir, { cache, maxFileBytes: config.maxFileBytes });
+  const scan = scanSkillsFolder(dir, { cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
   const repo = findGitDir(dir);
 
   if (!repo) {
-    await blockInvalidSkills(scan.skills, scan.blocked, dir, validation, (name) => listFolder(path.join(dir, name), name, config.maxFileBytes));
+    const warnings = await blockInvalidSkills(scan.skills, scan.blocked, dir, validation, (name) => listFolder(path.join(dir, name), name, config.maxFileBytes), config.strictValidation);
     const skillEntries = scan.root.entries.filter((e) => scan.skills.has(e.name));
     return {
       kind: 'folder',
@@ -134,6 +94,7 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
       skills: scan.skills,
       blocked: scan.blocked,
       problems: scan.problems,
+      warnings,
       sourceCommit: null,
       uncommitted: [],
       async copyInto(s) {
@@ -149,24 +110,30 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
   const head = await repoHead(repo);
   const entries = head ? await committedFolder(repoStore, head, path.relative(repo.workTree, fs.realpathSync(dir))) : [];
   const view = skillsOf(entries, dir);
+  const warnings = await blockInvalidSkills(view.skills, view.blocked, dir, validation, (name, tree) => listTree(repoStore, tree, name, config.maxFileBytes), config.strictValidation);
+  // A committed .DS_Store or __pycache__ is litter here as in the company folders, which never hold it.
+  const filter = treeFilterFor(ignoreRulesOf(config), store);
+  const committed = view.skills;
+  view.skills = await filterSkillMap(filter, repoStore, committed, null);
   // The working copy was scanned only to report edits that are not committed.
   const uncommitted = [...new Set([...scan.skills.keys(), ...view.skills.keys()])]
     .filter((s) => scan.skills.get(s) !== view.skills.get(s))
     .sort();
-  await blockInvalidSkills(view.skills, view.blocked, dir, validation, (name, tree) => listTree(repoStore, tree, name, config.maxFileBytes));
-  const skillEntries = entries.filter((e) => view.skills.has(e.name));
+  const skillEntries: TreeEntry[] = [...view.skills].map(([name, oid]) => ({ name, mode: '40000', oid }));
   return {
     kind: 'git',
     source: dir,
     tree: buildTree(skillEntries).oid,
     ...view,
+    warnings,
     sourceCommit: head,
     uncommitted,
     async copyInto(s) {
-      for (const e of skillEntries) await copyTree(repoStore, s, e.oid);
+      for (const [name, oid] of committed) if (view.skills.has(name)) await filter.materialize(repoStore, s, oid, name);
       s.writeTree(skillEntries);
       cache.save(started);
       validation.save();
+      filter.save();
     },
   };
 }
@@ -186,7 +153,7 @@ export async function folderAt(repo: Store, tree: string, rel: string): Promise<
   return repo.readTree(tree);
 }
 
-async function readFromRef(ref: string, store: Store | null, validation: ValidationCache): Promise<LibraryView> {
+async function readFromRef(config: Config, ref: string, store: Store | null, validation: ValidationCache): Promise<LibraryView> {
   const commit = store ? await store.readRef(ref) : null;
   if (!store || !commit) {
     throw new StoreError(`library ref ${ref} does not exist in the store yet: push a library to it (forge-sync) first`);
@@ -194,7 +161,23 @@ async function readFromRef(ref: string, store: Store | null, validation: Validat
   const tree = (await store.readCommit(commit)).tree;
   const entries = await store.readTree(tree);
   const view = skillsOf(entries, ref);
-  await blockInvalidSkills(view.skills, view.blocked, ref, validation, (name, oid) => listTree(store, oid, name, validation.maxFileBytes));
+  const warnings = await blockInvalidSkills(view.skills, view.blocked, ref, validation, (name, oid) => listTree(store, oid, name, validation.maxFileBytes), config.strictValidation);
+  const filter = treeFilterFor(ignoreRulesOf(config), store);
+  const pushed = view.skills;
+  view.skills = await filterSkillMap(filter, store, pushed, null);
   // Blocked skills stay in the recorded tree: this ref's commit is recorded as is.
-  return { kind: 'ref', source: ref, tree, ...view, sourceCommit: commit, uncommitted: [], async copyInto() { validation.save(); } };
+  return {
+    kind: 'ref',
+    source: ref,
+    tree,
+    ...view,
+    warnings,
+    sourceCommit: commit,
+    uncommitted: [],
+    async copyInto(s) {
+      for (const [name, oid] of pushed) if (view.skills.has(name)) await filter.materialize(store, s, oid, name);
+      validation.save();
+      filter.save();
+    },
+  };
 }

@@ -7,6 +7,8 @@
  *   l = the skill in the library now
  *   c = the skill in the company folder now
  * `undefined` means absent. `firstSync` means the company has no base at all.
+ * `earlier` means c, though not l, is a version the library had before
+ * (src/library/earlier-versions.ts): a stale copy, not a customization.
  */
 export type SkillState =
   | 'in-sync'
@@ -29,6 +31,7 @@ export interface SkillInputs {
   library: string | undefined;
   company: string | undefined;
   firstSync: boolean;
+  earlier?: boolean;
 }
 
 export interface SkillDecision {
@@ -36,15 +39,15 @@ export interface SkillDecision {
   action: SkillAction;
 }
 
-export function decideSkill({ base: b, library: l, company: c, firstSync }: SkillInputs): SkillDecision {
+export function decideSkill({ base: b, library: l, company: c, firstSync, earlier = false }: SkillInputs): SkillDecision {
   if (c === l) return { state: 'in-sync', action: 'none' };
   if (b === undefined && c === undefined) return { state: 'new', action: 'take-library' }; // l present, since c ≠ l
-  if (firstSync) {
-    // No base: a folder that differs from the library is a pre-existing customization.
+  if (firstSync || b === undefined) {
+    // No base: a copy of an earlier library version is stale; only content that never came from the library is a customization.
     if (l === undefined) return { state: 'company-only', action: 'keep-company' };
-    return { state: 'override', action: 'keep-company' };
+    if (earlier) return { state: 'behind', action: 'take-library' };
+    if (firstSync) return { state: 'override', action: 'keep-company' };
   }
-  if (b === undefined && l === undefined) return { state: 'company-only', action: 'keep-company' };
   if (c === b) {
     return l === undefined ? { state: 'removed-upstream', action: 'remove' } : { state: 'behind', action: 'take-library' };
   }

@@ -27,6 +27,11 @@ export interface CompanyPlanInput {
   only?: ReadonlySet<string>;
   maxRemovePercent: number;
   force: boolean;
+  /** skill → every earlier library version (for copies with no merge base). */
+  earlier?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Skills a file-level merge left without files: the company holds them as `emptyTree`, it did not delete them. */
+  emptied?: ReadonlySet<string>;
+  emptyTree?: string;
 }
 
 export interface CompanyPlan {
@@ -37,7 +42,8 @@ export interface CompanyPlan {
   guard?: string;
 }
 
-export function planCompany(input: CompanyPlanInput): CompanyPlan {
+export function planCompany(given: CompanyPlanInput): CompanyPlan {
+  const input = withEmptied(given);
   const names = new Set([...input.library.keys(), ...input.company.keys(), ...(input.base?.keys() ?? [])]);
   const skills: PlannedSkill[] = [];
   const base = new Map(input.base ?? []);
@@ -49,6 +55,7 @@ export function planCompany(input: CompanyPlanInput): CompanyPlan {
       library: input.library.get(name),
       company: input.company.get(name),
       firstSync: input.base === null,
+      earlier: needsEarlier(input, name) && (input.earlier?.get(name)?.has(input.company.get(name)!) ?? false),
     };
     const decision = decideSkill(inputs);
     skills.push({ name, ...decision, base: inputs.base, library: inputs.library, company: inputs.company });
@@ -57,6 +64,21 @@ export function planCompany(input: CompanyPlanInput): CompanyPlan {
     else base.set(name, nb);
   }
   return { skills, nextBase: base, guard: massDeletionGuard(skills, input) };
+}
+
+function withEmptied(input: CompanyPlanInput): CompanyPlanInput {
+  const missing = [...(input.emptied ?? [])].filter((name) => !input.company.has(name) && input.base?.has(name));
+  if (missing.length === 0 || !input.emptyTree) return input;
+  const company = new Map(input.company);
+  for (const name of missing) company.set(name, input.emptyTree);
+  return { ...input, company };
+}
+
+/** A company copy with no merge base that differs from the library: the only case where earlier versions matter. */
+export function needsEarlier(input: Pick<CompanyPlanInput, 'base' | 'library' | 'company'>, name: string): boolean {
+  const c = input.company.get(name);
+  const l = input.library.get(name);
+  return c !== undefined && l !== undefined && c !== l && input.base?.get(name) === undefined;
 }
 
 /**

@@ -1,9 +1,11 @@
 /**
  * The `remotes` and `serve` config sections (pure validation). Tokens never
- * live in the config: only the name of the environment variable holding one.
+ * live in the config: only the name of the environment variable holding one;
+ * ssh remotes need none (ssh's own keys and config apply).
  */
 import { ConfigError } from '../errors.js';
 import { isValidName } from '../names.js';
+import { parseRemoteUrl, type RemoteUrl } from './url.js';
 
 export interface RemoteConfig {
   name: string;
@@ -38,21 +40,11 @@ function tokenEnvOf(value: unknown, key: string, file: string): string | null {
   return value;
 }
 
-/** A smart-HTTP URL without credentials; the message names where it came from. */
-export function checkRemoteUrl(url: string, where: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigError(`${where}: ${JSON.stringify(url)} is not a URL: use http://host:port/store.git`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ConfigError(`${where}: ${JSON.stringify(url)} must be an http:// or https:// URL (git's smart HTTP)`);
-  }
-  if (parsed.username || parsed.password) {
-    throw new ConfigError(`${where}: the URL must not hold credentials: put the token in an environment variable named by "tokenEnv"`);
-  }
-  return url.replace(/\/+$/, '');
+/** A remote URL (smart HTTP, ssh:// or scp form) without credentials; the message names where it came from. */
+export function checkRemoteUrl(url: string, where: string): RemoteUrl {
+  const parsed = parseRemoteUrl(url);
+  if (typeof parsed === 'string') throw new ConfigError(`${where}: ${JSON.stringify(url)} ${parsed}`);
+  return parsed;
 }
 
 export function parseRemotes(raw: unknown, file: string): RemoteConfig[] {
@@ -66,11 +58,12 @@ export function parseRemotes(raw: unknown, file: string): RemoteConfig[] {
       throw new ConfigError(`config ${file}: "remotes.${name}" must be an object with a "url" string`);
     }
     checkKeys(value, ['url', 'tokenEnv'], `remotes.${name}`, file);
-    return {
-      name,
-      url: checkRemoteUrl(value.url, `config ${file}: "remotes.${name}.url"`),
-      tokenEnv: tokenEnvOf(value.tokenEnv, `remotes.${name}.tokenEnv`, file),
-    };
+    const { url, kind } = checkRemoteUrl(value.url, `config ${file}: "remotes.${name}.url"`);
+    const tokenEnv = tokenEnvOf(value.tokenEnv, `remotes.${name}.tokenEnv`, file);
+    if (tokenEnv && kind === 'ssh') {
+      throw new ConfigError(`config ${file}: "remotes.${name}.tokenEnv" is for http(s) remotes: over ssh, your ssh keys (or ssh-agent) are the credentials; remove it`);
+    }
+    return { name, url, tokenEnv };
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * Push this store to one remote over git's smart HTTP: the library
+ * Push this store to one remote, over git's smart HTTP or ssh: the library
  * (fast-forward only), this machine's company histories and snapshot tags under
  * `refs/hosts/<host>/`. Only refs that differ are sent, with only the objects
  * the remote lacks, in one receive-pack request. Every try is bounded; the
@@ -8,8 +8,11 @@
 import { EXIT, RemoteDivergedError, RemoteError, StoreError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
-import { Transport, TransportError, isAncestor, packObjects, type Exchange } from '../store/transport.js';
+import { TransportError, isAncestor, packObjects, type Exchange } from '../store/transport.js';
 import type { RemoteConfig } from './config.js';
+import { HttpSession, SessionError, type PushSession } from './session.js';
+import { SshSession } from './ssh.js';
+import { parseRemoteUrl, type RemoteUrl } from './url.js';
 import { objectsToSend } from './objects.js';
 import { parseReportStatus, receivePackCommands } from './pktline.js';
 import { LIBRARY_REF, ZERO_OID, backoffDelays, mapRefs, planUpdates, type RefUpdate } from './resolve.js';
@@ -22,9 +25,13 @@ export interface ForgeSyncOptions {
   retryDelayMs: number;
   /** This machine's name under refs/hosts/ on the remote. */
   host: string;
-  /** Authorization header value, or null. */
+  /** Authorization header value, or null (HTTP). */
   authorization: string | null;
-  /** Receives the HTTP exchange summary (--verbose). */
+  /** `$LIBRARY_SSH`, run by sh in place of `ssh`. */
+  sshCommand?: string;
+  /** ssh's own stderr, as it arrives (never swallowed). */
+  onStderr?: (text: string) => void;
+  /** Receives the exchange summary (--verbose). */
   verbose?: (line: string) => void;
 }
 
@@ -70,17 +77,12 @@ function divergedReason(u: RefUpdate): string {
   return `${u.remote} is ${short(u.old)} there, not an ancestor of ${short(u.new)} here (another store with this host name, or a rebuilt store): not overwritten`;
 }
 
-async function attempt(store: Store, remote: RemoteConfig, local: Map<string, string>, t: Transport, opts: ForgeSyncOptions, out: ForgeSyncResult) {
+async function attempt(store: Store, remote: RemoteConfig, local: Map<string, string>, t: PushSession, opts: ForgeSyncOptions, out: ForgeSyncResult) {
   const say = opts.verbose ?? (() => undefined);
-  const exchange = () => {
-    const e = t.exchanges[t.exchanges.length - 1];
-    const u = new URL(e.url);
-    return `${e.method} ${u.pathname}${u.search} → HTTP ${e.status}, ${e.bytesSent} bytes sent, ${e.bytesReceived} received`;
-  };
   const cache = {};
-  const { refs: advertised, capabilities } = await t.discoverForPush(remote.url);
+  const { refs: advertised, capabilities } = await t.discover();
   out.advertised = advertised.size;
-  say(`forge-sync: ${remote.name}: ${exchange()}: ${advertised.size} refs advertised`);
+  say(`forge-sync: ${remote.name}: ${t.describe()}: ${advertised.size} refs advertised`);
   for (const [ref, oid] of advertised) say(`  ${short(oid)} ${ref}`);
 
   const { upToDate, updates } = planUpdates(mapRefs([...local.keys()], opts.host), local, advertised);
@@ -91,7 +93,10 @@ async function attempt(store: Store, remote: RemoteConfig, local: Map<string, st
     if (fastForward) toPush.push(u);
     else out.refused.push({ ref: u.remote, reason: divergedReason(u) });
   }
-  if (toPush.length === 0) return say(`forge-sync: ${remote.name}: ${out.refused.length ? `${out.refused.length} refs refused, ` : ''}nothing to send, 0 objects`);
+  if (toPush.length === 0) {
+    await t.finish();
+    return say(`forge-sync: ${remote.name}: ${out.refused.length ? `${out.refused.length} refs refused, ` : ''}nothing to send, 0 objects`);
+  }
 
   const haves: string[] = [];
   for (const oid of new Set(advertised.values())) if (await store.hasAnywhere(oid)) haves.push(oid);
@@ -103,9 +108,11 @@ async function attempt(store: Store, remote: RemoteConfig, local: Map<string, st
   say(`  sending ${send.oids.length} objects (${send.commits} commits) in a ${pack.byteLength}-byte pack`);
 
   if (!capabilities.has('report-status')) throw new TransportError('the server does not report push status (no report-status capability)', false);
-  const commands = receivePackCommands(toPush.map((u) => ({ old: u.old, new: u.new, ref: u.remote })), ['report-status']);
-  const report = parseReportStatus(await t.receivePack(remote.url, [commands, pack]));
-  say(`forge-sync: ${remote.name}: ${exchange()}: ${send.oids.length} objects sent`);
+  // quiet: no progress meter from the far side's unpacking on our stderr.
+  const caps = ['report-status', ...(capabilities.has('quiet') ? ['quiet'] : [])];
+  const commands = receivePackCommands(toPush.map((u) => ({ old: u.old, new: u.new, ref: u.remote })), caps);
+  const report = parseReportStatus(await t.push([commands, pack]));
+  say(`forge-sync: ${remote.name}: ${t.describe()}: ${send.oids.length} objects sent`);
   if (report.unpack !== 'ok') throw new TransportError(`the remote could not store the objects: ${report.unpack}`, false);
   for (const u of toPush) {
     const r = report.refs.get(u.remote);
@@ -137,18 +144,27 @@ export async function forgeSync(store: Store, remote: RemoteConfig, log: Logger,
   const delays = backoffDelays(opts.tries, opts.retryDelayMs);
   const headers: Record<string, string> = { 'user-agent': 'library-sync' };
   if (opts.authorization) headers.authorization = opts.authorization;
+  const url = parseRemoteUrl(remote.url) as RemoteUrl; // checked when the config was read
+  const session = (): PushSession =>
+    url.kind === 'http'
+      ? new HttpSession(url, { connectTimeoutMs: opts.connectTimeoutMs, timeoutMs: opts.timeoutMs, headers })
+      : new SshSession(url, { connectTimeoutMs: opts.connectTimeoutMs, timeoutMs: opts.timeoutMs, command: opts.sshCommand, onStderr: opts.onStderr ?? (() => undefined) });
   let failure: RemoteError | RemoteDivergedError | null = null;
 
   for (let i = 0; i < opts.tries; i++) {
     out.tries = i + 1;
     Object.assign(out, { updated: [], upToDate: [], refused: [], objectsSent: 0, packBytes: 0 });
-    const t = new Transport({ connectTimeoutMs: opts.connectTimeoutMs, timeoutMs: opts.timeoutMs, headers });
+    const t = session();
     try {
       await attempt(store, remote, local, t, opts, out);
       failure = null;
       break;
     } catch (err) {
       const te = err instanceof TransportError ? err : new TransportError(errorMessage(err), false);
+      if (te instanceof SessionError) {
+        failure = new RemoteError(`${label}: ${te.cause_}`);
+        break;
+      }
       if (!te.retryable) {
         const hint = te.status === 401 || te.status === 403 ? `: check that ${remote.tokenEnv ? `$${remote.tokenEnv}` : 'the token'} holds the server's serve token` : '';
         failure = new RemoteError(`${label} refused the push: ${te.cause_}${hint}`);

@@ -59,3 +59,45 @@ export function parseReportStatus(buf: Buffer): ReportStatus {
   }
   return { unpack: first.slice('unpack '.length), refs };
 }
+
+export interface ReceiveRequest {
+  commands: Command[];
+  /** Where the pack starts (the end of the request when every command is a deletion, which needs no pack). */
+  packAt: number;
+}
+
+const ZERO = '0'.repeat(40);
+
+/**
+ * The head of a receive-pack request (gitprotocol-pack(5), "Reference Update
+ * Request"): the commands up to the flush, then `PACK` and version 2 or 3 unless
+ * every command is a deletion. Anything else (shallow lines, push certificates,
+ * push options: none is advertised) is not a push we take. `head` is the first
+ * bytes of the request, `total` its length.
+ */
+export function parseReceiveRequest(head: Buffer, total: number): ReceiveRequest | string {
+  const commands: Command[] = [];
+  let at = 0;
+  for (;;) {
+    if (at + 4 > head.length) return at + 4 > total ? 'it ends before the list of refs does' : 'its list of refs is too long';
+    const len = parseInt(head.toString('latin1', at, at + 4), 16);
+    if (!/^[0-9a-f]{4}$/.test(head.toString('latin1', at, at + 4)) || (len > 0 && len < 5)) {
+      return `it does not start with git's pkt-lines (${JSON.stringify(head.toString('latin1', at, at + 8))})`;
+    }
+    if (len === 0) break;
+    if (at + len > head.length) return at + len > total ? 'it ends inside its list of refs' : 'its list of refs is too long';
+    const line = head.toString('utf8', at + 4, at + len).replace(/\n$/, '').split('\0')[0];
+    const m = /^([0-9a-f]{40}) ([0-9a-f]{40}) (refs\/\S+)$/.exec(line);
+    if (!m) return `${JSON.stringify(line.slice(0, 80))} is not a ref update`;
+    commands.push({ old: m[1], new: m[2], ref: m[3] });
+    at += len;
+  }
+  at += 4;
+  // A lone flush is git's probe before a large (chunked) push: it checks the credentials and updates nothing.
+  if (commands.length === 0) return at === total ? { commands, packAt: at } : 'it updates no ref';
+  if (commands.every((c) => c.new === ZERO)) return at === total ? { commands, packAt: at } : 'it has data after its deletions';
+  if (total - at < 32 || head.length < at + 8) return 'it carries no pack';
+  const version = head.readUInt32BE(at + 4);
+  if (head.toString('latin1', at, at + 4) !== 'PACK' || (version !== 2 && version !== 3)) return 'what follows the list of refs is not a git pack';
+  return { commands, packAt: at };
+}

@@ -5,10 +5,15 @@
 import { UsageError } from '../errors.js';
 import { NAME_PATTERN } from '../names.js';
 import { checkRemoteUrl, type RemoteConfig } from './config.js';
+import { ZERO_OID } from './ref-rules.js';
+import { isScpLike, parseRemoteUrl, type RemoteUrl } from './url.js';
+
+export { ZERO_OID };
 
 /**
- * `<remote>` is a configured name, a URL, or a bare host (`10.0.0.2`, `forge.local`,
- * optionally with `:port`) matched to the one configured remote on that host.
+ * `<remote>` is a configured name, a URL (http(s), ssh:// or the scp form
+ * `host:path`), or a bare host (`10.0.0.2`, `forge.local`, optionally with
+ * `:port`) matched to the one configured remote on that host, whatever its scheme.
  * No argument means every configured remote.
  */
 export function resolveRemotes(arg: string | undefined, remotes: readonly RemoteConfig[], configFile: string): RemoteConfig[] {
@@ -19,18 +24,20 @@ export function resolveRemotes(arg: string | undefined, remotes: readonly Remote
   }
   const byName = remotes.find((r) => r.name === arg);
   if (byName) return [byName];
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg)) {
-    const url = checkRemoteUrl(arg, 'forge-sync');
+  const bareHost = /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9a-fA-F:]+\](:\d+)?$/.test(arg);
+  if (!bareHost && (/^[a-z][a-z0-9+.-]*:\/\//i.test(arg) || isScpLike(arg))) {
+    const { url } = checkRemoteUrl(arg, 'forge-sync');
     // A configured remote with this URL lends its name and token.
     return [remotes.find((r) => r.url === url) ?? { name: url, url, tokenEnv: null }];
   }
-  if (!/^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9a-fA-F:]+\](:\d+)?$/.test(arg)) {
+  if (!bareHost) {
     throw new UsageError(`forge-sync: ${JSON.stringify(arg)} is not a configured remote, a URL or a host: configured remotes are ${known}`);
   }
-  const withPort = /:\d+$/.test(arg) && !/^\[[^\]]*\]$/.test(arg);
+  const port = /:(\d+)$/.exec(arg)?.[1] ?? null;
+  const host = (port ? arg.slice(0, -port.length - 1) : arg).toLowerCase();
   const matches = remotes.filter((r) => {
-    const u = new URL(r.url);
-    return withPort ? u.host === arg : u.hostname === arg;
+    const u = parseRemoteUrl(r.url) as RemoteUrl;
+    return u.host === host && (port === null || u.port === port);
   });
   if (matches.length === 1) return matches;
   if (matches.length === 0) {
@@ -79,7 +86,6 @@ export function mapRefs(localRefs: readonly string[], host: string): RefMapping[
   return out;
 }
 
-export const ZERO_OID = '0000000000000000000000000000000000000000';
 
 export interface RefUpdate extends RefMapping {
   /** The remote's value, ZERO_OID when the ref does not exist there. */

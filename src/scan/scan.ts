@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { hashObject, serializeTree, type Mode, type TreeEntry } from '../store/objects.js';
 import { isValidName } from '../names.js';
-import type { StatCache } from './stat-cache.js';
+import { StatCache } from './stat-cache.js';
 
 export interface ScanTree {
   oid: string;
@@ -37,9 +37,18 @@ export interface ScanResult {
   filesRead: number;
 }
 
+/** Which paths inside a skill are litter, not content (src/scan/ignore.ts). */
+export interface IgnoreRules {
+  /** `rel` is relative to the skill folder, '/'-separated. */
+  ignores(rel: string, isDir: boolean): boolean;
+  /** The ignored paths under skill folder `dir` (named `skill`), relative to it; a folder ignored whole is one entry. */
+  listIgnored(dir: string, skill: string): string[];
+}
+
 export interface ScanOptions {
   cache: StatCache;
   maxFileBytes: number;
+  ignore?: IgnoreRules;
 }
 
 /** A problem that makes one skill unusable for this run. */
@@ -105,6 +114,7 @@ function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkStat
       throw new SkillScanError(abs, `a file name in ${absDir} is not valid UTF-8: rename it`);
     }
     const st = fs.lstatSync(abs);
+    if (state.opts.ignore?.ignores(rel, st.isDirectory())) continue; // litter: not part of the skill
     if (st.isDirectory()) {
       const sub = walk(abs, rel, st, state);
       if (sub.entries.length > 0) entries.push({ name, mode: '40000', oid: sub.oid, tree: sub });
@@ -122,11 +132,31 @@ function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkStat
   return buildTree(entries);
 }
 
+/** A top-level entry matched by the ignore rules (Thumbs.db beside the skills, a stray __pycache__). */
+function isIgnoredTop(ignore: IgnoreRules, abs: string, name: string): boolean {
+  if (!ignore.ignores(name, false) && !ignore.ignores(name, true)) return false;
+  try {
+    return ignore.ignores(name, fs.lstatSync(abs).isDirectory());
+  } catch {
+    return false;
+  }
+}
+
 function describe(err: unknown, fallbackPath: string): { path: string; message: string } {
   if (err instanceof SkillScanError) return { path: err.path, message: err.message };
   const e = err as NodeJS.ErrnoException;
   const p = e.path ?? fallbackPath;
   return { path: p, message: `cannot read ${p}: ${e.code ?? e.message}` };
+}
+
+/**
+ * One folder's tree, every file read by content (no stat cache): what a
+ * compare-and-swap write compares with the plan. Throws when a file cannot be
+ * read or is over the size limit.
+ */
+export function scanFolderTree(dir: string, skill: string, opts: { maxFileBytes: number; ignore?: IgnoreRules }): ScanTree {
+  const state: WalkState = { opts: { cache: new StatCache(null), ...opts }, seen: new Set(), seenDirs: new Set(), filesRead: 0 };
+  return walk(dir, skill, fs.lstatSync(dir), state);
 }
 
 /**
@@ -143,8 +173,9 @@ export function scanSkillsFolder(dir: string, opts: ScanOptions): ScanResult {
   for (const name of fs.readdirSync(dir).sort()) {
     if (name.startsWith('.')) continue;
     const abs = path.join(dir, name);
+    if (opts.ignore && isIgnoredTop(opts.ignore, abs, name)) continue;
     if (!isValidName(name)) {
-      problems.push({ skill: name, path: abs, message: `${abs}: invalid skill name ${JSON.stringify(name)}: rename it (letters, digits, '.', '_', '-')` });
+      problems.push({ skill: name, path: abs, message: `${abs}: invalid skill name ${JSON.stringify(name)}: rename it (ASCII letters, digits, '.', '_', '-')` });
       continue;
     }
     let st: fs.Stats;

@@ -17,6 +17,7 @@ import { UsageError } from '../errors.js';
 import { isValidName } from '../names.js';
 import { recordScanTree } from '../scan/record.js';
 import { scanSkillsFolder, type ScanTree } from '../scan/scan.js';
+import { ignoreRulesOf } from '../scan/ignore.js';
 import { StatCache } from '../scan/stat-cache.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_ARCHIVE_LIMITS } from './limits.js';
@@ -171,8 +172,8 @@ function checkLinks(tree: ScanTree, absDir: string, skillRoot: string): void {
   }
 }
 
-function scanImported(dir: string, what: string, maxFileBytes: number): ScanTree {
-  const scan = scanSkillsFolder(dir, { cache: new StatCache(null), maxFileBytes });
+function scanImported(dir: string, what: string, config: Config, maxFileBytes: number): ScanTree {
+  const scan = scanSkillsFolder(dir, { cache: new StatCache(null), maxFileBytes, ignore: ignoreRulesOf(config) });
   const problem = scan.problems[0] ?? [...scan.blocked.values()][0];
   if (problem) throw new UsageError(`refusing import of ${what}: ${problem.message}; nothing was imported`);
   for (const e of scan.root.entries) if (e.tree) checkLinks(e.tree, path.join(dir, e.name), path.join(dir, e.name));
@@ -217,11 +218,11 @@ export async function importSnapshot(config: Config, store: Store, source: strin
         continue;
       }
       if (!isValidName(entry.name)) throw new UsageError(`refusing import: invalid company name ${JSON.stringify(entry.name)} in ${companiesDir}; nothing was imported`);
-      companies.set(entry.name, { tree: scanImported(dir, `company ${entry.name}`, limits.maxFileBytes), dir });
+      companies.set(entry.name, { tree: scanImported(dir, `company ${entry.name}`, config, limits.maxFileBytes), dir });
     }
     if (companies.size === 0) throw new UsageError(`${abs} holds no company folders: expected <backup>/<company>/<skill>/ or companies/<company>/<skill>/`);
     const libraryDir = path.join(layout.dir, 'library');
-    const library = layout.kind === 'export' && fs.existsSync(libraryDir) ? scanImported(libraryDir, 'the library', limits.maxFileBytes) : null;
+    const library = layout.kind === 'export' && fs.existsSync(libraryDir) ? scanImported(libraryDir, 'the library', config, limits.maxFileBytes) : null;
 
     // Everything checked: now write.
     for (const { tree, dir } of companies.values()) recordScanTree(store, tree, dir);

@@ -6,12 +6,15 @@
  */
 import path from 'node:path';
 import { resolveCompanies, type Config } from '../config.js';
-import { UsageError, errorMessage } from '../errors.js';
+import { UsageError, errorMessage, isRunFatal } from '../errors.js';
 import { companyRef, signature } from '../history.js';
 import type { Logger } from '../log.js';
 import { checkName } from '../names.js';
-import { BlobReader, removeSkill, writeSkill } from '../apply/apply.js';
-import { observe, readCompany, skillMapOf } from '../company.js';
+import { BlobReader } from '../apply/apply.js';
+import { SkillWriter } from '../apply/writer.js';
+import { ignoreRulesOf } from '../scan/ignore.js';
+import { filterSkillMap, treeFilterFor } from '../scan/filter-tree.js';
+import { observe, observeDuringRun, readCompany, skillMapOf } from '../company.js';
 import { readRunState, writeRunState } from '../state.js';
 import type { Store } from '../store/store.js';
 import { autoSnapshot, readSnapshot } from './snapshot.js';
@@ -59,7 +62,12 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
     return company;
   });
   const snapSkills = new Map<string, Map<string, string>>();
-  for (const c of targets) snapSkills.set(c.name, await skillMapOf(store, snap.companyTrees.get(c.name)!));
+  // Litter a snapshot recorded (before the ignore rules) is not written back.
+  const filter = treeFilterFor(ignoreRulesOf(config), store);
+  for (const c of targets) {
+    const skills = await skillMapOf(store, snap.companyTrees.get(c.name)!);
+    snapSkills.set(c.name, await filterSkillMap(filter, store, skills, opts.dryRun ? null : store));
+  }
   for (const skill of opts.skills ?? []) {
     checkName('skill', skill);
     if (!targets.some((c) => snapSkills.get(c.name)!.has(skill))) {
@@ -86,6 +94,7 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
         }
         return { result, view };
       } catch (err) {
+        if (isRunFatal(err)) throw err;
         result.ok = false;
         result.error = `company ${company.name} (${company.dir}): ${errorMessage(err)}`;
         return { result, view: null };
@@ -104,21 +113,28 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
   const now = new Date().toISOString();
   for (const { result: r, view } of plans) {
     if (!view || r.changes.length === 0) continue;
+    const writer = new SkillWriter({ store, blobs, identity: view.identity, cache: view.cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
     const done: SkillRollback[] = [];
     const failures: string[] = [];
+    const changed = new Map<string, string | null>();
     for (const change of r.changes) {
       try {
-        if (change.to) await writeSkill(store, blobs, view.company.dir, change.skill, change.to, view.cache);
-        else removeSkill(view.company.dir, change.skill, view.cache);
-        done.push(change);
+        const written = await writer.write(change.skill, change.from, change.to);
+        if (written.done) done.push(change);
+        else {
+          changed.set(change.skill, written.found);
+          failures.push(`skill ${change.skill} (${path.join(view.company.dir, change.skill)}): ${written.why}; the company's version is kept and recorded, roll it back again if you still want to`);
+        }
       } catch (err) {
+        if (isRunFatal(err)) throw err;
         failures.push(`skill ${change.skill} (${path.join(view.company.dir, change.skill)}): ${errorMessage(err)}`);
         log.error({ company: r.name, skill: change.skill, err }, `cannot roll back skill ${change.skill}`);
       }
     }
     view.cache.save(view.scanStarted);
+    if (changed.size > 0) await observeDuringRun(store, view, changed);
     if (done.length > 0) {
-      const entries = new Map(view.scan.root.entries.map((e) => [e.name, { name: e.name, mode: e.mode, oid: e.oid }]));
+      const entries = new Map((await store.readTree(view.headTree!)).map((e) => [e.name, e]));
       for (const c of done) {
         if (c.to) entries.set(c.skill, { name: c.skill, mode: '40000', oid: c.to });
         else entries.delete(c.skill);
@@ -132,7 +148,8 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
         author: signature(),
         message: `rollback to snapshot/${snap.name}: ${what}\n\nRollback-Snapshot: snapshot/${snap.name}\n`,
       });
-      store.writeRef(companyRef(r.name), r.commit);
+      await store.updateRef(companyRef(r.name), r.commit, view.head);
+      view.head = r.commit;
       const state = (runState.companies[r.name] ??= { lastSync: null, lastAttempt: null, lastError: null });
       state.rollbacks ??= {};
       for (const c of done) state.rollbacks[c.skill] = { snapshot: `snapshot/${snap.name}`, tree: c.to, at: now };
@@ -145,5 +162,6 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
     log.info({ company: r.name, action: 'rollback', snapshot: snap.name, skills: done.length }, `${r.name}: rolled back ${done.length} skills`);
   }
   writeRunState(store, runState);
+  filter.save();
   return result;
 }

@@ -61,7 +61,7 @@ export async function tagSnapshot(store: Store, name: string, tree: string, mess
   const author = signature();
   const commit = store.writeCommit({ tree, parents: [], author, message: `${tagName}\n\n${message}\n` });
   const tag = store.writeTag({ object: commit, type: 'commit', tag: tagName, tagger: author, message: `${message}\n` });
-  store.writeRef(ref, tag);
+  await store.updateRef(ref, tag, null, [commit]);
   return tagName;
 }
 

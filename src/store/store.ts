@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
-import { StoreError, UsageError, errorMessage } from '../errors.js';
+import { RefMovedError, StoreError, UsageError, errorMessage } from '../errors.js';
+import { checkpoint } from '../util/faults.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import {
   type CommitData,
@@ -90,6 +91,8 @@ export class Store {
   private readonly known = new Set<string>();
   private readonly packs: PackSet;
   private readonly refs: RefReader;
+  /** Commits and tags this process wrote: discarded again if the ref meant to hold them cannot be moved. */
+  private readonly created = new Set<string>();
 
   private constructor(readonly gitdir: string) {
     this.packs = new PackSet(path.join(gitdir, 'objects', 'pack'));
@@ -232,6 +235,7 @@ export class Store {
       throw new StoreError(`cannot write object ${oid} to store ${this.gitdir}: ${(err as Error).message}`, { cause: err });
     }
     this.known.add(oid);
+    if (type === 'commit' || type === 'tag') this.created.add(oid);
   }
 
   writeTree(entries: readonly TreeEntry[]): string {
@@ -239,10 +243,12 @@ export class Store {
   }
 
   writeCommit(data: CommitData): string {
+    this.fence?.check(); // a run that lost the lock leaves no commit behind, not even a dangling one
     return this.writeObject('commit', serializeCommit(data));
   }
 
   writeTag(data: TagData): string {
+    this.fence?.check();
     return this.writeObject('tag', serializeTag(data));
   }
 
@@ -332,12 +338,61 @@ export class Store {
     return this.refs.read(ref);
   }
 
-  /** Move a ref, atomically. Callers write the objects first, so a ref never points at a missing object. */
-  writeRef(ref: string, oid: string): void {
+  /**
+   * Set by the lock holder (src/lock.ts): every ref update and every commit or
+   * tag written checks that this run still holds the store's lock, so a run
+   * that was frozen and taken over cannot write its stale plan.
+   */
+  fence: { check(): void } | null = null;
+
+  /**
+   * Move a ref if, and only if, it still points at `expected` (null: the ref
+   * must not exist), as `git update-ref REF NEW OLD` does: the new value goes
+   * into `<ref>.lock` (created exclusively, so two writers cannot both hold
+   * it), the old value is compared, and the lock file is renamed over the ref.
+   * Callers write the objects first, so a ref never points at a missing object.
+   * If the ref cannot be moved, the commits and tags this process wrote for it
+   * (`oid` and `alsoDiscard`) are deleted again: a run that lost the lock
+   * leaves no dangling history behind.
+   */
+  async updateRef(ref: string, oid: string, expected: string | null, alsoDiscard: string[] = []): Promise<void> {
+    try {
+      await this.casRef(ref, oid, expected);
+    } catch (err) {
+      for (const o of [oid, ...alsoDiscard]) {
+        if (!this.created.delete(o)) continue;
+        fs.rmSync(this.loosePath(o), { force: true });
+        this.known.delete(o);
+      }
+      throw err;
+    }
+  }
+
+  private async casRef(ref: string, oid: string, expected: string | null): Promise<void> {
     if (!ref.startsWith('refs/')) throw new StoreError(`refusing to write ref outside refs/: ${ref}`);
+    this.fence?.check();
     const file = path.join(this.gitdir, ref);
+    const lock = `${file}.lock`;
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    writeFileAtomic(file, `${oid}\n`, 0o644, this.ensureTmpDir());
+    const fd = await openRefLock(lock);
+    let renamed = false;
+    try {
+      fs.writeSync(fd, `${oid}\n`);
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      const current = await this.readRef(ref);
+      if (current !== expected) {
+        throw new RefMovedError(
+          `ref ${ref} in store ${this.gitdir} moved while this run held it (expected ${expected ?? 'no ref'}, found ${current ?? 'no ref'}): another run wrote it; nothing was overwritten, run again`,
+        );
+      }
+      this.fence?.check();
+      fs.renameSync(lock, file);
+      renamed = true;
+      checkpoint(`renamed into place: ${path.basename(file)}`);
+    } finally {
+      if (!renamed) fs.rmSync(lock, { force: true });
+    }
   }
 
   private tmpReady = false;
@@ -383,5 +438,24 @@ export class Store {
   /** Full names of refs under a prefix such as `refs/tags/snapshot/`, loose and packed, sorted. */
   async listRefs(prefix: string): Promise<string[]> {
     return this.refs.list(prefix);
+  }
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Create `<ref>.lock` exclusively. Native git holds such a lock for
+ * milliseconds; one that stays is a leftover of a killed or fenced-out run
+ * (this run holds the store's lock, so no live run of ours owns it) and is
+ * removed.
+ */
+async function openRefLock(lock: string): Promise<number> {
+  for (let waited = 0; ; waited += 50) {
+    try {
+      return fs.openSync(lock, 'wx', 0o644);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (waited >= 1000) fs.rmSync(lock, { force: true });
+    else await sleep(50);
   }
 }

@@ -1,20 +1,23 @@
 /**
- * Validation of the library as sync reads it: a skill that fails the rules is
- * moved from `skills` to `blocked`, so it is reported and skipped, never
- * distributed and never treated as deleted. Results are cached by skill name
- * and tree id (content-addressed, so a result never goes stale): a no-op sync
- * reads no file to validate.
+ * Validation of the library as sync reads it: a skill with an error is moved
+ * from `skills` to `blocked`, so it is reported and skipped, never distributed
+ * and never treated as deleted; its warnings are returned, and it is still
+ * distributed. Results are cached by skill name and tree id (content-addressed,
+ * so a result never goes stale): a no-op sync reads no file to validate.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SkillProblem } from '../scan/scan.js';
 import { readJsonIfExists, writeFileAtomic } from '../util/atomic.js';
-import { validateSkill, type Finding, type SkillListing } from './rules.js';
+import { applyStrict, collidingNames, collisionMessage, finding, hasErrors, validateSkill, type Finding, type SkillListing } from './rules.js';
+
+/** Bump when a rule changes: cached results of older rules are dropped. */
+const CACHE_VERSION = 2;
 
 interface CacheFile {
-  version: 1;
+  version: number;
   maxFileBytes: number;
-  /** "<skill> <tree id>" → findings. */
+  /** "<skill> <tree id>" → findings, before `validation: "strict"` is applied. */
   results: Record<string, Finding[]>;
 }
 
@@ -33,7 +36,7 @@ export class ValidationCache {
     } catch {
       saved = undefined; // a damaged cache is only a cache: validate again
     }
-    if (saved?.version === 1 && saved.maxFileBytes === maxFileBytes) {
+    if (saved?.version === CACHE_VERSION && saved.maxFileBytes === maxFileBytes) {
       for (const [k, v] of Object.entries(saved.results)) this.results.set(k, v);
     }
   }
@@ -48,7 +51,7 @@ export class ValidationCache {
       listing = await list();
     } catch (err) {
       // Unreadable right now (e.g. removed mid-run): block it this run, remember nothing.
-      return [{ skill: name, path: name, problem: `cannot be read: ${(err as Error).message}` }];
+      return [finding(name, null, 'skill-unreadable', `cannot be read: ${(err as Error).message}`)];
     }
     findings = validateSkill(listing, { maxFileBytes: this.maxFileBytes });
     this.results.set(key, findings);
@@ -66,34 +69,59 @@ export class ValidationCache {
       }
     }
     if (!this.dirty) return;
-    const data: CacheFile = { version: 1, maxFileBytes: this.maxFileBytes, results: Object.fromEntries(this.results) };
+    const data: CacheFile = { version: CACHE_VERSION, maxFileBytes: this.maxFileBytes, results: Object.fromEntries(this.results) };
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     writeFileAtomic(this.file, `${JSON.stringify(data)}\n`);
     this.dirty = false;
   }
 }
 
-/** "<library>/pdf/SKILL.md: front matter …"; a ref library reads "refs/heads/library:pdf/SKILL.md". */
-export function formatFinding(f: Finding, root: string): string {
-  return `${root.startsWith('refs/') ? `${root}:${f.path}` : path.join(root, f.path)}: ${f.problem}`;
+/**
+ * "<library>/pdf/SKILL.md:3:14: front matter … [yaml-invalid]"; a ref library
+ * reads "refs/heads/library:pdf/SKILL.md…". With `severity`, the word error or
+ * warning comes before the message (what `library validate` prints).
+ */
+export function formatFinding(f: Finding, root: string, opts: { severity?: boolean } = {}): string {
+  const where = root.startsWith('refs/') ? `${root}:${f.path}` : path.join(root, f.path);
+  const pos = f.line === undefined ? '' : f.column === undefined ? `:${f.line}` : `:${f.line}:${f.column}`;
+  return `${where}${pos}: ${opts.severity ? `${f.severity}: ` : ''}${f.message} [${f.code}]`;
 }
 
-/** Move every skill that fails validation from `skills` to `blocked`. */
+/** Library skill folders a Mac cannot hold apart: each one gets a finding naming the others. */
+export function folderCollisions(names: Iterable<string>): Finding[] {
+  return collidingNames(names).flatMap((group) =>
+    group.map((name) => finding(name, null, 'name-collision', collisionMessage(group, 'skill folders'))),
+  );
+}
+
+/**
+ * Move every skill with an error (after `strict`) from `skills` to `blocked`;
+ * return the warnings of the skills that stay.
+ */
 export async function blockInvalidSkills(
   skills: Map<string, string>,
   blocked: Map<string, SkillProblem>,
   root: string,
   cache: ValidationCache,
   list: (name: string, tree: string) => Promise<SkillListing> | SkillListing,
-): Promise<void> {
+  strict: boolean,
+): Promise<Finding[]> {
+  const collisions = folderCollisions([...skills.keys(), ...blocked.keys()]);
+  const warnings: Finding[] = [];
   for (const [name, tree] of [...skills]) {
-    const findings = await cache.check(name, tree, () => list(name, tree));
-    if (findings.length === 0) continue;
+    const own = await cache.check(name, tree, () => list(name, tree));
+    const findings = applyStrict([...collisions.filter((f) => f.skill === name), ...own], strict);
+    if (!hasErrors(findings)) {
+      warnings.push(...findings);
+      continue;
+    }
     skills.delete(name);
+    const errors = findings.filter((f) => f.severity === 'error');
     blocked.set(name, {
       skill: name,
       path: path.join(root, name),
-      message: `library skill ${name} is not distributed: ${findings.map((f) => formatFinding(f, root)).join('; ')}`,
+      message: `library skill ${name} is not distributed: ${errors.map((f) => formatFinding(f, root)).join('; ')}`,
     });
   }
+  return warnings;
 }

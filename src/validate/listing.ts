@@ -8,20 +8,41 @@ import path from 'node:path';
 import type { Store } from '../store/store.js';
 import type { SkillFile, SkillListing } from './rules.js';
 
+/**
+ * A folder's entry names, read as bytes: a name that is not valid UTF-8 comes
+ * back lossily decoded (with U+FFFD), flagged, so it is reported, never
+ * opened under a name that does not exist.
+ */
+export function readNames(dir: string): { name: string; decodable: boolean }[] {
+  return fs
+    .readdirSync(dir, { encoding: 'buffer' })
+    .map((raw) => {
+      const name = raw.toString('utf8');
+      return { name, decodable: Buffer.from(name, 'utf8').equals(raw) };
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 export function listFolder(skillDir: string, name: string, maxFileBytes: number): SkillListing {
   const files: SkillFile[] = [];
-  let skillMd: string | null = null;
+  let skillMd: Buffer | null = null;
   const walk = (abs: string, rel: string) => {
-    for (const entry of fs.readdirSync(abs).sort()) {
+    for (const { name: entry, decodable } of readNames(abs)) {
       if (entry === '.git') continue; // never recorded (see scan)
       const a = path.join(abs, entry);
       const r = rel ? `${rel}/${entry}` : entry;
+      if (!decodable) {
+        files.push({ path: r, kind: 'file', size: 0 }); // the rules report the U+FFFD in its name
+        continue;
+      }
       const st = fs.lstatSync(a);
-      if (st.isDirectory()) walk(a, r);
-      else if (st.isSymbolicLink()) files.push({ path: r, kind: 'symlink', size: st.size, target: fs.readlinkSync(a) });
+      if (st.isDirectory()) {
+        files.push({ path: r, kind: 'folder', size: 0 });
+        walk(a, r);
+      } else if (st.isSymbolicLink()) files.push({ path: r, kind: 'symlink', size: st.size, target: fs.readlinkSync(a) });
       else if (st.isFile()) {
         files.push({ path: r, kind: 'file', size: st.size });
-        if (r === 'SKILL.md' && st.size <= maxFileBytes) skillMd = fs.readFileSync(a, 'utf8');
+        if (r === 'SKILL.md' && st.size <= maxFileBytes) skillMd = fs.readFileSync(a);
       } else files.push({ path: r, kind: 'other', size: 0 });
     }
   };
@@ -31,16 +52,18 @@ export function listFolder(skillDir: string, name: string, maxFileBytes: number)
 
 export async function listTree(store: Store, tree: string, name: string, maxFileBytes: number): Promise<SkillListing> {
   const files: SkillFile[] = [];
-  let skillMd: string | null = null;
+  let skillMd: Buffer | null = null;
   const walk = async (oid: string, rel: string) => {
     for (const e of await store.readTree(oid)) {
       const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.mode === '40000') await walk(e.oid, r);
-      else if (e.mode === '120000') files.push({ path: r, kind: 'symlink', size: 0, target: (await store.readBlob(e.oid)).toString('utf8') });
+      if (e.mode === '40000') {
+        files.push({ path: r, kind: 'folder', size: 0 });
+        await walk(e.oid, r);
+      } else if (e.mode === '120000') files.push({ path: r, kind: 'symlink', size: 0, target: (await store.readBlob(e.oid)).toString('utf8') });
       else if (e.mode === '100644' || e.mode === '100755') {
         const content = await store.readBlob(e.oid);
         files.push({ path: r, kind: 'file', size: content.length });
-        if (r === 'SKILL.md' && content.length <= maxFileBytes) skillMd = content.toString('utf8');
+        if (r === 'SKILL.md' && content.length <= maxFileBytes) skillMd = content;
       } else files.push({ path: r, kind: 'other', size: 0 }); // a submodule (160000)
     }
   };

@@ -3,7 +3,8 @@
  * companies, and FORGE with two companies of its own, served by `library serve`
  * and, separately, by plain `git http-backend`.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -14,10 +15,13 @@ import { hostRefName } from '../../src/remote/resolve.js';
 import { cleanupTempDirs, cli, exampleWorkspace, fsck, git, refsOf, stateOf, tempDir, write } from '../helpers.js';
 import {
   FORGE_TOKEN,
+  backendPids,
   closedPort,
   cliAsync,
   eventually,
   forgeWorkspace,
+  interruptedReceive,
+  rawPost,
   setRemote,
   startPlainBackend,
   startServe,
@@ -181,16 +185,74 @@ describe('forge-sync to `library serve`', () => {
     expect(refsOf(forge.storeDir)).toBe(refs);
   });
 
-  it('a client that goes away mid-push leaves no lock behind and changes nothing', async () => {
+  it('refuses deletions, rewinds and moved tags under refs/hosts/ from native git with the token; nothing changes', () => {
     const refs = refsOf(forge.storeDir);
+    const push = (...refspecs: string[]) => {
+      const r = spawnSync('git', ['--git-dir', primary.storeDir, '-c', `http.extraHeader=Authorization: Bearer ${FORGE_TOKEN}`, 'push', '--porcelain', serve.url, ...refspecs], { encoding: 'utf8' });
+      return { code: r.status, out: r.stdout + r.stderr };
+    };
+    const company = `refs/hosts/${HOST}/companies/CodeCraft`;
+    // Ancestors of what FORGE has (the primary holds them too): pushing them would move FORGE's refs back.
+    const older = git(forge.storeDir, ['rev-parse', `${company}~1`]).trim();
+    const olderLibrary = git(forge.storeDir, ['rev-parse', 'refs/heads/library~1']).trim();
+    const cases: [string[], RegExp][] = [
+      [[`:${company}`], /library-sync: refused refs\/hosts\/.*\/companies\/CodeCraft: deleting a ref is refused/],
+      [[`+${older}:${company}`], /library-sync: refused refs\/hosts\/.*\/companies\/CodeCraft: not a fast-forward/],
+      [[`+refs/heads/companies/Lexicon:refs/hosts/${HOST}/tags/snapshot/pre-first-run`], /library-sync: refused refs\/hosts\/.*\/tags\/snapshot\/pre-first-run: a tag is never moved/],
+      [[`+${olderLibrary}:refs/heads/library`], /refs\/heads\/library.*(non-fast-forward|not a fast-forward)/],
+    ];
+    for (const [refspecs, message] of cases) {
+      const r = push(...refspecs);
+      expect(r.code).not.toBe(0);
+      expect(r.out).toMatch(message);
+    }
+    expect(refsOf(forge.storeDir)).toBe(refs);
+    fsck(forge.storeDir);
+  });
+
+  it('refuses a POST that is not a push with an intact pack (400), before any lock, backend or sync', async () => {
+    const refs = refsOf(forge.storeDir);
+    const logFile = path.join(forge.root, 'serve.log');
+    const before = read(logFile).length;
+    const url = `${serve.url}/git-receive-pack`;
+    const library = libraryOf(primary);
+    const update = `${library} ${library} refs/heads/library\0report-status\n`;
+    const pkt = Buffer.from(`${(update.length + 4).toString(16).padStart(4, '0')}${update}0000`);
+    const cutPack = Buffer.concat([pkt, Buffer.from('PACK'), Buffer.from([0, 0, 0, 2, 0, 0, 0, 3]), Buffer.alloc(40, 7)]);
+    for (const [body, message] of [
+      [Buffer.from('garbage, not a push at all'), /^not a git push: it does not start with git's pkt-lines/],
+      [cutPack, /^not a git push: its pack is cut off or damaged/],
+    ] as const) {
+      const res = await rawPost(url, body, FORGE_TOKEN);
+      expect(res.status).toBe(400);
+      expect(res.text).toMatch(message);
+    }
+    // Each request's line is logged just after its answer went out.
+    let log = '';
+    await eventually(() => {
+      log = read(logFile).slice(before);
+      expect(log.match(/serve: POST \/store\.git\/git-receive-pack 400/g)).toHaveLength(2);
+    });
+    // A sync is started before the request's own line is logged; none was.
+    expect(log).not.toMatch(/sync --fix started|sync --fix queued|git http-backend/);
+    expect(fs.readdirSync(path.join(forge.storeDir, 'library-sync', 'serve-spool'))).toEqual([]);
+    expect(refsOf(forge.storeDir)).toBe(refs);
+  });
+
+  it('a client that goes away mid-push holds no lock, runs no backend, leaves nothing, changes nothing', async () => {
+    const refs = refsOf(forge.storeDir);
+    const spool = path.join(forge.storeDir, 'library-sync', 'serve-spool');
     const u = new URL(`${serve.url}/git-receive-pack`);
     const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: {
       authorization: `Bearer ${FORGE_TOKEN}`, 'content-type': 'application/x-git-receive-pack-request', 'content-length': '100000' } });
     req.on('error', () => undefined);
     req.write(Buffer.alloc(100, 0x30)); // the start of a body that never finishes
-    await eventually(() => expect(fs.existsSync(path.join(forge.storeDir, 'library-sync', 'sync.lock'))).toBe(true));
+    await eventually(() => expect(fs.readdirSync(spool)).toHaveLength(1));
+    // While the body is still coming, git is not running and the lock is free: a slow client holds up no sync.
+    expect(fs.existsSync(path.join(forge.storeDir, 'library-sync', 'sync.lock'))).toBe(false);
+    expect(backendPids(forge.storeDir)).toEqual([]);
     req.destroy();
-    await eventually(() => expect(fs.existsSync(path.join(forge.storeDir, 'library-sync', 'sync.lock'))).toBe(false));
+    await eventually(() => expect(fs.readdirSync(spool)).toEqual([]));
     expect(refsOf(forge.storeDir)).toBe(refs);
   });
 
@@ -204,6 +266,51 @@ describe('forge-sync to `library serve`', () => {
     expect(res.code).toBe(4);
     expect(res.stderr).toMatch(/^library: forge-sync: forge \(.*\): the remote's library diverged: its refs\/heads\/library is [0-9a-f]{7}/m);
     expect(git(forge.storeDir, ['rev-parse', 'refs/heads/library']).trim()).toBe(before);
+  });
+});
+
+describe('serve killed mid-push', () => {
+  it('leaves no git running, and its next start removes what cut-off receives left', async () => {
+    const forge = forgeWorkspace(tempDir('lsync-forge-'));
+    const first = await startServe(forge);
+    // A native receive killed mid-pack leaves git's quarantine folder behind.
+    const quarantine = await interruptedReceive(forge.storeDir, 'a'.repeat(40));
+    const spool = path.join(forge.storeDir, 'library-sync', 'serve-spool');
+    const u = new URL(`${first.url}/git-receive-pack`);
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: {
+      authorization: `Bearer ${FORGE_TOKEN}`, 'content-type': 'application/x-git-receive-pack-request', 'content-length': '100000' } });
+    req.on('error', () => undefined);
+    req.write(Buffer.alloc(100, 0x30));
+    await eventually(() => expect(fs.readdirSync(spool)).toHaveLength(1));
+    await new Promise<void>((r) => {
+      first.child.once('close', () => r());
+      first.child.kill('SIGKILL');
+    });
+    req.destroy();
+    // Before, a git http-backend reading the cut-off body was left spinning at full CPU.
+    await eventually(() => expect(backendPids(forge.storeDir)).toEqual([]), 5_000);
+    expect(fs.existsSync(quarantine)).toBe(true);
+
+    const second = await startServe(forge);
+    try {
+      expect(fs.existsSync(quarantine)).toBe(false);
+      expect(fs.readdirSync(spool)).toEqual([]);
+      const log = read(path.join(forge.root, "serve.log"));
+      expect(log, log).toMatch(/serve: removed 2 leftovers of receives that were cut off/);
+      fsck(forge.storeDir);
+      // And it takes pushes again, a large one too: git probes with a lone flush, then sends the pack chunked.
+      const work = tempDir('lsync-big-');
+      execFileSync('git', ['init', '-q', work]);
+      fs.writeFileSync(path.join(work, 'big.bin'), crypto.randomBytes(300_000));
+      execFileSync('git', ['-C', work, 'add', '.']);
+      execFileSync('git', ['-C', work, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'big']);
+      const auth = ['-c', `http.extraHeader=Authorization: Bearer ${FORGE_TOKEN}`, '-c', 'http.postBuffer=65536'];
+      execFileSync('git', ['-C', work, ...auth, 'push', '-q', second.url, 'HEAD:refs/hosts/big/companies/X'], { stdio: 'pipe' });
+      expect(git(forge.storeDir, ['rev-parse', 'refs/hosts/big/companies/X']).trim()).toBe(git(path.join(work, '.git'), ['rev-parse', 'HEAD']).trim());
+      fsck(forge.storeDir);
+    } finally {
+      await second.stop();
+    }
   });
 });
 

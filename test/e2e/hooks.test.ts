@@ -51,9 +51,9 @@ describe('library hooks', () => {
     gitIn('add', '-A');
     const res = gitIn('commit', '-m', 'add broken skills');
     expect(res.status).not.toBe(0);
-    expect(res.stderr).toMatch(/broken\/SKILL\.md: front matter is not valid YAML/);
-    expect(res.stderr).toMatch(/misnamed\/SKILL\.md: front matter name "other" does not match the folder name "misnamed"/);
-    expect(res.stderr).toMatch(/commit refused/);
+    expect(res.stderr).toMatch(/broken\/SKILL\.md:3:14: error: front matter is not valid YAML at line 3, column 14: .*quote the value: description: "Reads: files" \[yaml-invalid\]/);
+    expect(res.stderr).toMatch(/misnamed\/SKILL\.md:2:1: error: front matter name "other" does not match the folder name "misnamed": make them equal \[name-mismatch\]/);
+    expect(res.stderr).toMatch(/commit refused: fix the errors above/);
     expect(gitIn('rev-parse', 'HEAD').stdout).toBe(head);
   });
 
@@ -62,8 +62,30 @@ describe('library hooks', () => {
     write(path.join(ws.libraryDir, 'good', 'SKILL.md'), '---\nname: good\ndescription: fine\n---\n');
     gitIn('add', '-A');
     fs.writeFileSync(path.join(ws.libraryDir, 'good', 'SKILL.md'), 'broken only in the working copy\n');
-    expect(gitIn('commit', '-qm', 'good').status).toBe(0);
+    const res = gitIn('commit', '-qm', 'good');
+    expect(res.status).toBe(0);
+    expect(res.stderr).toBe(''); // nothing to say: no "ok: 1 skill checked" on every commit
     await backgroundSyncDone();
+  });
+
+  it('pre-commit prints warnings and lets the commit through; with validation "strict" it refuses', async () => {
+    expect(cli(ws, ['hooks', 'install']).code).toBe(0);
+    write(path.join(ws.libraryDir, 'My_Notes', 'SKILL.md'), '---\nname: My_Notes\ndescription: notes\n---\n');
+    gitIn('add', '-A');
+    const res = gitIn('commit', '-qm', 'notes');
+    expect(res.status).toBe(0);
+    expect(res.stderr.trim().split('\n')).toEqual([expect.stringMatching(/My_Notes: warning: skill name "My_Notes" has uppercase letters, "_"; .* \[name-format\]$/)]);
+    await backgroundSyncDone();
+
+    const config = JSON.parse(fs.readFileSync(ws.configFile, 'utf8'));
+    fs.writeFileSync(ws.configFile, JSON.stringify({ ...config, validation: 'strict' }));
+    const head = gitIn('rev-parse', 'HEAD').stdout;
+    write(path.join(ws.libraryDir, 'More_Notes', 'SKILL.md'), '---\nname: More_Notes\ndescription: notes\n---\n');
+    gitIn('add', '-A');
+    const strict = gitIn('commit', '-qm', 'more notes');
+    expect(strict.status).not.toBe(0);
+    expect(strict.stderr).toMatch(/More_Notes: error: skill name "More_Notes" .* \[name-format\]\nlibrary-sync: commit refused: fix the errors above/);
+    expect(gitIn('rev-parse', 'HEAD').stdout).toBe(head);
   });
 
   it('a good commit triggers a background sync that updates the companies within 10 s', async () => {

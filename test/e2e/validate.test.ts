@@ -20,31 +20,84 @@ describe('library validate', () => {
   it('the example library is valid', () => {
     const res = cli(ws, ['validate']);
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/^ok: 4 skills checked in /);
+    expect(res.stdout).toBe(`ok: 4 skills checked in ${ws.libraryDir}\n`);
   });
 
-  it('prints one line per problem with the path, and exits 1', () => {
+  it('prints one line per problem with the path, severity and code, then a summary, and exits 1', () => {
     write(libFile('broken'), 'no front matter\n');
     fs.symlinkSync('/etc/hostname', libFile('pdf', 'host'));
     const res = cli(ws, ['validate']);
     expect(res.code).toBe(1);
     expect(res.stdout.trim().split('\n')).toEqual([
-      `${libFile('broken')}: has no front matter: start it with a line "---", then "name:" and "description:", then "---"`,
-      `${libFile('pdf', 'host')}: is a symlink to "/etc/hostname", outside the skill: copy what it points to into the skill`,
+      `${libFile('broken')}: error: has no front matter: start it with a line "---", then "name:" and "description:", then "---" [front-matter-missing]`,
+      `${libFile('pdf', 'host')}: error: is a symlink to "/etc/hostname", outside the skill: copy what it points to into the skill [symlink-outside]`,
+      `failed: 2 errors; 5 skills checked in ${ws.libraryDir}`,
     ]);
   });
 
-  it('a PATH needs no config: a skill folder or a library folder; --json', () => {
+  it('warnings alone exit 0; --quiet prints nothing when there is nothing to say', () => {
+    expect(cli(ws, ['validate', '--quiet']).stdout).toBe('');
+    write(libFile('Notes_Skill'), '---\nname: Notes_Skill\ndescription: notes\nversion: 2\n---\n');
+    const res = cli(ws, ['validate']);
+    expect(res.code).toBe(0);
+    expect(res.stdout.trim().split('\n')).toEqual([
+      `${path.join(ws.libraryDir, 'Notes_Skill')}: warning: skill name "Notes_Skill" has uppercase letters, "_"; the Agent Skills specification allows lowercase letters, digits and single hyphens inside: rename the folder and "name" to "notes-skill" [name-format]`,
+      `${libFile('Notes_Skill')}:4:1: warning: front matter key "version" is neither an Agent Skills nor a Claude Code field: move it under "metadata:" (as a string) or remove it [unknown-field]`,
+      `ok: 5 skills checked in ${ws.libraryDir}; 2 warnings (the skills are still distributed)`,
+    ]);
+    expect(cli(ws, ['validate', '--json']).json.ok).toBe(true);
+    expect(cli(ws, ['validate', '--strict']).code).toBe(1);
+  });
+
+  it('a PATH needs no config: a skill folder (with or without SKILL.md) or a library folder; --json', () => {
     const skillDir = path.join(ws.root, 'loose', 'my-skill');
     write(path.join(skillDir, 'SKILL.md'), '---\nname: my-skill\ndescription: ok\n---\n');
     write(path.join(skillDir, 'big.bin'), 'x'.repeat(2000));
     const res = cli(null, ['validate', skillDir, '--max-file-bytes', '1000', '--json']);
     expect(res.code).toBe(1);
-    expect(res.json).toEqual({ ok: false, target: path.dirname(skillDir), skills: ['my-skill'], findings: [{ skill: 'my-skill', path: 'my-skill/big.bin', problem: expect.stringMatching(/^is 2000 bytes, over the size limit of 1000 bytes/) }] });
-    expect(cli(null, ['validate', path.dirname(skillDir)]).code).toBe(0);
+    expect(res.json).toEqual({
+      ok: false,
+      target: path.dirname(skillDir),
+      skills: ['my-skill'],
+      findings: [{ skill: 'my-skill', path: 'my-skill/big.bin', code: 'file-too-large', severity: 'error', message: expect.stringMatching(/^is 2000 bytes, over the size limit of 1000 bytes/) }],
+    });
+    expect(cli(null, ['validate', path.dirname(skillDir)]).stdout).toMatch(/^ok: 1 skill checked in /);
+    // A skill folder without SKILL.md is one skill, not an empty library.
+    const bare = path.join(ws.root, 'loose', 'bare');
+    write(path.join(bare, 'scripts', 'run.sh'), 'echo\n');
+    write(path.join(bare, 'skill.md'), '---\nname: bare\ndescription: x\n---\n');
+    const one = cli(null, ['validate', bare, '--json']);
+    expect(one.code).toBe(1);
+    expect(one.json.skills).toEqual(['bare']);
+    expect(one.json.findings.map((f: any) => f.code)).toEqual(['skill-md-missing']);
     const missing = cli(null, ['validate', path.join(ws.root, 'nope')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nope does not exist/);
+  });
+
+  it('a file name that is not UTF-8 is a finding, and the other skills are still checked', () => {
+    fs.writeFileSync(Buffer.concat([Buffer.from(path.join(ws.libraryDir, 'pdf')), Buffer.from('/bad-\xff.txt', 'latin1')]), 'x');
+    write(libFile('xlsx', 'SKILL.md'), '---\nname: xlsx\n---\n');
+    const res = cli(ws, ['validate', '--json']);
+    expect(res.code).toBe(1);
+    expect(res.json.findings.map((f: any) => `${f.path} ${f.code}`)).toEqual(['pdf/bad-\uFFFD.txt file-name-encoding', 'xlsx/SKILL.md description-missing']);
+  });
+});
+
+describe('library validate --staged', () => {
+  it('checks only what changed, but a new skill that a Mac cannot hold apart from an old one blocks both', () => {
+    const repo = path.dirname(path.dirname(ws.libraryDir));
+    const g = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo, encoding: 'utf8' });
+    g('init', '-q');
+    g('add', 'library');
+    g('commit', '-qm', 'library');
+    expect(cli(ws, ['validate', '--staged', '--quiet']).stdout).toBe('');
+    write(libFile('PDF'), '---\nname: PDF\ndescription: shouting\n---\n');
+    g('add', 'library');
+    const res = cli(ws, ['validate', '--staged', '--json']);
+    expect(res.code).toBe(1);
+    expect(res.json.skills).toEqual(['PDF']);
+    expect(res.json.findings.map((f: any) => `${f.skill} ${f.code}`)).toEqual(['PDF name-collision', 'pdf name-collision', 'PDF name-format']);
   });
 });
 
@@ -61,7 +114,7 @@ describe('sync never distributes a skill that fails validation', () => {
     expect(res.json.library.skills.sort()).toEqual(['brand-voice', 'pdf', 'xlsx']);
     const problems = res.json.library.problems.map((p: any) => p.skill).sort();
     expect(problems).toEqual(['docx', 'new-broken']);
-    expect(res.json.library.problems.find((p: any) => p.skill === 'docx').message).toMatch(/docx\/SKILL\.md: front matter is not valid YAML/);
+    expect(res.json.library.problems.find((p: any) => p.skill === 'docx').message).toMatch(/docx\/SKILL\.md:3:14: front matter is not valid YAML at line 3, column 14: .*: quote the value: description: "Edits: Word files" \[yaml-invalid\]/);
     // Skipped, not deleted, and not added.
     expect(fs.readFileSync(coFile('Northwind', 'docx'), 'utf8')).toBe(before);
     expect(fs.existsSync(path.join(ws.companyDir('Northwind'), 'new-broken'))).toBe(false);

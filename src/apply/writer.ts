@@ -1,0 +1,280 @@
+/**
+ * Every write to a company folder goes through here (sync, push, rollback,
+ * file merge, promote into the library folder), and every write is a
+ * compare-and-swap against what the plan assumed the folder held:
+ *
+ *   1. the new skill is written whole into `.<skill>.library-sync-new-<hex>`;
+ *   2. the current folder is moved aside (`…-old-<hex>`, or `…-del-<hex>` for a
+ *      removal) and read back by content, not by stat;
+ *   3. if it is not the tree the plan assumed, the company changed it while we
+ *      ran: its content goes into the store, it is put back, and the skill is
+ *      reported as changed during the run (an override for this run);
+ *   4. otherwise the new folder is renamed in and the old one deleted.
+ *
+ * So whatever is deleted was, byte for byte, the tree already recorded in the
+ * store. Each skill's steps run synchronously with the process's working
+ * folder pinned to the company folder (chdir, then its device and inode
+ * compared with the scan's): a `.claude` swapped for a symlink after the scan
+ * cannot redirect a single write, since every path used is relative to the
+ * folder we verified. Before each step the lock's fence is checked, so a run
+ * that lost the lock writes nothing more.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { UnsafePathError } from '../errors.js';
+import { isSafeEntryName } from '../names.js';
+import { recordScanTree } from '../scan/record.js';
+import { scanFolderTree, type IgnoreRules } from '../scan/scan.js';
+import type { StatCache } from '../scan/stat-cache.js';
+import type { Mode } from '../store/objects.js';
+import type { Store } from '../store/store.js';
+import { checkpoint, injectWriteFault } from '../util/faults.js';
+import type { BlobReader } from './apply.js';
+import { verifyIdentity, type FolderIdentity } from './identity.js';
+
+const TEMP_PATTERN = /^\.(.+)\.library-sync-(new|old|del)-[0-9a-f]+$/;
+
+function tempName(skill: string, kind: 'new' | 'old' | 'del'): string {
+  return `.${skill}.library-sync-${kind}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A file of a tree to write, read from the store before the synchronous part begins. */
+interface PlannedFile {
+  rel: string;
+  mode: Exclude<Mode, '40000'>;
+  content: Buffer;
+  oid: string;
+}
+
+interface PlannedTree {
+  dirs: string[];
+  files: PlannedFile[];
+}
+
+async function readTreeFiles(store: Store, blobs: BlobReader, treeOid: string, rel = '', out: PlannedTree = { dirs: [], files: [] }): Promise<PlannedTree> {
+  for (const entry of await store.readTree(treeOid)) {
+    if (!isSafeEntryName(entry.name)) {
+      throw new UnsafePathError(`refusing to write entry ${JSON.stringify(entry.name)} of tree ${treeOid}: unsafe name`);
+    }
+    const entryRel = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.mode === '40000') {
+      out.dirs.push(entryRel);
+      await readTreeFiles(store, blobs, entry.oid, entryRel, out);
+    } else {
+      out.files.push({ rel: entryRel, mode: entry.mode, content: await blobs.read(entry.oid), oid: entry.oid });
+    }
+  }
+  return out;
+}
+
+/** What a write found. `expected` held: done as planned. Otherwise the folder was left as found. */
+export type WriteResult = { done: true } | { done: false; found: string | null; why: string };
+
+export interface WriterOptions {
+  store: Store;
+  blobs: BlobReader;
+  identity: FolderIdentity;
+  cache: StatCache;
+  /** Files that are not part of any skill: never compared, and carried into the new folder. */
+  ignore?: IgnoreRules;
+  maxFileBytes: number;
+}
+
+export class SkillWriter {
+  constructor(private readonly opts: WriterOptions) {}
+
+  /**
+   * Make `<folder>/<skill>` hold `next` (null: remove it), provided it holds
+   * `expected` now (null: absent). Throws for a failure to write; returns
+   * `{ done: false }` when the folder was not what the plan assumed.
+   */
+  async write(skill: string, expected: string | null, next: string | null): Promise<WriteResult> {
+    const { store, blobs } = this.opts;
+    const planned = next ? await readTreeFiles(store, blobs, next) : null;
+    return this.inFolder(() => this.swap(skill, expected, planned));
+  }
+
+  /** Run `fn` synchronously with the working folder pinned to the verified company folder. */
+  private inFolder<T>(fn: () => T): T {
+    const previous = process.cwd();
+    this.guard();
+    try {
+      process.chdir(this.opts.identity.dir);
+      const here = fs.lstatSync('.');
+      if (here.dev !== this.opts.identity.dev || here.ino !== this.opts.identity.ino) {
+        throw new UnsafePathError(`${this.opts.identity.dir} is no longer the folder that was scanned (it was moved or replaced during the run): nothing written there`);
+      }
+      return fn();
+    } finally {
+      process.chdir(previous);
+    }
+  }
+
+  /** The lock still ours, and the folder and its parents still the ones scanned. */
+  private guard(): void {
+    this.opts.store.fence?.check();
+    verifyIdentity(this.opts.identity);
+  }
+
+  private swap(skill: string, expected: string | null, planned: PlannedTree | null): WriteResult {
+    const fresh = planned ? this.writeFresh(skill, planned) : null;
+    let incoming = fresh?.dir ?? null;
+    try {
+      const aside = this.moveAside(skill, planned ? 'old' : 'del');
+      const found = aside ? this.contentOf(aside, skill) : { tree: null };
+      if (found.tree !== expected) {
+        if (aside) this.putBack(aside, skill, found.tree !== undefined);
+        return { done: false, found: found.tree ?? null, why: found.why ?? describe(expected, found.tree ?? null) };
+      }
+      // Ignored files (litter of editors, Finder, Python) are never deleted: they stay where they were.
+      const litter = aside && this.opts.ignore ? this.opts.ignore.listIgnored(aside, skill) : [];
+      if (litter.length > 0) {
+        if (!incoming) fs.mkdirSync((incoming = tempName(skill, 'new')), { mode: 0o755 });
+        carry(litter, aside!, incoming);
+      }
+      if (incoming) {
+        fs.renameSync(incoming, skill);
+        checkpoint('new skill in place');
+      }
+      if (aside) {
+        fs.rmSync(aside, { recursive: true, force: true });
+        if (!fresh) checkpoint('skill removed');
+      }
+      this.opts.cache.deletePrefix(`${skill}/`);
+      for (const [rel, st, oid] of fresh?.stats ?? []) this.opts.cache.set(`${skill}/${rel}`, st, oid);
+      return { done: true };
+    } finally {
+      if (incoming && fs.existsSync(incoming)) fs.rmSync(incoming, { recursive: true, force: true });
+    }
+  }
+
+  private writeFresh(skill: string, planned: PlannedTree): { dir: string; stats: Array<[string, fs.Stats, string]> } {
+    const dir = tempName(skill, 'new');
+    const stats: Array<[string, fs.Stats, string]> = [];
+    fs.mkdirSync(dir, { mode: 0o755 });
+    try {
+      for (const d of planned.dirs) fs.mkdirSync(path.join(dir, d), { mode: 0o755 });
+      for (const f of planned.files) {
+        const p = path.join(dir, f.rel);
+        injectWriteFault(path.join(this.opts.identity.dir, skill, f.rel));
+        if (f.mode === '120000') {
+          fs.symlinkSync(f.content.toString('utf8'), p); // written as a link, never followed
+        } else {
+          fs.writeFileSync(p, f.content, { flag: 'wx', mode: f.mode === '100755' ? 0o755 : 0o644 });
+          stats.push([f.rel, fs.lstatSync(p), f.oid]);
+          checkpoint('skill file written');
+        }
+      }
+    } catch (err) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+    return { dir, stats };
+  }
+
+  /** Rename the skill's folder aside; null when there is none. */
+  private moveAside(skill: string, kind: 'old' | 'del'): string | null {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(skill);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    const abs = path.join(this.opts.identity.dir, skill);
+    if (st.isSymbolicLink()) throw new UnsafePathError(`${abs} is a symlink: refusing to write through it`);
+    if (!st.isDirectory()) throw new UnsafePathError(`${abs} exists and is not a folder: move it away`);
+    const aside = tempName(skill, kind);
+    this.opts.store.fence?.check();
+    fs.renameSync(skill, aside);
+    checkpoint(kind === 'old' ? 'old skill moved aside' : 'skill moved to removal');
+    return aside;
+  }
+
+  /**
+   * The tree a folder holds, read by content (no stat cache), ignored files
+   * left out. `undefined` tree: it could not be read whole (a file over the
+   * size limit, an unreadable file), so it is certainly not what was planned.
+   * A differing tree is written into the store before anything else happens.
+   */
+  private contentOf(dir: string, skill: string): { tree: string | null | undefined; why?: string } {
+    const { store, ignore, maxFileBytes } = this.opts;
+    for (let attempt = 0; ; attempt++) {
+      let tree;
+      try {
+        tree = scanFolderTree(dir, skill, { maxFileBytes, ignore });
+      } catch (err) {
+        return { tree: undefined, why: `it cannot be read whole now (${(err as Error).message})` };
+      }
+      if (tree.entries.length === 0) return { tree: null };
+      try {
+        recordScanTree(store, tree, dir);
+        return { tree: tree.oid };
+      } catch (err) {
+        // Still being written: read it again, so what is recorded is what is there.
+        if (attempt >= 2) return { tree: undefined, why: `it kept changing while it was read (${(err as Error).message})` };
+      }
+    }
+  }
+
+  /** Undo moveAside. If a new folder took the name meanwhile, keep both: the moved copy stays for `recover`. */
+  private putBack(aside: string, skill: string, recorded: boolean): void {
+    try {
+      fs.renameSync(aside, skill);
+      checkpoint('changed skill put back');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      throw new UnsafePathError(
+        `${path.join(this.opts.identity.dir, skill)} was replaced during the run; the version found before is in ${path.join(this.opts.identity.dir, aside)}${recorded ? ' and in the store' : ''}: move it back by hand`,
+      );
+    }
+  }
+}
+
+/** Move ignored paths from the old folder into the new one; a path the new version ships itself is the library's. */
+function carry(litter: string[], from: string, to: string): void {
+  for (const rel of litter) {
+    const target = path.join(to, rel);
+    if (fs.existsSync(target)) continue;
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.renameSync(path.join(from, rel), target);
+  }
+}
+
+function describe(expected: string | null, found: string | null): string {
+  if (expected === null) return 'it was created during the run';
+  if (found === null) return 'it was deleted during the run';
+  return 'it was changed during the run';
+}
+
+/**
+ * Finish what a killed run left in a company folder: a skill caught between
+ * its renames gets its moved-aside folder back (`old` or `del`: the next run
+ * decides again, from what is there); new folders never swapped in are
+ * deleted, as are moved-aside copies whose skill is back in place (those were
+ * verified equal to the recorded tree before anything else happened).
+ * Returns one line per action taken.
+ */
+export function recoverLeftovers(companyDir: string): string[] {
+  const actions: string[] = [];
+  const leftovers = fs.readdirSync(companyDir).filter((n) => TEMP_PATTERN.test(n));
+  for (const name of leftovers.sort((a, b) => rank(a) - rank(b))) {
+    const [, skill, kind] = TEMP_PATTERN.exec(name)!;
+    const abs = path.join(companyDir, name);
+    const target = path.join(companyDir, skill);
+    if (kind !== 'new' && !fs.existsSync(target)) {
+      fs.renameSync(abs, target);
+      actions.push(`restored ${target} from an interrupted ${kind === 'old' ? 'update' : 'removal'}`);
+    } else {
+      fs.rmSync(abs, { recursive: true, force: true });
+      actions.push(`removed leftover ${abs}`);
+    }
+  }
+  return actions;
+}
+
+function rank(name: string): number {
+  return name.includes('.library-sync-new-') ? 1 : 0;
+}
