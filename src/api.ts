@@ -14,7 +14,7 @@ import { createLogger, type Logger } from './log.js';
 import { forgeSync as pushToRemote, type ForgeSyncResult } from './remote/forge-sync.js';
 import { hostRefName, resolveRemotes } from './remote/resolve.js';
 import { runRollback, type RollbackResult } from './snapshot/rollback.js';
-import { createSnapshot, listSnapshots, timestampName, type SnapshotInfo } from './snapshot/snapshot.js';
+import { createSnapshot, listSnapshots, timestampName, type SnapshotInfo, type SnapshotTaken } from './snapshot/snapshot.js';
 import { readRunState } from './state.js';
 import { Store } from './store/store.js';
 import { exitCodeOf, runSync, type SyncResult } from './sync.js';
@@ -54,8 +54,8 @@ export interface LibrarySync {
   /** The plan plus each company's last sync and the last run. */
   status(opts?: { companies?: string[] }): Promise<SyncReport & { lastRun: unknown; lastSync: Record<string, string | null> }>;
   rollback(snapshot: string, opts?: { companies?: string[]; skills?: string[]; dryRun?: boolean }): Promise<RollbackResult>;
-  /** Tag the store as it is now; returns the tag name (`snapshot/<name>`). */
-  snapshot(name?: string, opts?: { message?: string }): Promise<string>;
+  /** Tag the store as it is now: the tag name (`snapshot/<name>`) and the company heads that could not be read. */
+  snapshot(name?: string, opts?: { message?: string }): Promise<SnapshotTaken>;
   snapshots(): Promise<SnapshotInfo[]>;
   /** Push to the configured remotes (or the one named, a URL, or a host). */
   forgeSync(remote?: string, opts?: { tries?: number; timeoutSeconds?: number; connectTimeoutSeconds?: number }): Promise<ForgeSyncResult[]>;
@@ -173,4 +173,4 @@ class Handle implements LibrarySync {
 }
 
 export { createLogger };
-export type { Config, RawConfig, RollbackResult, SnapshotInfo, ForgeSyncResult, IndexOutcome };
+export type { Config, RawConfig, RollbackResult, SnapshotInfo, SnapshotTaken, ForgeSyncResult, IndexOutcome };

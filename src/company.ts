@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { Company, Config } from './config.js';
+import { StoreError } from './errors.js';
 import { baseRef, companyRef, describeSkillChanges, EMPTIED_MARKER, signature } from './history.js';
 import type { TreeEntry } from './store/objects.js';
 import { captureIdentity, type FolderIdentity } from './apply/identity.js';
@@ -67,6 +68,10 @@ export async function readCompany(store: Store | null, company: Company, config:
   const base = baseTree ? await filterSkillMap(filter, store!, await skillMapOf(store!, baseTree), null) : null;
   const emptied = baseTree ? await emptiedSkills(store!, baseTree) : new Set<string>();
   const distributedCommit = head ? await lastDistributedLibrary(store!, head) : null;
+  if (distributedCommit && !baseTree) {
+    // Without its base every skill the company never touched would look like an override: distribution would silently stop.
+    throw new StoreError(`${baseRef(company.name)} is missing from store ${store!.gitdir}, though ${company.name} has been distributed to: run \`library doctor --repair\` to rebuild it from the distribution history`);
+  }
   return { company, identity, scan, cache, scanStarted, head, headTree, baseTree, base, emptied, distributedCommit };
 }
 

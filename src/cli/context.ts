@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
-import { Store } from '../store/store.js';
+import { Store, StoreAccessError } from '../store/store.js';
 import { withLock } from '../lock.js';
 
 export interface GlobalOptions {
@@ -36,7 +36,8 @@ export function loadContext(cmd: Command): CommandContext {
 export function openStoreIfExists(config: Config): Store | null {
   try {
     return Store.open(config.storeDir);
-  } catch {
+  } catch (err) {
+    if (err instanceof StoreAccessError) throw err; // it exists, but this user cannot read it: say so
     return null;
   }
 }
