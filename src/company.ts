@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { Company, Config } from './config.js';
+import { StoreError } from './errors.js';
 import { baseRef, companyRef, describeSkillChanges, EMPTIED_MARKER, signature } from './history.js';
 import type { TreeEntry } from './store/objects.js';
 import { captureIdentity, type FolderIdentity } from './apply/identity.js';
@@ -34,8 +35,6 @@ export interface CompanyView {
   emptied: Set<string>;
   /** The library commit of the newest distribution, before this run. */
   distributedCommit: string | null;
-  /** Leftovers of a killed run that were resolved (writing runs only). */
-  recovered: string[];
 }
 
 export async function skillMapOf(store: Store, tree: string): Promise<Map<string, string>> {
@@ -44,11 +43,20 @@ export async function skillMapOf(store: Store, tree: string): Promise<Map<string
   return map;
 }
 
-/** Scan the folder and read the company's history. `writing` also resolves a killed run's leftovers. */
-export async function readCompany(store: Store | null, company: Company, config: Config, writing: boolean): Promise<CompanyView> {
+/**
+ * Before a writing run reads a company: finish what a killed run left in its
+ * folder (src/apply/writer.ts, recoverLeftovers). The only write that happens
+ * before the plan; it never touches a skill that is in place.
+ */
+export function recoverCompany(store: Store, company: Company, config: Config): string[] {
+  captureIdentity(company.dir, company.globRoot, config.allowSymlinkedCompanies, config.file);
+  store.fence?.check();
+  return recoverLeftovers(company.dir);
+}
+
+/** Scan the folder and read the company's history. Reads only. */
+export async function readCompany(store: Store | null, company: Company, config: Config): Promise<CompanyView> {
   const identity = captureIdentity(company.dir, company.globRoot, config.allowSymlinkedCompanies, config.file);
-  if (writing) store?.fence?.check();
-  const recovered = writing ? recoverLeftovers(company.dir) : [];
   const cache = new StatCache(store ? path.join(store.dataDir, 'cache', `company-${company.name}.json`) : null);
   const scanStarted = Date.now();
   const scan = scanSkillsFolder(company.dir, { cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
@@ -57,10 +65,14 @@ export async function readCompany(store: Store | null, company: Company, config:
   const baseTree = store ? await store.readRef(baseRef(company.name)) : null;
   // A base recorded before the ignore rules (or with litter a library once had) is compared without it.
   const filter = treeFilterFor(ignoreRulesOf(config), store);
-  const base = baseTree ? await filterSkillMap(filter, store!, await skillMapOf(store!, baseTree), writing ? store : null) : null;
+  const base = baseTree ? await filterSkillMap(filter, store!, await skillMapOf(store!, baseTree), null) : null;
   const emptied = baseTree ? await emptiedSkills(store!, baseTree) : new Set<string>();
   const distributedCommit = head ? await lastDistributedLibrary(store!, head) : null;
-  return { company, identity, scan, cache, scanStarted, head, headTree, baseTree, base, emptied, distributedCommit, recovered };
+  if (distributedCommit && !baseTree) {
+    // Without its base every skill the company never touched would look like an override: distribution would silently stop.
+    throw new StoreError(`${baseRef(company.name)} is missing from store ${store!.gitdir}, though ${company.name} has been distributed to: run \`library doctor --repair\` to rebuild it from the distribution history`);
+  }
+  return { company, identity, scan, cache, scanStarted, head, headTree, baseTree, base, emptied, distributedCommit };
 }
 
 async function emptiedSkills(store: Store, baseTree: string): Promise<Set<string>> {

@@ -164,9 +164,25 @@ export function loadConfig(explicit?: string, lookup: ConfigLookup = {}): Config
   } catch (err) {
     throw new ConfigError(`config ${file} is not valid JSON: ${(err as Error).message}`);
   }
-  return parseConfig(raw, file);
+  return checkConfigPaths(parseConfig(raw, file));
 }
 
+/** What parseConfig cannot know without the disk: the library folder exists. Returns the config. */
+export function checkConfigPaths(config: Config): Config {
+  if (!config.libraryDir) return config;
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(config.libraryDir);
+  } catch {
+    /* reported below */
+  }
+  if (!stat?.isDirectory()) {
+    throw new ConfigError(`config ${config.file}: library folder ${config.libraryDir} does not exist: create it or fix "library"`);
+  }
+  return config;
+}
+
+/** Pure: validate and resolve a config object (paths against the config file's folder). Touches no disk. */
 export function parseConfig(raw: unknown, file: string): Config {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(`config ${file} must be a JSON object with "library", "companies" and "store"`);
@@ -189,15 +205,6 @@ export function parseConfig(raw: unknown, file: string): Config {
     libraryRef = ref;
   } else {
     libraryDir = resolvePath(requireString(obj.library, 'library', file), base);
-    let stat: fs.Stats | undefined;
-    try {
-      stat = fs.statSync(libraryDir);
-    } catch {
-      /* reported below */
-    }
-    if (!stat?.isDirectory()) {
-      throw new ConfigError(`config ${file}: library folder ${libraryDir} does not exist: create it or fix "library"`);
-    }
   }
 
   let companiesSpec: string | Record<string, string>;

@@ -5,12 +5,10 @@ export const LIBRARY_REF = 'refs/heads/library';
 export const companyRef = (name: string) => `refs/heads/companies/${name}`;
 export const baseRef = (name: string) => `refs/bases/${name}`;
 
-/** git's empty tree: a skill a file-level merge left without files (see EMPTIED_MARKER). */
-export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 /**
  * A blob in a base tree listing skills a file-level merge emptied (each side
- * deleted what the other kept). Such a skill is held by the company as an
- * empty tree, not deleted by it, so files the library adds later still arrive.
+ * deleted what the other kept). Such a skill is held by the company as git's
+ * empty tree (EMPTY_TREE_OID), not deleted by it, so files the library adds later still arrive.
  */
 export const EMPTIED_MARKER = '.emptied-by-merge';
 

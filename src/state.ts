@@ -2,7 +2,9 @@
  * Run state that git history cannot carry: when each company last synced
  * successfully (a no-op run writes no commit) and the last error.
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import { StoreError, errorMessage } from './errors.js';
 import type { Store } from './store/store.js';
 import { readJsonIfExists, writeFileAtomic } from './util/atomic.js';
 
@@ -26,7 +28,25 @@ function stateFile(store: Store): string {
 export function readRunState(store: Store | null): RunState {
   const empty: RunState = { lastRun: null, companies: {} };
   if (!store) return empty;
-  return readJsonIfExists<RunState>(stateFile(store)) ?? empty;
+  const file = stateFile(store);
+  const state = readJsonIfExists<RunState>(file, 'run `library doctor --repair` to set it aside and start a fresh one (last-sync times and rollback marks start again)');
+  if (state !== undefined && (typeof state !== 'object' || state === null || typeof state.companies !== 'object' || state.companies === null)) {
+    throw new StoreError(`${file} is damaged (not a run state): run \`library doctor --repair\` to set it aside and start a fresh one`);
+  }
+  return state ?? empty;
+}
+
+/** For `doctor --repair`: a state.json that cannot be read is renamed aside (kept for a person to read). */
+export function resetRunStateIfDamaged(store: Store): string | null {
+  try {
+    readRunState(store);
+    return null;
+  } catch (err) {
+    const file = stateFile(store);
+    const aside = `${file}.damaged-${new Date().toISOString().replace(/[-:.]/g, '')}`;
+    fs.renameSync(file, aside);
+    return `${file} could not be read (${errorMessage(err).split(': run ')[0]}); moved to ${aside}, a fresh one starts with the next sync`;
+  }
 }
 
 export function writeRunState(store: Store, state: RunState): void {

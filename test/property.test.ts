@@ -68,7 +68,7 @@ async function runSequence(ops: Op[]): Promise<void> {
   const log = createLogger({ logFile: path.join(root, 'log.jsonl') });
   const store = await Store.create(config.storeDir);
   const fix = (mode: 'fix' | 'push', skill?: string, companies?: string[]) =>
-    withLock(store, { waitSeconds: 0, command: 'test' }, () => runSync({ config, store, log }, { mode, skill, companies }));
+    withLock(store, { waitSeconds: 0, command: 'test' }, () => runSync({ config, store, log }, { mode, skills: skill ? [skill] : undefined, companies }));
 
   // The model: which company skills carry a company edit the library has not replaced.
   const dirty = new Map<string, boolean>();

@@ -1,10 +1,10 @@
 /** What every command needs: global flags, the config, the store, the logger. */
 import type { Command } from 'commander';
 import { loadConfig, type Config, type ConfigLookup } from '../config.js';
-import type { SyncProgress } from '../sync.js';
+import type { SyncContext } from '../sync.js';
 import { companyProgress, isTerminal, say } from './terminal.js';
 import { createLogger, type Logger } from '../log.js';
-import { Store } from '../store/store.js';
+import { Store, StoreAccessError } from '../store/store.js';
 import { withLock } from '../lock.js';
 
 export const CONFIG_HELP = 'config file (default: $LIBRARY_CONFIG, else library.config.json here or in a folder above, else ~/.config/library-sync/config.json)';
@@ -20,7 +20,7 @@ export interface CommandContext {
   log: Logger;
   globals: GlobalOptions;
   /** On a terminal (and not --json): runSync's progress, as a status line. */
-  onProgress?: (p: SyncProgress | null) => void;
+  onCompanyDone?: SyncContext['onCompanyDone'];
 }
 
 export function globalsOf(cmd: Command): GlobalOptions {
@@ -36,7 +36,7 @@ export function loggerFor(cmd: Command): Logger {
 export function loadContext(cmd: Command, lookup: ConfigLookup = {}): CommandContext {
   const globals = globalsOf(cmd);
   const json = Boolean(cmd.opts().json);
-  return { config: loadConfig(globals.config, lookup), log: loggerFor(cmd), globals, onProgress: isTerminal && !json ? companyProgress() : undefined };
+  return { config: loadConfig(globals.config, lookup), log: loggerFor(cmd), globals, onCompanyDone: isTerminal && !json ? companyProgress() : undefined };
 }
 
 /**
@@ -53,7 +53,8 @@ export function summarised(ctx: CommandContext): CommandContext {
 export function openStoreIfExists(config: Config): Store | null {
   try {
     return Store.open(config.storeDir);
-  } catch {
+  } catch (err) {
+    if (err instanceof StoreAccessError) throw err; // it exists, but this user cannot read it: say so
     return null;
   }
 }

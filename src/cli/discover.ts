@@ -88,7 +88,7 @@ export function buildProgram(): Command {
           const result = await withLock(store, { waitSeconds: opts.wait, command: 'discover --rebuild-index', staleMs: ctx.config.lockStaleMs }, () => rebuildIndex(store, rebuildOptions(ctx)));
           if (opts.json) printJson(result);
           else console.log(formatIndexOutcome({ ...result, error: null }));
-          return 0;
+          return result.skipped.length ? 1 : 0;
         }
         const hits = searchIndex(loadIndex(ctx.config.indexFile), query, { company: opts.company, limit: opts.limit });
         if (opts.json) printJson({ query, company: opts.company ?? null, index: ctx.config.indexFile, hits });

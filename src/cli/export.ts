@@ -14,7 +14,7 @@ export function registerExport(program: Command): void {
         const { exportSnapshot } = await import('../snapshot/export.js'); // loads node-tar only when needed
         const store = openStoreIfExists(ctx.config);
         if (!store) throw new StoreError(`store ${ctx.config.storeDir} does not exist yet: run \`library sync --fix\` first`);
-        const result = await exportSnapshot(store, snapshot, opts.output);
+        const result = await exportSnapshot(ctx.config, store, snapshot, opts.output);
         if (opts.json) printJson(result);
         else console.log(`wrote ${result.file} (${result.files} files)`);
         return 0;

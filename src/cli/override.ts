@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { LibrarySyncError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { isOverride } from '../drift/analyze.js';
-import { observeCompany } from '../drift/observe.js';
+import { observeVersion, plannedSkillOf } from '../drift/observe.js';
 import { NOTES_REF, checkReason, writeReason } from '../drift/reasons.js';
 import { checkName } from '../names.js';
 import { runSync } from '../sync.js';
@@ -23,18 +23,13 @@ export function registerOverride(program: Command): void {
         const ctx = loadContext(cmd);
         const out = await withWritableStore(ctx, `library override ${skill}`, opts.wait, async (store) => {
           const result = await runSync({ ...ctx, store }, { mode: 'plan', companies: [opts.company], allowEmptyLibrary: true });
-          const o = result.companies[0];
-          if (!o.ok) throw new LibrarySyncError(o.error ?? `company ${o.name} failed`);
-          const planned = o.skills.find((s) => s.name === skill);
-          const blocked = o.blocked.find((b) => b.skill === skill);
-          if (blocked) throw new UsageError(`${o.name}'s ${skill} cannot be read: ${blocked.message}`);
+          const { outcome: o, planned } = plannedSkillOf(result, opts.company, skill);
           if (!planned || !isOverride(planned.state)) {
             const state = planned ? `is ${planned.state}` : 'does not exist in the company or the library';
             throw new UsageError(`${o.name}'s ${skill} ${state}: only an override (the company's version differs from the library's) takes a reason`);
           }
-          const seen = await observeCompany(store, { name: o.name, dir: o.dir }, ctx.config);
-          const tree = seen.scan.skills.get(skill) ?? null;
-          if (tree !== (planned.company ?? null)) throw new LibrarySyncError(`${o.dir}/${skill} changed while the reason was being recorded: run the command again`);
+          const seen = await observeVersion(store, o, skill, planned.company ?? null, ctx.config, 'the reason was being recorded');
+          const tree = seen.tree;
           const record = { company: o.name, skill, tree, reason, recorded: new Date().toISOString(), commit: seen.head };
           const notesCommit = await writeReason(store, record);
           return { ...record, state: planned.state, notesCommit, observed: seen.observed, store: store.gitdir };

@@ -18,7 +18,7 @@ export function registerPush(program: Command): void {
       if (!opts.company?.length) throw new UsageError('push needs --company NAME (repeatable): which companies should take the library version');
       const ctx = loadContext(cmd);
       const result = await withWritableStore(ctx, `library push ${skill}`, opts.wait, (store) =>
-        runSync({ ...ctx, store }, { mode: 'push', skill, companies: opts.company }),
+        runSync({ ...ctx, store }, { mode: 'push', skills: [skill], companies: opts.company }),
       );
       if (opts.json) printJson(toJson(result));
       else console.log(formatPlan(result));

@@ -12,12 +12,13 @@ export function registerSnapshot(program: Command): void {
     .action(
       run(async (name: string | undefined, opts, cmd: Command) => {
         const ctx = loadContext(cmd);
-        const tag = await withWritableStore(ctx, 'library snapshot', 0, (store) =>
+        const { tag, skipped } = await withWritableStore(ctx, 'library snapshot', 0, (store) =>
           createSnapshot(store, name ?? timestampName(''), opts.message ?? (name ? `snapshot ${name}` : 'manual snapshot')),
         );
-        if (opts.json) printJson({ snapshot: tag });
-        else console.log(`created ${tag}`);
-        return 0;
+        for (const s of skipped) process.stderr.write(`library: ${s.ref} left out of ${tag}: ${s.error}\n`);
+        if (opts.json) printJson({ snapshot: tag, skipped });
+        else console.log(`created ${tag}${skipped.length ? ` without ${skipped.map((s) => s.ref).join(', ')}` : ''}`);
+        return skipped.length ? 1 : 0;
       }),
     );
 
@@ -30,11 +31,13 @@ export function registerSnapshot(program: Command): void {
         const ctx = loadContext(cmd);
         const store = openStoreIfExists(ctx.config);
         if (!store) throw new StoreError(`store ${ctx.config.storeDir} does not exist yet: run \`library sync --fix\` first`);
-        const list = await listSnapshots(store);
-        if (opts.json) printJson({ snapshots: list });
+        const unreadable: { ref: string; error: string }[] = [];
+        const list = await listSnapshots(store, unreadable);
+        for (const u of unreadable) process.stderr.write(`library: ${u.ref} cannot be read: ${u.error}\n`);
+        if (opts.json) printJson({ snapshots: list, ...(unreadable.length ? { unreadable } : {}) });
         else if (list.length === 0) console.log('no snapshots yet');
         else for (const s of list) console.log(`snapshot/${s.name}  ${s.date}  ${s.automatic ? '(auto) ' : ''}${s.message}  [${s.companies.join(', ')}]`);
-        return 0;
+        return unreadable.length ? 1 : 0;
       }),
     );
 }

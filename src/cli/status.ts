@@ -9,7 +9,7 @@ import { resolveCompanies, type Config } from '../config.js';
 import { ignoredIn, ignoreRulesOf } from '../scan/ignore.js';
 import { collectDrift, driftJson, reasonOf } from '../drift/collect.js';
 import { collect, loadContext, openStoreIfExists, printJson, run, summarised } from './context.js';
-import { sayError } from './terminal.js';
+import { READING, sayError, setStatus } from './terminal.js';
 import { ago, formatHealth, formatStatus, toJson } from './format.js';
 import { formatRemoteStatuses, remoteStatuses } from '../remote/state.js';
 import { formatDrift, reasonNote } from './drift-format.js';
@@ -44,6 +44,7 @@ export function registerStatus(program: Command): void {
           sayError('library', `status --check --strict: unexplained drift in ${list}: record a reason with \`library override\`, or end the override with \`library push\``, ctx.globals.logFile);
           return 1;
         }
+        if (ctx.onCompanyDone) setStatus(READING);
         const result = await runSync({ ...summarised(ctx), store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true }); // printed in full below
         const drift = await collectDrift(store, result);
         const why = await explainOverrides(ctx.config, store, result);

@@ -5,7 +5,7 @@
  * a pipe, --log-file) gets pino JSON lines (src/log.ts). stdout is the
  * command's own output either way.
  */
-import type { SyncProgress } from '../sync.js';
+import type { SyncContext } from '../sync.js';
 
 /** A person is reading stderr. */
 export const isTerminal = Boolean(process.stderr.isTTY);
@@ -71,14 +71,10 @@ export function clearStatus(): void {
   eraseStatus();
 }
 
-/** runSync's progress as the status line: "reading companies: 12/40 done, now CodeCraft"; gone when the run ends. */
-export function companyProgress(): (p: SyncProgress | null) => void {
-  const done = { read: 0, write: 0 };
-  let current = '';
-  return (p) => {
-    if (!p) return clearStatus();
-    if (p.finished) done[p.phase]++;
-    else current = p.company;
-    setStatus(`${p.phase === 'read' ? 'reading' : 'writing'} companies: ${done[p.phase]}/${p.total} done, now ${current}`);
-  };
+/** runSync's `onCompanyDone` as the status line ("companies: 12/40 done, last CodeCraft"), erased after the last company. */
+export function companyProgress(): NonNullable<SyncContext['onCompanyDone']> {
+  return (outcome, done, total) => (done >= total ? clearStatus() : setStatus(`companies: ${done}/${total} done, last ${outcome.name}`));
 }
+
+/** The status before the first company is done: runSync reads every company before it plans and writes any. */
+export const READING = 'reading the library and the companies';

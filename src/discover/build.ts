@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
-import { UsageError } from '../errors.js';
+import { UsageError, errorMessage } from '../errors.js';
 import { baseRef, companyRef } from '../history.js';
 import type { Logger } from '../log.js';
 import { isValidName } from '../names.js';
@@ -37,6 +37,8 @@ export interface RebuildResult {
   reused: number;
   libraryCommit: string | null;
   companies: string[];
+  /** What could not be read (a damaged company or skill version), each with the reason. */
+  skipped: string[];
 }
 
 export interface RebuildOptions {
@@ -52,12 +54,13 @@ export async function rebuildIndex(store: Store, opts: RebuildOptions): Promise<
   const { file, log } = opts;
   const started = Date.now();
   for (const f of removeKilledTempFiles(file)) log.warn({ path: f }, `removed ${f}, left by a rebuild that was killed`);
-  const sources = await readSources(store, opts.libraryRef);
+  const unreadable: string[] = [];
+  const sources = await readSources(store, opts.libraryRef, unreadable);
   if (!sources.library) {
     throw new UsageError(`store ${store.gitdir} has no library yet (${opts.libraryRef}): run \`library sync --fix\` first`);
   }
   const { text: previousText, index: previous } = readPrevious(file, log);
-  const result: RebuildResult = { index: file, written: false, skills: 0, read: [], reused: 0, libraryCommit: sources.library, companies: Object.keys(sources.companies) };
+  const result: RebuildResult = { index: file, written: false, skills: 0, read: [], reused: 0, libraryCommit: sources.library, companies: Object.keys(sources.companies), skipped: unreadable };
   const done = () => {
     log.info({ action: 'index', durationMs: Date.now() - started, skills: result.skills, read: result.read.length, written: result.written }, `search index: ${result.skills} skill versions, ${result.read.length} read`);
     return result;
@@ -69,10 +72,20 @@ export async function rebuildIndex(store: Store, opts: RebuildOptions): Promise<
 
   const library = await validSkillMap(store, (await store.readCommit(sources.library)).tree);
   const companies: CompanySnapshot[] = [];
+  // A company whose history cannot be read is left out and named; the others are indexed.
+  const skip = (what: string, err: unknown) => {
+    result.skipped.push(`${what}: ${errorMessage(err)}`);
+    log.warn({ action: 'index' }, `search index: left out ${what}: ${errorMessage(err)}`);
+  };
   for (const [name, { commit, base }] of Object.entries(sources.companies)) {
-    const skills = await validSkillMap(store, (await store.readCommit(commit)).tree);
-    companies.push({ name, skills, base: base ? await validSkillMap(store, base) : null });
+    try {
+      const skills = await validSkillMap(store, (await store.readCommit(commit)).tree);
+      companies.push({ name, skills, base: base ? await validSkillMap(store, base) : null });
+    } catch (err) {
+      skip(`company ${name}`, err);
+    }
   }
+  result.companies = companies.map((c) => c.name);
   const skills: Record<string, IndexEntry> = {};
   for (const [tree, where] of [...locateVersions(library, companies)].sort(([a], [b]) => (a < b ? -1 : 1))) {
     let content: Content | undefined = previous?.skills[tree] && contentOf(previous.skills[tree]);
@@ -80,27 +93,37 @@ export async function rebuildIndex(store: Store, opts: RebuildOptions): Promise<
     else {
       const folder = where.library[0] ?? where.companies[0].folder;
       log.debug({ skill: folder, tree }, `index: reading skill ${folder} (${tree.slice(0, 7)})`);
-      content = await readSkill(store, tree, folder);
+      try {
+        content = await readSkill(store, tree, folder);
+      } catch (err) {
+        skip(`skill ${folder} (${tree.slice(0, 7)})`, err);
+        continue;
+      }
       result.read.push(folder);
       checkpoint('index: skill read'); // the fault suite kills a rebuild here (test/e2e/discover.test.ts)
     }
     skills[tree] = { ...content, ...where };
   }
-  const index: SkillIndex = { version: INDEX_VERSION, store: store.gitdir, sources, skills };
+  // Marked incomplete, so that the next rebuild (after `doctor --repair`) reads what was left out.
+  const index: SkillIndex = { version: INDEX_VERSION, store: store.gitdir, sources: result.skipped.length ? { ...sources, skipped: result.skipped } : sources, skills };
   result.skills = Object.keys(skills).length;
   result.written = writeIndex(file, serializeIndex(index), previousText);
   return done();
 }
 
 /** The refs the index depends on; cheap to read, so an unchanged store costs almost nothing. */
-async function readSources(store: Store, libraryRef: string): Promise<IndexSources> {
+async function readSources(store: Store, libraryRef: string, skipped: string[]): Promise<IndexSources> {
   const companies: IndexSources['companies'] = {};
   const prefix = companyRef('');
   for (const ref of (await store.listRefs(prefix)).sort()) {
     const name = ref.slice(prefix.length);
-    const commit = await store.readRef(ref);
-    if (!isValidName(name) || !commit) continue;
-    companies[name] = { commit, base: await store.readRef(baseRef(name)) };
+    try {
+      const commit = await store.readRef(ref);
+      if (!isValidName(name) || !commit) continue;
+      companies[name] = { commit, base: await store.readRef(baseRef(name)) };
+    } catch (err) {
+      skipped.push(`company ${name}: ${errorMessage(err)}`); // a damaged ref file: left out, named
+    }
   }
   return { libraryRef, library: await store.readRef(libraryRef), companies };
 }

@@ -8,7 +8,6 @@ import path from 'node:path';
 import type { SkillState } from '../merge/decide.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { UsageError } from '../errors.js';
-import { processAlive } from '../lock.js';
 import type { SkillDoc } from './skill-doc.js';
 
 /** Bump when what an entry holds changes: entries are reused by tree id, so old ones would never be re-read. */
@@ -34,6 +33,8 @@ export interface IndexSources {
   libraryRef: string;
   library: string | null;
   companies: Record<string, { commit: string; base: string | null }>;
+  /** Set when the build left something out (unreadable): such an index is never taken as up to date. */
+  skipped?: string[];
 }
 
 export interface SkillIndex {
@@ -86,22 +87,4 @@ export function writeIndex(file: string, text: string, current: string | null): 
   return true;
 }
 
-/** A rebuild killed while writing leaves `.index.json.tmp-<pid>-<hex>` (see writeFileAtomic); remove those whose writer is gone. */
-export function removeKilledTempFiles(file: string): string[] {
-  const dir = path.dirname(file);
-  const pattern = new RegExp(`^\\.${path.basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.tmp-(\\d+)-[0-9a-f]+$`);
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const removed: string[] = [];
-  for (const name of names) {
-    const m = pattern.exec(name);
-    if (!m || processAlive(Number(m[1]))) continue;
-    fs.rmSync(path.join(dir, name), { force: true });
-    removed.push(path.join(dir, name));
-  }
-  return removed;
-}
+export { removeKilledTempFiles } from '../util/atomic.js';

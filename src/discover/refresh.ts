@@ -25,5 +25,6 @@ export async function refreshIndex(ctx: { config: Config; log: Logger }, store: 
 export function formatIndexOutcome(o: IndexOutcome): string {
   if (o.error !== null) return `search index: FAILED: ${o.error}`;
   const what = `${o.skills} skill version${o.skills === 1 ? '' : 's'}, ${o.read.length} read`;
-  return o.written ? `search index: ${what}; wrote ${o.index}` : `search index: up to date (${what})`;
+  const skipped = o.skipped.length ? `; left out (unreadable, see \`library doctor\`): ${o.skipped.join('; ')}` : '';
+  return `${o.written ? `search index: ${what}; wrote ${o.index}` : `search index: up to date (${what})`}${skipped}`;
 }

@@ -20,7 +20,11 @@ import type { TreeReader } from '../store/tree-files.js';
 export class ObjectOverlay implements TreeReader {
   private readonly trees = new Map<string, TreeEntry[]>();
   private readonly files = new Map<string, { abs: string; link: boolean }>();
-  constructor(private readonly stores: Store[]) {}
+  constructor(
+    private readonly stores: Store[],
+    /** Trees computed but not written yet (ignore-filtered ones). */
+    private readonly computed?: { readTree(oid: string): Promise<TreeEntry[] | undefined> },
+  ) {}
 
   /** Make a scanned folder's trees and files readable without recording them. */
   addScan(tree: ScanTree, absDir: string): void {
@@ -45,7 +49,7 @@ export class ObjectOverlay implements TreeReader {
   }
 
   async readTree(oid: string): Promise<TreeEntry[]> {
-    const t = this.trees.get(oid);
+    const t = this.trees.get(oid) ?? (await this.computed?.readTree(oid));
     if (t) return t;
     const s = await this.storeWith(oid);
     if (!s) throw new StoreError(`tree ${oid} is neither in the store nor in a folder read this run`);

@@ -17,7 +17,7 @@ import { StatCache } from '../scan/stat-cache.js';
 import type { Store } from '../store/store.js';
 import { runSync } from '../sync.js';
 import { diffTrees } from './diff.js';
-import { observeCompany } from './observe.js';
+import { observeVersion, plannedSkillOf } from './observe.js';
 import { latestReasons, readReasons, reasonKey } from './reasons.js';
 
 export interface PromoteResult {
@@ -52,12 +52,7 @@ export async function promoteSkill(ctx: { config: Config; log: Logger }, store: 
     );
   }
   const result = await runSync({ ...ctx, store }, { mode: 'plan', allowEmptyLibrary: true });
-  const o = result.companies.find((c) => c.name === from);
-  if (!o) throw new UsageError(`unknown company "${from}": known companies are ${result.companies.map((c) => c.name).join(', ') || '(none)'}`);
-  if (!o.ok) throw new LibrarySyncError(o.error ?? `company ${from} failed`);
-  const blocked = o.blocked.find((b) => b.skill === skill);
-  if (blocked) throw new UsageError(`${from}'s ${skill} cannot be read: ${blocked.message}`);
-  const planned = o.skills.find((s) => s.name === skill);
+  const { outcome: o, planned } = plannedSkillOf(result, from, skill);
   if (!planned || planned.company === undefined) {
     const what = planned ? `${from} deleted ${skill}: to remove it from the library, delete ${path.join(config.libraryDir, skill)} there` : `${from} has no skill ${skill}`;
     throw new UsageError(what);
@@ -68,9 +63,7 @@ export async function promoteSkill(ctx: { config: Config; log: Logger }, store: 
   }
 
   // The company's version and the library's current one both go into the store first: nothing is lost.
-  const seen = await observeCompany(store, { name: o.name, dir: o.dir }, config);
-  const tree = seen.scan.skills.get(skill);
-  if (tree !== planned.company) throw new LibrarySyncError(`${o.dir}/${skill} changed while it was being promoted: run the command again`);
+  const tree = (await observeVersion(store, o, skill, planned.company, config, 'it was being promoted')).tree!;
   await result.library.copyInto(store);
   const diff = await diffTrees(store, planned.library, tree, skill);
 

@@ -83,7 +83,9 @@ export async function gatherReport(store: Store | null, result: SyncResult, drif
   const companies: ReportCompany[] = [];
   for (const o of result.companies) {
     for (const s of o.skills) skills.add(s.name);
-    const { changes, tree } = store ? await lastChanges(store, companyRef(o.name)) : { changes: {}, tree: new Map<string, string>() };
+    // A company whose history cannot be read has already failed (o.error says why): its row shows that, the others are whole.
+    const none = { changes: {} as Record<string, ChangeInfo>, tree: new Map<string, string>() };
+    const { changes, tree } = store ? await lastChanges(store, companyRef(o.name)).catch(() => none) : none;
     companies.push({
       name: o.name,
       dir: o.dir,
@@ -113,7 +115,7 @@ export async function gatherReport(store: Store | null, result: SyncResult, drif
     lastRun: runState.lastRun,
     remotes,
     skills: [...skills].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })),
-    libraryChanges: store ? (await lastChanges(store, LIBRARY_REF)).changes : {},
+    libraryChanges: store ? (await lastChanges(store, LIBRARY_REF).catch(() => ({ changes: {} }))).changes : {},
     companies,
     drift: driftJson(drift),
   };

@@ -9,32 +9,77 @@ import path from 'node:path';
 import { resolveCompanies, type Config } from '../config.js';
 import { errorMessage } from '../errors.js';
 import { lockHealth } from '../lock.js';
-import { readRunState } from '../state.js';
-import { Store } from '../store/store.js';
-import { verifyStore } from '../store/verify.js';
+import { readRunState, type RunState } from '../state.js';
+import { Store, StoreAccessError } from '../store/store.js';
+import { damaged, verifyStore } from '../store/verify.js';
+import { baseRef, companyRef } from '../history.js';
+import { needsBase } from './bases.js';
 import { DEFAULT_LABEL, parsePlist } from '../schedule/launchd.js';
 import { DEFAULT_UNIT } from '../schedule/systemd.js';
 import { defaultLaunchdDir, defaultSystemdDir, hasCommand, readScheduleRecord } from '../schedule/install.js';
 import { checkSyncHealth, formatAge } from './health.js';
 
 export interface DoctorCheck {
-  check: 'config' | 'companies' | 'store' | 'lock' | 'schedule' | 'last-sync' | 'company-failed';
+  check: 'config' | 'companies' | 'store' | 'refs' | 'state' | 'lock' | 'schedule' | 'last-sync' | 'company-failed';
   ok: boolean;
   message: string;
   fix?: string;
+  /** Every damaged object behind this finding (the message names the first few). */
+  objects?: string[];
 }
 
 const STORE_FIX =
-  'run `library doctor --repair`: it deletes corrupt objects and rewrites every object the library and company folders still hold; history whose content exists nowhere else stays damaged (see it with `git --git-dir <store> fsck --full`)';
+  'run `library doctor --repair`: it writes back every object the library, its git repository and the company folders still hold, rewrites what cannot be read out of the history (keeping the rest), re-records each affected company from its folder and says exactly what it could not keep';
 
-/** Every object reachable from every ref must be present and hash to its id (history included). */
-export async function checkStore(store: Store): Promise<DoctorCheck[]> {
-  const report = await verifyStore(store);
-  const from = (o: string) => `ref ${report.reachedFrom[o]}: object ${o}`;
-  const bad = [...report.missing.map((o) => `${from(o)} is missing`), ...report.corrupt.map((o) => `${from(o)} is corrupt`)];
-  if (bad.length === 0) return [{ check: 'store', ok: true, message: `store ${store.gitdir}: ${report.refs} refs, ${report.objects} objects read and verified` }];
-  const more = bad.length > 3 ? ` (and ${bad.length - 3} more)` : '';
-  return [{ check: 'store', ok: false, message: `store ${store.gitdir}: ${bad.slice(0, 3).join('; ')}${more}`, fix: STORE_FIX }];
+/** Every object reachable from every ref must be present, readable and hash to its id: one finding per damaged ref. */
+export async function checkStore(store: Store, companies: string[] = []): Promise<DoctorCheck[]> {
+  let report;
+  try {
+    report = await verifyStore(store);
+  } catch (err) {
+    return [{ check: 'store', ok: false, message: `store ${store.gitdir}: ${errorMessage(err)}`, fix: STORE_FIX }];
+  }
+  const byRef = new Map<string, string[]>();
+  for (const o of damaged(report)) byRef.set(report.reachedFrom[o], [...(byRef.get(report.reachedFrom[o]) ?? []), o]);
+  const what = (o: string) => (report.missing.includes(o) ? 'missing' : report.corrupt.includes(o) ? 'corrupt' : 'unreadable');
+  const checks: DoctorCheck[] = [...byRef].map(([ref, objects]) => ({
+    check: 'store',
+    ok: false,
+    message: `store ${store.gitdir}: ref ${ref} reaches ${objects.length} damaged object${objects.length === 1 ? '' : 's'}: ${objects.slice(0, 3).map((o) => `${o} is ${what(o)}`).join('; ')}${objects.length > 3 ? ` (and ${objects.length - 3} more)` : ''}`,
+    fix: STORE_FIX,
+    objects,
+  }));
+  for (const b of report.brokenRefs) checks.push({ check: 'store', ok: false, message: `store ${store.gitdir}: ${b.error.split(': run `')[0]}`, fix: STORE_FIX });
+  if (checks.length === 0) checks.push({ check: 'store', ok: true, message: `store ${store.gitdir}: ${report.refs} refs, ${report.objects} objects read and verified` });
+  checks.push(...(await checkRefs(store, companies)));
+  return checks;
+}
+
+/** The refs the design needs: a company with distributions has a base; a base has its company. */
+async function checkRefs(store: Store, companies: string[]): Promise<DoctorCheck[]> {
+  const out: DoctorCheck[] = [];
+  const names = new Set([...companies, ...(await store.listRefs('refs/bases/')).map((r) => r.slice('refs/bases/'.length))]);
+  const refProblem = async (name: string): Promise<DoctorCheck | null> => {
+    if (await needsBase(store, name)) {
+      return {
+        check: 'refs',
+        ok: false,
+        message: `${baseRef(name)} is missing, though ${companyRef(name)} has distributions: every skill ${name} has not changed would look like an override and stop receiving library updates (sync refuses ${name} until this is mended)`,
+        fix: 'run `library doctor --repair`: it rebuilds the base from the distribution commits (their Library-Commit trailers) and the folder',
+      };
+    }
+    if ((await store.readRef(baseRef(name))) !== null && (await store.readRef(companyRef(name))) === null) {
+      return { check: 'refs', ok: false, message: `${companyRef(name)} is missing, though ${baseRef(name)} exists: the company's history is gone`, fix: 'run `library doctor --repair`: it records the company again from its folder' };
+    }
+    return null;
+  };
+  for (const name of [...names].sort()) {
+    // A damaged ref or history is reported by the store check.
+    const problem = await refProblem(name).catch(() => null);
+    if (problem) out.push(problem);
+  }
+  if (out.length === 0) out.push({ check: 'refs', ok: true, message: 'every company with a history has its base' });
+  return out;
 }
 
 /** The job's command line: /bin/sh wrapper node cli config log. */
@@ -124,16 +169,32 @@ export async function runDoctor(config: Config, maxAgeSeconds: number, now = Dat
   try {
     store = Store.open(config.storeDir);
   } catch (err) {
-    checks.push({ check: 'store', ok: false, message: errorMessage(err), fix: 'library sync --fix creates it' });
+    checks.push(err instanceof StoreAccessError ? { check: 'store', ok: false, message: err.problem, fix: err.fix } : { check: 'store', ok: false, message: errorMessage(err), fix: 'library sync --fix creates it' });
   }
-  if (store) checks.push(...(await checkStore(store)));
-  const lock = store ? lockHealth(store, now) : null;
-  const health = checkSyncHealth({ state: readRunState(store), companies: names, lock, now, maxAgeSeconds, storeDir: config.storeDir });
+  if (store) checks.push(...(await checkStore(store, names)));
+  let lock: ReturnType<typeof lockHealth> | null = null;
+  try {
+    lock = store ? lockHealth(store, now) : null;
+  } catch (err) {
+    checks.push({ check: 'lock', ok: false, message: errorMessage(err), fix: 'make sure no library command is running, then delete that file' });
+  }
+  let state: RunState = { lastRun: null, companies: {} };
+  try {
+    state = readRunState(store);
+    if (store) checks.push({ check: 'state', ok: true, message: `run state ${path.join(store.dataDir, 'state.json')}` });
+  } catch (err) {
+    checks.push({ check: 'state', ok: false, message: errorMessage(err).split(': run `')[0], fix: 'run `library doctor --repair`: it sets the damaged file aside and a fresh one starts with the next sync (last-sync times and rollback marks start again)' });
+  }
+  const health = checkSyncHealth({ state, companies: names, lock, now, maxAgeSeconds, storeDir: config.storeDir });
   const lockProblem = health.problems.find((p) => p.check === 'lock');
   if (lockProblem) checks.push({ check: 'lock', ok: false, message: lockProblem.message, fix: lockProblem.fix });
   else if (lock?.held) checks.push({ check: 'lock', ok: true, message: `held by a running sync: pid ${lock.owner?.pid ?? '?'} (${lock.owner?.command ?? '?'}) since ${lock.owner?.startedAt ?? '?'}` });
   else checks.push({ check: 'lock', ok: true, message: 'free' });
-  checks.push(...checkSchedule(config));
+  try {
+    checks.push(...checkSchedule(config));
+  } catch (err) {
+    checks.push({ check: 'schedule', ok: false, message: errorMessage(err), fix: 'see the message; `library systemd install` (or `launchd install`) rewrites the record' });
+  }
   const syncProblems = health.problems.filter((p) => p.check !== 'lock');
   for (const p of syncProblems) checks.push({ check: p.check, ok: false, message: p.message, fix: p.fix });
   if (syncProblems.length === 0) {

@@ -11,7 +11,7 @@ import type { Config } from '../config.js';
 import { isValidName } from '../names.js';
 import { StatCache } from '../scan/stat-cache.js';
 import { recordScanTree } from '../scan/record.js';
-import { buildTree, scanSkillsFolder, type SkillProblem } from '../scan/scan.js';
+import { buildTree, scanSkillsFolder, type ScanTree, type SkillProblem } from '../scan/scan.js';
 import { ignoreRulesOf } from '../scan/ignore.js';
 import { filterSkillMap, treeFilterFor } from '../scan/filter-tree.js';
 import type { TreeEntry } from '../store/objects.js';
@@ -38,6 +38,8 @@ export interface LibraryView {
   uncommitted: string[];
   /** Put every object of `tree` into the store. */
   copyInto(store: Store): Promise<void>;
+  /** Where this library's objects can be read before copyInto: its repository, its folder as scanned. */
+  readable: { stores: Store[]; scan?: { root: ScanTree; dir: string } };
 }
 
 function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView, 'skills' | 'blocked' | 'problems'> {
@@ -97,6 +99,7 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
       warnings,
       sourceCommit: null,
       uncommitted: [],
+      readable: { stores: store ? [store] : [], scan: { root: scan.root, dir } },
       async copyInto(s) {
         for (const e of skillEntries) recordScanTree(s, e.tree!, path.join(dir, e.name));
         s.writeTree(skillEntries);
@@ -128,6 +131,7 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
     warnings,
     sourceCommit: head,
     uncommitted,
+    readable: { stores: store ? [store, repoStore] : [repoStore] },
     async copyInto(s) {
       for (const [name, oid] of committed) if (view.skills.has(name)) await filter.materialize(repoStore, s, oid, name);
       s.writeTree(skillEntries);
@@ -174,6 +178,7 @@ async function readFromRef(config: Config, ref: string, store: Store | null, val
     warnings,
     sourceCommit: commit,
     uncommitted: [],
+    readable: { stores: [store] },
     async copyInto(s) {
       for (const [name, oid] of pushed) if (view.skills.has(name)) await filter.materialize(store, s, oid, name);
       validation.save();

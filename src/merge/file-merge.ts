@@ -17,7 +17,8 @@
  * mistaken for a company edit when the library changes it again.
  */
 import { diff3Merge } from 'node-diff3';
-import type { Mode } from '../store/objects.js';
+import { hashObject, type Mode } from '../store/objects.js';
+import { fileMapTree, type PlannedObject } from '../store/tree-files.js';
 import type { PlannedSkill } from './plan.js';
 
 export type MergeMode = 'skill' | 'file' | 'line';
@@ -157,4 +158,68 @@ export function planFileMerges(skills: PlannedSkill[], mode: MergeMode): void {
   for (const s of skills) {
     if (s.state === 'override-behind' && s.base && s.library && s.company) s.action = 'merge';
   }
+}
+
+/** What a file-level merge of one skill needs, read before planning: the three flat trees, and for "line" the text of each file changed on both sides. */
+export interface SkillMergeInput {
+  base: FileMap;
+  library: FileMap;
+  company: FileMap;
+  /** path → contents, for paths changed on both sides (mode "line" only). */
+  texts: ReadonlyMap<string, { base?: Buffer; library: Buffer; company: Buffer }>;
+}
+
+/** The merge of one skill as the plan computes it: what --fix writes, file by file. */
+export interface SkillMergePlan {
+  skill: string;
+  /** The skill's tree after the merge; the company's tree when nothing comes in; the empty tree when nothing is left. */
+  tree: string;
+  /** The skill's merge base after the merge. */
+  base: string;
+  fromLibrary: string[];
+  lineMerged: string[];
+  conflicts: FileConflict[];
+  /** A tree of the library's versions of the conflicting files, or null. */
+  libraryVersions: string | null;
+  /** Blobs (line merges) and trees to write before anything refers to them. */
+  objects: PlannedObject[];
+}
+
+/** Pure: the whole file-level merge of one skill, objects included. */
+export function planSkillMerge(skill: string, input: SkillMergeInput, mode: Exclude<MergeMode, 'skill'>): SkillMergePlan {
+  const objects: PlannedObject[] = [];
+  const lineMerged = new Map<string, FileEntry>();
+  if (mode === 'line') {
+    for (const [p, text] of input.texts) {
+      const [b, l, c] = [input.base.get(p), input.library.get(p), input.company.get(p)];
+      if (!l || !c) continue;
+      const fileMode = mergeMode(b, l, c);
+      const merged = fileMode ? mergeText(text.base, text.library, text.company) : null;
+      if (!fileMode || !merged) continue;
+      const oid = hashObject('blob', merged);
+      objects.push({ type: 'blob', oid, content: merged });
+      lineMerged.set(p, { mode: fileMode, oid });
+    }
+  }
+  const result = mergeFileMaps({ base: input.base, library: input.library, company: input.company, lineMerged });
+  const theirs = new Map(result.conflicts.flatMap((c) => (input.library.has(c.path) ? [[c.path, input.library.get(c.path)!] as const] : [])));
+  return {
+    skill,
+    tree: fileMapTree(result.merged, objects),
+    base: fileMapTree(result.nextBase, objects),
+    fromLibrary: result.files.filter((f) => f.outcome === 'library').map((f) => f.path),
+    lineMerged: result.files.filter((f) => f.outcome === 'line-merged').map((f) => f.path),
+    conflicts: result.conflicts,
+    libraryVersions: theirs.size > 0 ? fileMapTree(theirs, objects) : null,
+    objects,
+  };
+}
+
+/** Paths a "line" merge needs the text of: changed on both sides, neither a symlink. */
+export function pathsToMergeByLine(base: FileMap, library: FileMap, company: FileMap): string[] {
+  return [...new Set([...library.keys(), ...company.keys()])].filter((p) => {
+    const [b, l, c] = [base.get(p), library.get(p), company.get(p)];
+    if (!l || !c || l.mode === '120000' || c.mode === '120000' || b?.mode === '120000') return false;
+    return decideFile(b, l, c) === 'both';
+  });
 }

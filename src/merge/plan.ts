@@ -1,20 +1,32 @@
 /**
- * The plan for one company: every skill's decision, the actions --fix would
- * take, and the merge base it would leave. Pure: `library sync` prints exactly
- * the plan that `library sync --fix` applies.
+ * The whole plan for one company, as data: every skill's decision, what
+ * --fix does to it (a push forcing the library's version, a file-level merge
+ * with its per-file results and conflicts), the merge base it leaves, and the
+ * mass-deletion guard. Pure: no fs, no store, no clock. `library sync` prints
+ * exactly the plan that `library sync --fix` applies.
  */
-import { decideSkill, nextBase, type SkillAction, type SkillState } from './decide.js';
+import { decideSkill, nextBase, type SkillState } from './decide.js';
+import { planSkillMerge, type MergeMode, type SkillMergeInput, type SkillMergePlan } from './file-merge.js';
 
 export type SkillMap = ReadonlyMap<string, string>;
 
-export interface PlannedSkill {
+interface Sides {
   name: string;
   state: SkillState;
-  action: SkillAction;
   base?: string;
   library?: string;
   company?: string;
 }
+
+/** A skill and what --fix does to it; the action decides which sides are present. */
+export type PlannedSkill =
+  | (Sides & { action: 'none' | 'keep-company' })
+  | (Sides & { action: 'take-library'; library: string })
+  | (Sides & { action: 'remove'; company: string })
+  | (Sides & { action: 'merge'; base: string; library: string; company: string; merge: SkillMergePlan });
+
+/** What was asked: a sync, or a push forcing the library's version of some skills. */
+export type SyncRequest = { kind: 'sync' } | { kind: 'push'; skills: ReadonlySet<string> };
 
 export interface CompanyPlanInput {
   library: SkillMap;
@@ -23,8 +35,10 @@ export interface CompanyPlanInput {
   base: SkillMap | null;
   /** Skills not to decide this run (unreadable in the company, or invalid in the library). */
   skip: ReadonlySet<string>;
-  /** Restrict the plan to these skills (push). */
-  only?: ReadonlySet<string>;
+  request?: SyncRequest;
+  merge?: MergeMode;
+  /** What each file-level merge needs (src/pipeline/read.ts reads it for every override-behind skill). */
+  mergeInputs?: ReadonlyMap<string, SkillMergeInput>;
   maxRemovePercent: number;
   force: boolean;
   /** skill → every earlier library version (for copies with no merge base). */
@@ -40,16 +54,19 @@ export interface CompanyPlan {
   nextBase: Map<string, string>;
   /** Set when the mass-deletion guard refuses this company's removals. */
   guard?: string;
+  /** Set when the request cannot apply to this company at all (a push to a company never synced). */
+  refused?: string;
 }
 
 export function planCompany(given: CompanyPlanInput): CompanyPlan {
   const input = withEmptied(given);
+  const request = input.request ?? { kind: 'sync' };
   const names = new Set([...input.library.keys(), ...input.company.keys(), ...(input.base?.keys() ?? [])]);
   const skills: PlannedSkill[] = [];
   const base = new Map(input.base ?? []);
   for (const name of [...names].sort()) {
     if (input.skip.has(name)) continue;
-    if (input.only && !input.only.has(name)) continue;
+    if (request.kind === 'push' && !request.skills.has(name)) continue;
     const inputs = {
       base: input.base?.get(name),
       library: input.library.get(name),
@@ -58,12 +75,33 @@ export function planCompany(given: CompanyPlanInput): CompanyPlan {
       earlier: needsEarlier(input, name) && (input.earlier?.get(name)?.has(input.company.get(name)!) ?? false),
     };
     const decision = decideSkill(inputs);
-    skills.push({ name, ...decision, base: inputs.base, library: inputs.library, company: inputs.company });
-    const nb = nextBase(inputs, decision);
+    const sides = { name, state: decision.state, base: inputs.base, library: inputs.library, company: inputs.company };
+    let skill = toPlanned(sides, decision.action);
+    let nb = nextBase(inputs, decision);
+    if (request.kind === 'push' && inputs.library !== undefined) {
+      // A push ends an override: the library's version goes in whatever the company did.
+      if (inputs.company !== inputs.library) skill = { ...sides, action: 'take-library', library: inputs.library };
+      nb = inputs.library;
+    } else if (skill.state === 'override-behind' && input.merge && input.merge !== 'skill' && sides.base && sides.library && sides.company) {
+      const mergeInput = input.mergeInputs?.get(name);
+      if (mergeInput) {
+        const merge = planSkillMerge(name, mergeInput, input.merge);
+        skill = { ...sides, action: 'merge', base: sides.base, library: sides.library, company: sides.company, merge };
+        nb = merge.base;
+      }
+    }
+    skills.push(skill);
     if (nb === undefined) base.delete(name);
     else base.set(name, nb);
   }
-  return { skills, nextBase: base, guard: massDeletionGuard(skills, input) };
+  const refused = request.kind === 'push' && input.base === null ? 'has never been synced' : undefined;
+  return { skills, nextBase: base, guard: massDeletionGuard(skills, input), refused };
+}
+
+function toPlanned(sides: Sides, action: PlannedSkill['action']): PlannedSkill {
+  if (action === 'take-library') return { ...sides, action, library: sides.library! };
+  if (action === 'remove') return { ...sides, action, company: sides.company! };
+  return { ...sides, action: action === 'merge' ? 'keep-company' : action };
 }
 
 function withEmptied(input: CompanyPlanInput): CompanyPlanInput {
@@ -79,6 +117,12 @@ export function needsEarlier(input: Pick<CompanyPlanInput, 'base' | 'library' | 
   const c = input.company.get(name);
   const l = input.library.get(name);
   return c !== undefined && l !== undefined && c !== l && input.base?.get(name) === undefined;
+}
+
+/** Skills whose file-level merge the plan will need (override-behind, all three sides present). */
+export function needsMergeInput(input: Pick<CompanyPlanInput, 'base' | 'library' | 'company'>, name: string): boolean {
+  const [b, l, c] = [input.base?.get(name), input.library.get(name), input.company.get(name)];
+  return b !== undefined && l !== undefined && c !== undefined && c !== l && c !== b && l !== b;
 }
 
 /**
@@ -97,7 +141,7 @@ function massDeletionGuard(skills: PlannedSkill[], input: CompanyPlanInput): str
 }
 
 /** Counts per state, in a stable order for printing. */
-export function countStates(skills: readonly PlannedSkill[]): Record<SkillState, number> {
+export function countStates(skills: readonly Pick<PlannedSkill, 'state'>[]): Record<SkillState, number> {
   const counts: Record<SkillState, number> = {
     'override-behind': 0,
     override: 0,

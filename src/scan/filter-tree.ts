@@ -24,6 +24,10 @@ interface CacheFile {
 
 export class TreeFilter {
   private readonly trees = new Map<string, string>();
+  /** filtered tree → where it came from, so it can be read or written later without the caller keeping track. */
+  private readonly origin = new Map<string, { src: Store; oid: string; skill: string }>();
+  /** Trees computed in this process, readable before they are written anywhere. */
+  private readonly built = new Map<string, TreeEntry[]>();
   private dirty = false;
 
   constructor(
@@ -48,7 +52,23 @@ export class TreeFilter {
       this.trees.set(key, out);
       this.dirty = true;
     }
+    if (out && out !== oid) this.origin.set(out, { src, oid, skill });
     return out || null;
+  }
+
+  /** Make sure a tree this filter produced is in `dst` (with everything under it). No-op for trees it did not change. */
+  async ensure(dst: Store, filtered: string): Promise<void> {
+    const from = this.origin.get(filtered);
+    if (from && !dst.has(filtered)) await this.build(from.src, from.oid, from.skill, dst);
+  }
+
+  /** Read a tree this filter produced, without it being in any store. */
+  async readTree(oid: string): Promise<TreeEntry[] | undefined> {
+    if (!this.built.has(oid) && this.origin.has(oid)) {
+      const from = this.origin.get(oid)!;
+      await this.build(from.src, from.oid, from.skill, null);
+    }
+    return this.built.get(oid);
   }
 
   /** As filter(), and make sure the result, with every object under it, is in `dst`. */
@@ -73,7 +93,9 @@ export class TreeFilter {
     }
     if (kept.length === 0) return null; // git holds no empty folder, and an empty skill is no skill
     const data = serializeTree(kept);
-    return dst ? dst.writeObject('tree', data) : hashObject('tree', data);
+    const out = dst ? dst.writeObject('tree', data) : hashObject('tree', data);
+    if (!dst && this.built.size < 50_000) this.built.set(out, kept);
+    return out;
   }
 
   save(): void {

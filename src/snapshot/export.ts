@@ -1,41 +1,139 @@
 /**
- * A snapshot as a plain tar.gz (`library/…`, `companies/<name>/…`, modes kept)
- * that anyone can unpack without this tool. Written to a temp file beside the
- * target and renamed, so a failed export never leaves a partial archive.
+ * A snapshot as a plain tar.gz (`library/…`, `companies/<name>/…`, modes and
+ * symlinks kept) that anyone can unpack without this tool. Streamed from the
+ * store into one temp file beside the target, renamed into place at the end:
+ * no staging folder, so an interrupted export leaves at most that one file,
+ * which a SIGTERM/SIGINT removes at once and the next export removes after a
+ * SIGKILL. A target inside the library, a company folder or the store is
+ * refused: a sync would record the archive (and a staging copy) as content.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import * as tar from 'tar';
-import { BlobReader, writeTree } from '../apply/apply.js';
+import { resolveCompanies, type Config } from '../config.js';
+import { UnsafePathError, UsageError } from '../errors.js';
+import { isSafeEntryName } from '../names.js';
 import type { Store } from '../store/store.js';
-import { tempPathBeside } from '../util/atomic.js';
+import { removeKilledTempFiles, tempPathBeside } from '../util/atomic.js';
+import { checkpoint } from '../util/faults.js';
 import { readSnapshot } from './snapshot.js';
 
-export async function exportSnapshot(store: Store, name: string, outFile: string): Promise<{ file: string; files: number }> {
-  const snap = await readSnapshot(store, name);
+const inside = (child: string, parent: string) => {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+};
+
+const real = (p: string) => {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+};
+
+/** The target's folder must exist and be none of the folders this tool reads or writes. */
+export function checkExportTarget(config: Config, outFile: string): string {
   const target = path.resolve(outFile);
-  const staging = tempPathBeside(target);
-  const tmpArchive = tempPathBeside(target);
+  const dir = path.dirname(target);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    throw new UsageError(`cannot write ${target}: folder ${dir} does not exist; create it first`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`cannot write ${target}: ${dir} is not a folder`);
+  if (fs.existsSync(target) && fs.statSync(target).isDirectory()) throw new UsageError(`cannot write ${target}: it is a folder; give a file name such as ${path.join(target, 'snapshot.tar.gz')}`);
+  const where = path.join(real(dir), path.basename(target));
+  const guarded: Array<[string, string]> = [[config.storeDir, 'the store']];
+  if (config.libraryDir) guarded.push([config.libraryDir, 'the library folder']);
+  for (const c of resolveCompanies(config).companies) guarded.push([c.dir, `company ${c.name}'s folder`]);
+  for (const [folder, what] of guarded) {
+    if (inside(where, real(folder))) {
+      throw new UsageError(`refusing to export into ${what} (${folder}): ${target} would become part of what this tool syncs; write it outside the library, the company folders and the store`);
+    }
+  }
+  return target;
+}
+
+interface TarFile {
+  path: string;
+  type: 'File' | 'Directory' | 'SymbolicLink';
+  mode: number;
+  content?: Buffer;
+  linkpath?: string;
+}
+
+/** Every entry of a tree, folders first, as tar entries under `prefix`. */
+async function* treeEntries(store: Store, tree: string, prefix: string): AsyncGenerator<TarFile> {
+  yield { path: `${prefix}/`, type: 'Directory', mode: 0o755 };
+  for (const e of await store.readTree(tree)) {
+    if (!isSafeEntryName(e.name)) throw new UnsafePathError(`refusing to export entry ${JSON.stringify(e.name)} of tree ${tree}: unsafe name`);
+    const p = `${prefix}/${e.name}`;
+    if (e.mode === '40000') yield* treeEntries(store, e.oid, p);
+    else if (e.mode === '120000') yield { path: p, type: 'SymbolicLink', mode: 0o777, linkpath: (await store.readBlob(e.oid)).toString('utf8') };
+    else yield { path: p, type: 'File', mode: e.mode === '100755' ? 0o755 : 0o644, content: await store.readBlob(e.oid) };
+  }
+}
+
+/** One entry's tar blocks: a pax header when a name does not fit, the ustar header, the content padded to 512. */
+function tarBlocks(f: TarFile, mtime: Date): Buffer[] {
+  const size = f.content?.length ?? 0;
+  const fields = { path: f.path, mode: f.mode, size, mtime, type: f.type, linkpath: f.linkpath };
+  const header = new tar.Header(fields);
+  const parts: Buffer[] = [];
+  if (header.encode()) parts.push(new tar.Pax(fields).encode()); // long or non-ASCII names
+  parts.push(header.block!);
+  if (f.content && size) parts.push(f.content, Buffer.alloc((512 - (size % 512)) % 512));
+  return parts;
+}
+
+export async function exportSnapshot(config: Config, store: Store, name: string, outFile: string): Promise<{ file: string; files: number }> {
+  const target = checkExportTarget(config, outFile);
+  const snap = await readSnapshot(store, name);
+  removeKilledTempFiles(target);
+  const tmp = tempPathBeside(target);
+  const onSignal = (signal: NodeJS.Signals) => {
+    fs.rmSync(tmp, { force: true });
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
+  };
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
   let files = 0;
   try {
-    fs.mkdirSync(staging, { mode: 0o700 });
-    const blobs = new BlobReader(store);
-    const count = () => files++;
-    const roots: string[] = [];
-    if (snap.libraryTree) {
-      await writeTree(store, blobs, snap.libraryTree, path.join(staging, 'library'), 'library', count);
-      roots.push('library');
+    // Created now (not when the stream gets round to it), so that an interrupted export always knows what to remove.
+    const out = fs.createWriteStream(tmp, { fd: fs.openSync(tmp, 'wx', 0o600) });
+    const gzip = zlib.createGzip();
+    gzip.pipe(out);
+    const done = new Promise<void>((resolve, reject) => {
+      out.on('finish', resolve);
+      out.on('error', reject);
+      gzip.on('error', reject);
+    });
+    const write = async (chunk: Buffer) => {
+      if (!gzip.write(chunk)) await new Promise((r) => gzip.once('drain', r));
+    };
+    const mtime = new Date(snap.date);
+    const roots: Array<[string, string]> = [];
+    if (snap.libraryTree) roots.push([snap.libraryTree, 'library']);
+    await write(tarBlocks({ path: 'companies/', type: 'Directory', mode: 0o755 }, mtime)[0]);
+    for (const [company, tree] of snap.companyTrees) roots.push([tree, `companies/${company}`]);
+    for (const [tree, prefix] of roots) {
+      for await (const entry of treeEntries(store, tree, prefix)) {
+        for (const block of tarBlocks(entry, mtime)) await write(block);
+        if (entry.type !== 'Directory') {
+          files++;
+          checkpoint('export: file written');
+        }
+      }
     }
-    fs.mkdirSync(path.join(staging, 'companies'));
-    roots.push('companies');
-    for (const [company, tree] of snap.companyTrees) {
-      await writeTree(store, blobs, tree, path.join(staging, 'companies', company), `companies/${company}`, count);
-    }
-    await tar.c({ gzip: true, file: tmpArchive, cwd: staging, portable: true }, roots);
-    fs.renameSync(tmpArchive, target);
+    gzip.end(Buffer.alloc(1024)); // two zero blocks end the archive
+    await done;
+    fs.chmodSync(tmp, 0o644);
+    fs.renameSync(tmp, target);
   } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
-    fs.rmSync(tmpArchive, { force: true });
+    for (const s of signals) process.off(s, onSignal);
+    fs.rmSync(tmp, { force: true });
   }
   return { file: target, files };
 }

@@ -9,6 +9,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { type Readable, Transform } from 'node:stream';
+import zlib from 'node:zlib';
 import * as tar from 'tar';
 import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
@@ -18,20 +20,96 @@ import { scanSkillsFolder, type ScanTree } from '../scan/scan.js';
 import { ignoreRulesOf } from '../scan/ignore.js';
 import { StatCache } from '../scan/stat-cache.js';
 import type { Store } from '../store/store.js';
+import { DEFAULT_ARCHIVE_LIMITS } from './limits.js';
 import { tagSnapshot, snapshotRef, writeSnapshotTree } from './snapshot.js';
 
 export class UnsafeArchiveError extends UsageError {
   override readonly code = 'EUNSAFEARCHIVE';
 }
 
-/** Check every entry of an archive before extracting any. */
-export async function checkArchive(file: string): Promise<void> {
+/** What an archive may expand to (SPEC.md, `library import`); each is raised by a flag. */
+export interface ArchiveLimits {
+  maxEntries: number;
+  maxBytes: number;
+  maxFileBytes: number;
+}
+
+export { DEFAULT_ARCHIVE_LIMITS };
+
+class ArchiveLimitError extends UnsafeArchiveError {}
+
+/**
+ * Feed the archive to a tar parser through Node's streaming gunzip (16 KiB
+ * chunks, with backpressure), counting the bytes it expands to as they come:
+ * node-tar's own reader inflates a whole read (16 MiB) of input at once, which
+ * a gzip bomb turns into gigabytes of memory before any limit is checked.
+ */
+async function streamArchive(file: string, parser: NodeJS.WritableStream & { abort?(e: Error): void }, limits: ArchiveLimits): Promise<void> {
+  const head = Buffer.alloc(2);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, head, 0, 2, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  // A tar stream is the entries plus 512-byte headers and padding: anything much beyond the limit is not a valid archive within it.
+  const maxStream = limits.maxBytes + (limits.maxEntries + 2) * 1024 + 10240;
+  let expanded = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      // node-tar would inflate a compressed stream inside the tar stream (gzip in gzip, zstd, brotli) all at once: refused.
+      if (expanded === 0 && ((chunk[0] === 0x1f && chunk[1] === 0x8b) || (chunk.length >= 4 && chunk.readUInt32BE(0) === 0x28b52ffd))) {
+        return done(new UnsafeArchiveError(`refusing ${file}: it is not a tar or a gzip-compressed tar (it holds another compressed stream); nothing was imported`));
+      }
+      expanded += chunk.length;
+      if (expanded > maxStream) done(new ArchiveLimitError(`refusing ${file}: it expands to more than ${maxStream} bytes of tar data (limit --max-bytes ${limits.maxBytes}); nothing was imported`));
+      else done(null, chunk);
+    },
+  });
+  const source = fs.createReadStream(file, { highWaterMark: 64 * 1024 });
+  const stages: Readable[] = [source];
+  if (head[0] === 0x1f && head[1] === 0x8b) stages.push(zlib.createGunzip());
+  stages.push(counter);
+  await new Promise<void>((resolve, reject) => {
+    let failed = false;
+    const fail = (err: Error) => {
+      if (failed) return;
+      failed = true;
+      for (const st of stages) st.destroy();
+      parser.abort?.(err);
+      reject(err);
+    };
+    for (const st of stages) st.on('error', fail);
+    parser.on('error', fail);
+    parser.on('close', () => resolve()); // after the last file of an extraction is written
+    stages.reduce((from, to) => from.pipe(to as unknown as NodeJS.WritableStream) as unknown as Readable).pipe(parser);
+  });
+}
+
+/** Check every entry of an archive before extracting any, within the limits, counting as the entries stream by. */
+export async function checkArchive(file: string, limits: ArchiveLimits): Promise<void> {
   const problems: string[] = [];
-  await tar.t({
-    file,
+  let entries = 0;
+  let bytes = 0;
+  const parser = new tar.Parser({
+    strict: true,
+    brotli: false, // never guessed: only tar and tar.gz are read, through the counted stream
+    zstd: false,
     onReadEntry: (entry) => {
       const p = entry.path;
       const parts = p.split('/');
+      entries++;
+      bytes += entry.size ?? 0;
+      const over =
+        entries > limits.maxEntries ? `it has more than ${limits.maxEntries} entries (raise with --max-entries)`
+        : (entry.size ?? 0) > limits.maxFileBytes ? `entry "${p}" is ${entry.size} bytes, over the per-file limit of ${limits.maxFileBytes} (raise with --max-file-bytes)`
+        : bytes > limits.maxBytes ? `its entries add up to more than ${limits.maxBytes} bytes (raise with --max-bytes)`
+        : null;
+      if (over) {
+        // Refused from the header alone: the body is never read.
+        parser.abort(new ArchiveLimitError(`refusing ${file}: ${over}; nothing was imported`));
+        return;
+      }
       if (path.isAbsolute(p) || /^[A-Za-z]:/.test(p)) problems.push(`entry "${p}" is an absolute path`);
       else if (parts.includes('..')) problems.push(`entry "${p}" climbs out of the archive with ".."`);
       else if (entry.type === 'SymbolicLink' || entry.type === 'Link') {
@@ -46,7 +124,19 @@ export async function checkArchive(file: string): Promise<void> {
       entry.resume();
     },
   });
+  try {
+    await streamArchive(file, parser, limits);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`refusing ${file}: it is not a readable tar or tar.gz (${(err as Error).message}); nothing was imported`);
+  }
   if (problems.length) throw new UnsafeArchiveError(`refusing ${file}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}; nothing was imported`);
+}
+
+/** Extract a checked archive into `cwd`, through the same counted stream. */
+async function extractArchive(file: string, cwd: string, limits: ArchiveLimits): Promise<void> {
+  const unpack = new tar.Unpack({ cwd, strict: true, preservePaths: false, preserveOwner: false, brotli: false, zstd: false });
+  await streamArchive(file, unpack, limits);
 }
 
 const hasSkillFile = (dir: string, depth: number): boolean => {
@@ -82,8 +172,8 @@ function checkLinks(tree: ScanTree, absDir: string, skillRoot: string): void {
   }
 }
 
-function scanImported(dir: string, what: string, config: Config): ScanTree {
-  const scan = scanSkillsFolder(dir, { cache: new StatCache(null), maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
+function scanImported(dir: string, what: string, config: Config, maxFileBytes: number): ScanTree {
+  const scan = scanSkillsFolder(dir, { cache: new StatCache(null), maxFileBytes, ignore: ignoreRulesOf(config) });
   const problem = scan.problems[0] ?? [...scan.blocked.values()][0];
   if (problem) throw new UsageError(`refusing import of ${what}: ${problem.message}; nothing was imported`);
   for (const e of scan.root.entries) if (e.tree) checkLinks(e.tree, path.join(dir, e.name), path.join(dir, e.name));
@@ -97,7 +187,8 @@ export interface ImportResult {
   library: boolean;
 }
 
-export async function importSnapshot(config: Config, store: Store, source: string, name: string): Promise<ImportResult> {
+export async function importSnapshot(config: Config, store: Store, source: string, name: string, caps: Partial<ArchiveLimits> = {}): Promise<ImportResult> {
+  const limits: ArchiveLimits = { ...DEFAULT_ARCHIVE_LIMITS, maxFileBytes: config.maxFileBytes, ...caps };
   snapshotRef(name); // validates the name before any work
   if ((await store.readRef(snapshotRef(name))) !== null) throw new UsageError(`snapshot ${name} already exists: choose another --name`);
   const abs = path.resolve(source);
@@ -111,9 +202,9 @@ export async function importSnapshot(config: Config, store: Store, source: strin
   let staging: string | null = null;
   try {
     if (st.isFile()) {
-      await checkArchive(abs);
+      await checkArchive(abs, limits);
       staging = fs.mkdtempSync(path.join(store.dataDir, 'import-'));
-      await tar.x({ file: abs, cwd: staging, strict: true, preservePaths: false, preserveOwner: false });
+      await extractArchive(abs, staging, limits);
       root = staging;
     }
     const layout = findLayout(root);
@@ -127,11 +218,11 @@ export async function importSnapshot(config: Config, store: Store, source: strin
         continue;
       }
       if (!isValidName(entry.name)) throw new UsageError(`refusing import: invalid company name ${JSON.stringify(entry.name)} in ${companiesDir}; nothing was imported`);
-      companies.set(entry.name, { tree: scanImported(dir, `company ${entry.name}`, config), dir });
+      companies.set(entry.name, { tree: scanImported(dir, `company ${entry.name}`, config, limits.maxFileBytes), dir });
     }
     if (companies.size === 0) throw new UsageError(`${abs} holds no company folders: expected <backup>/<company>/<skill>/ or companies/<company>/<skill>/`);
     const libraryDir = path.join(layout.dir, 'library');
-    const library = layout.kind === 'export' && fs.existsSync(libraryDir) ? scanImported(libraryDir, 'the library', config) : null;
+    const library = layout.kind === 'export' && fs.existsSync(libraryDir) ? scanImported(libraryDir, 'the library', config, limits.maxFileBytes) : null;
 
     // Everything checked: now write.
     for (const { tree, dir } of companies.values()) recordScanTree(store, tree, dir);

@@ -14,7 +14,7 @@ import { BlobReader } from '../apply/apply.js';
 import { SkillWriter } from '../apply/writer.js';
 import { ignoreRulesOf } from '../scan/ignore.js';
 import { filterSkillMap, treeFilterFor } from '../scan/filter-tree.js';
-import { observe, observeDuringRun, readCompany, skillMapOf } from '../company.js';
+import { observe, observeDuringRun, readCompany, recoverCompany, skillMapOf } from '../company.js';
 import { readRunState, writeRunState } from '../state.js';
 import type { Store } from '../store/store.js';
 import { autoSnapshot, readSnapshot } from './snapshot.js';
@@ -66,7 +66,7 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
   const filter = treeFilterFor(ignoreRulesOf(config), store);
   for (const c of targets) {
     const skills = await skillMapOf(store, snap.companyTrees.get(c.name)!);
-    snapSkills.set(c.name, await filterSkillMap(filter, store, skills, opts.dryRun ? null : store));
+    snapSkills.set(c.name, await filterSkillMap(filter, store, skills, null));
   }
   for (const skill of opts.skills ?? []) {
     checkName('skill', skill);
@@ -80,7 +80,8 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
     targets.map(async (company) => {
       const result: CompanyRollback = { name: company.name, dir: company.dir, ok: true, error: null, changes: [], skipped: [], commit: null };
       try {
-        const view = await readCompany(store, company, config, !opts.dryRun);
+        if (!opts.dryRun) recoverCompany(store, company, config);
+        const view = await readCompany(store, company, config);
         const want = snapSkills.get(company.name)!;
         const scope = opts.skills?.length ? opts.skills : [...new Set([...want.keys(), ...view.scan.skills.keys()])].sort();
         for (const skill of scope) {
@@ -119,6 +120,7 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
     const changed = new Map<string, string | null>();
     for (const change of r.changes) {
       try {
+        if (change.to) await filter.ensure(store, change.to); // a snapshot tree filtered of litter is written when used
         const written = await writer.write(change.skill, change.from, change.to);
         if (written.done) done.push(change);
         else {

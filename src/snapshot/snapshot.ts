@@ -3,13 +3,14 @@
  * tree holds `library/` and `companies/<name>/`, built from trees already in
  * the store: a snapshot costs a handful of small objects, not a copy.
  */
-import { UsageError } from '../errors.js';
+import { UsageError, errorMessage } from '../errors.js';
 import { LIBRARY_REF, signature } from '../history.js';
 import { isValidName } from '../names.js';
 import { parseTag, type TreeEntry } from '../store/objects.js';
 import type { Store } from '../store/store.js';
 
 export const SNAPSHOT_PREFIX = 'refs/tags/snapshot/';
+const COMPANY_PREFIX = 'refs/heads/companies/';
 export const PRE_FIRST_RUN = 'pre-first-run';
 /** Automatic snapshots that are pruned beyond `snapshots.keep`; pre-first-run never is. */
 const AUTO_PRUNED = /^pre-(sync|rollback|push)-/;
@@ -64,16 +65,36 @@ export async function tagSnapshot(store: Store, name: string, tree: string, mess
   return tagName;
 }
 
-/** Snapshot the store as it is now: the library tip and every company's last recorded tree. */
-export async function createSnapshot(store: Store, name: string, message: string, unique = false): Promise<string> {
-  const libraryCommit = await store.readRef(LIBRARY_REF);
-  const library = libraryCommit ? (await store.readCommit(libraryCommit)).tree : null;
+export interface SnapshotTaken {
+  tag: string;
+  /** Heads whose history could not be read (a lost object): left out, each with the reason. */
+  skipped: { ref: string; error: string }[];
+}
+
+/**
+ * Snapshot the store as it is now: the library tip and every company's last
+ * recorded tree. A head that cannot be read (a lost object) is left out and
+ * named in the tag message, so one damaged company never stops the others.
+ */
+export async function createSnapshot(store: Store, name: string, message: string, unique = false): Promise<SnapshotTaken> {
+  const skipped: SnapshotTaken['skipped'] = [];
+  const treeOf = async (ref: string): Promise<string | null> => {
+    try {
+      const head = await store.readRef(ref);
+      return head ? (await store.readCommit(head)).tree : null;
+    } catch (err) {
+      skipped.push({ ref, error: errorMessage(err) });
+      return null;
+    }
+  };
+  const library = await treeOf(LIBRARY_REF);
   const companies = new Map<string, string>();
-  for (const ref of await store.listRefs('refs/heads/companies/')) {
-    const head = await store.readRef(ref);
-    if (head) companies.set(ref.slice('refs/heads/companies/'.length), (await store.readCommit(head)).tree);
+  for (const ref of await store.listRefs(COMPANY_PREFIX)) {
+    const tree = await treeOf(ref);
+    if (tree) companies.set(ref.slice(COMPANY_PREFIX.length), tree);
   }
-  return tagSnapshot(store, name, writeSnapshotTree(store, library, companies), message, unique);
+  const note = skipped.length ? `\n\nLeft out, their history cannot be read (run \`library doctor --repair\`):\n${skipped.map((s) => `- ${s.ref}: ${s.error}`).join('\n')}` : '';
+  return { tag: await tagSnapshot(store, name, writeSnapshotTree(store, library, companies), `${message}${note}`, unique), skipped };
 }
 
 export async function readSnapshot(store: Store, name: string): Promise<SnapshotInfo & { tree: string; companyTrees: Map<string, string>; libraryTree: string | null }> {
@@ -106,11 +127,16 @@ export async function readSnapshot(store: Store, name: string): Promise<Snapshot
   };
 }
 
-export async function listSnapshots(store: Store): Promise<SnapshotInfo[]> {
+/** Every snapshot, oldest first; one that cannot be read is left out and named in `unreadable`. */
+export async function listSnapshots(store: Store, unreadable: { ref: string; error: string }[] = []): Promise<SnapshotInfo[]> {
   const out: SnapshotInfo[] = [];
   for (const ref of await store.listRefs(SNAPSHOT_PREFIX)) {
-    const { tree: _t, companyTrees: _c, libraryTree: _l, ...info } = await readSnapshot(store, ref.slice(SNAPSHOT_PREFIX.length));
-    out.push(info);
+    try {
+      const { tree: _t, companyTrees: _c, libraryTree: _l, ...info } = await readSnapshot(store, ref.slice(SNAPSHOT_PREFIX.length));
+      out.push(info);
+    } catch (err) {
+      unreadable.push({ ref, error: errorMessage(err) });
+    }
   }
   return out.sort((a, b) => (a.date === b.date ? (a.name < b.name ? -1 : 1) : a.date < b.date ? -1 : 1));
 }
@@ -129,7 +155,7 @@ export async function pruneAutomatic(store: Store, keep: number): Promise<string
  */
 export async function autoSnapshot(store: Store, kind: 'sync' | 'push' | 'rollback', keep: number, detail: string): Promise<string> {
   const name = (await snapshotExists(store, PRE_FIRST_RUN)) || kind === 'rollback' ? timestampName(`pre-${kind}-`) : PRE_FIRST_RUN;
-  const tag = await createSnapshot(store, name, `automatic snapshot before ${detail}`, true);
+  const { tag } = await createSnapshot(store, name, `automatic snapshot before ${detail}`, true);
   await pruneAutomatic(store, keep);
   return tag;
 }

@@ -1,14 +1,15 @@
 /**
- * The content-addressed store: a bare git repository. This folder is the only
- * importer of isomorphic-git. We write loose objects and refs ourselves, via
- * temp file + rename, because isomorphic-git writes them in place and a crash
- * could leave a truncated object that is never rewritten. Reads go through a
- * fast path for loose objects and fall back to isomorphic-git for packs.
+ * The content-addressed store: a bare git repository. We write loose objects
+ * and refs ourselves, via temp file + rename (isomorphic-git writes them in
+ * place, and a crash could leave a truncated object that is never rewritten). Every read of an
+ * object or a ref goes through one reader that knows what native git leaves
+ * after `gc` or `repack`: loose objects and packs, loose refs and packed-refs.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
-import { RefMovedError, StoreError } from '../errors.js';
+import { RefMovedError, StoreError, UsageError, errorMessage } from '../errors.js';
 import { checkpoint } from '../util/faults.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import {
@@ -23,27 +24,80 @@ import {
   serializeTree,
   wrapObject,
 } from './objects.js';
+import { PackReadError, PackSet, type RawObject } from './packs.js';
+import { RefReader } from './refs.js';
 
 export interface Commit extends CommitData {
   oid: string;
 }
 
-/** isomorphic-git is loaded on first use: a no-op run reads only loose objects and refs, and skips its ~70 ms load. */
-type IsoGit = typeof import('isomorphic-git');
-let isoGit: Promise<IsoGit> | undefined;
-const gitLib = async (): Promise<IsoGit> => (await (isoGit ??= import('isomorphic-git'))) as IsoGit;
+/** An object that cannot be used: absent, damaged, or not readable by this user. */
+export class ObjectError extends StoreError {
+  constructor(
+    message: string,
+    readonly problem: 'missing' | 'corrupt' | 'unreadable',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The store (or its folder) cannot be read or written by this user: exit 2, with the permission it needs. */
+export class StoreAccessError extends UsageError {
+  override readonly code = 'EACCESS';
+  constructor(
+    readonly problem: string,
+    readonly fix: string,
+  ) {
+    super(`${problem}; ${fix}`);
+  }
+}
+
+function userName(): string {
+  try {
+    return `user ${os.userInfo().username} (uid ${process.getuid?.() ?? '?'})`;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
+}
+
+/** Throw a StoreAccessError naming `dir` and what it lacks; a missing `dir` is left to the caller. */
+function checkAccess(dir: string, mode: number, what: 'read' | 'write' | 'create', store = dir): void {
+  try {
+    fs.accessSync(dir, mode);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code === 'EROFS') {
+      throw new StoreAccessError(`store ${store} cannot be written: ${dir} is on a read-only file system`, 'remount it read-write, or point "store" in the config at a writable folder');
+    }
+    let owner = '';
+    try {
+      const st = fs.statSync(dir);
+      owner = ` (owner uid ${st.uid}, mode ${(st.mode & 0o777).toString(8).padStart(4, '0')})`;
+    } catch {
+      /* a parent folder hides it */
+    }
+    const needs = what === 'read' ? 'read and search (r-x)' : 'write and search (-wx)';
+    const verb = what === 'create' ? `cannot be created by ${userName()}` : `cannot be ${what === 'read' ? 'read' : 'written'} by ${userName()}`;
+    throw new StoreAccessError(`store ${store} ${verb}: ${dir}${owner} needs ${needs} permission for that user`, `run library as the store's owner, or give that user access (e.g. \`chown -R\` the store to it)`);
+  }
+}
 
 const REPAIR_HINT = 'run `library doctor --repair` to re-record what the folders still hold';
 
 export class Store {
   /** Objects known to be present: skips a stat per write. */
   private readonly known = new Set<string>();
+  private readonly packs: PackSet;
+  private readonly refs: RefReader;
   /** Commits and tags this process wrote: discarded again if the ref meant to hold them cannot be moved. */
   private readonly created = new Set<string>();
-  /** isomorphic-git's pack cache, shared by every read in this process. */
-  private readonly gitCache = {};
 
-  private constructor(readonly gitdir: string) {}
+  private constructor(readonly gitdir: string) {
+    this.packs = new PackSet(path.join(gitdir, 'objects', 'pack'));
+    this.refs = new RefReader(gitdir);
+  }
 
   /** Where this tool keeps its own files (stat caches, run state, lock) inside the git dir. */
   get dataDir(): string {
@@ -62,12 +116,10 @@ export class Store {
   static async create(gitdir: string): Promise<Store> {
     fs.mkdirSync(gitdir, { recursive: true, mode: 0o700 });
     if (!fs.existsSync(path.join(gitdir, 'HEAD'))) {
-      await (await gitLib()).init({ fs, gitdir, bare: true, defaultBranch: 'library' });
-      // isomorphic-git writes values meant for case-insensitive, symlink-less
-      // systems; a store holds exact names and real symlinks.
-      await (await gitLib()).setConfig({ fs, gitdir, path: 'core.ignorecase', value: false });
-      await (await gitLib()).setConfig({ fs, gitdir, path: 'core.symlinks', value: true });
-      await (await gitLib()).setConfig({ fs, gitdir, path: 'core.filemode', value: true });
+      // What `git init --bare` writes, with the values a store needs: exact names and real symlinks.
+      for (const dir of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags']) fs.mkdirSync(path.join(gitdir, dir), { recursive: true });
+      writeFileAtomic(path.join(gitdir, 'config'), '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n\tignorecase = false\n\tsymlinks = true\n');
+      writeFileAtomic(path.join(gitdir, 'HEAD'), 'ref: refs/heads/library\n');
     }
     fs.chmodSync(gitdir, 0o700); // company skills can be private
     const store = new Store(gitdir);
@@ -76,6 +128,7 @@ export class Store {
   }
 
   static open(gitdir: string): Store {
+    checkAccess(gitdir, fs.constants.R_OK | fs.constants.X_OK, 'read');
     if (!fs.existsSync(path.join(gitdir, 'HEAD')) || !fs.existsSync(path.join(gitdir, 'objects'))) {
       throw new StoreError(`store ${gitdir} does not exist: run \`library init\` or \`library sync --fix\` to create it`);
     }
@@ -83,16 +136,29 @@ export class Store {
   }
 
   static async openOrCreate(gitdir: string): Promise<Store> {
-    return fs.existsSync(path.join(gitdir, 'HEAD')) ? Store.open(gitdir) : Store.create(gitdir);
+    if (!fs.existsSync(path.join(gitdir, 'HEAD'))) {
+      checkAccess(gitdir, fs.constants.R_OK | fs.constants.X_OK, 'read');
+      let parent = gitdir;
+      while (!fs.existsSync(parent)) parent = path.dirname(parent);
+      checkAccess(parent, fs.constants.W_OK | fs.constants.X_OK, 'create', gitdir);
+      return Store.create(gitdir);
+    }
+    const store = Store.open(gitdir);
+    // A writing command: one clear line now, rather than EACCES from the first object written.
+    for (const dir of [gitdir, path.join(gitdir, 'objects'), path.join(gitdir, 'refs'), store.dataDir]) {
+      if (fs.existsSync(dir)) checkAccess(dir, fs.constants.W_OK | fs.constants.X_OK, 'write', gitdir);
+    }
+    return store;
   }
 
   private loosePath(oid: string): string {
     return path.join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
   }
 
+  /** Whether the store has the object, loose or packed. A loose hit costs one stat; packs are read only on a miss. */
   has(oid: string): boolean {
     if (this.known.has(oid)) return true;
-    if (fs.existsSync(this.loosePath(oid))) {
+    if (fs.existsSync(this.loosePath(oid)) || this.packs.has(oid)) {
       this.known.add(oid);
       return true;
     }
@@ -104,21 +170,61 @@ export class Store {
     for (const oid of oids) this.known.delete(oid);
   }
 
-  async hasAnywhere(oid: string): Promise<boolean> {
-    if (this.has(oid)) return true;
-    try {
-      await (await gitLib()).readObject({ fs, gitdir: this.gitdir, oid, format: 'deflated', cache: this.gitCache });
-      this.known.add(oid);
-      return true;
-    } catch {
-      return false;
+  /**
+   * A pack holding a damaged object cannot be mended in place: write every
+   * other object it holds as a loose one, then remove the pack (and its index
+   * files), so that the damaged objects can be written again and native git
+   * stops reading the bad copy. Returns the packs removed.
+   */
+  explodePacksHolding(damaged: Iterable<string>): string[] {
+    const bad = new Set(damaged);
+    const packs = this.packs.packsHolding(bad);
+    for (const pack of packs) {
+      for (const oid of this.packs.idsOf(pack)) {
+        if (bad.has(oid) || fs.existsSync(this.loosePath(oid))) continue;
+        let obj: RawObject;
+        try {
+          obj = this.readObjectSync(oid);
+        } catch {
+          continue; // damaged too: written back from the folders, or salvaged out of the history
+        }
+        if (hashObject(obj.type, obj.content) !== oid) continue;
+        this.known.delete(oid);
+        this.writeLoose(obj.type, obj.content, oid);
+      }
     }
+    for (const pack of packs) {
+      const stem = pack.slice(0, -'.pack'.length);
+      for (const ext of ['.idx', '.rev', '.bitmap', '.pack']) fs.rmSync(`${stem}${ext}`, { force: true });
+    }
+    this.packs.reset();
+    this.forget([...bad]);
+    return packs;
+  }
+
+  async hasAnywhere(oid: string): Promise<boolean> {
+    return this.has(oid);
+  }
+
+  /** Every object id in the store, loose and packed (a repair looks through them for lost commits). */
+  *allObjectIds(): Generator<string> {
+    const objects = path.join(this.gitdir, 'objects');
+    for (const dir of fs.readdirSync(objects)) {
+      if (!/^[0-9a-f]{2}$/.test(dir)) continue;
+      for (const name of fs.readdirSync(path.join(objects, dir))) if (/^[0-9a-f]{38}$/.test(name)) yield dir + name;
+    }
+    yield* this.packs.ids();
   }
 
   /** Write one object (if absent) atomically; returns its id. */
   writeObject(type: ObjectType, content: Buffer, knownOid?: string): string {
     const oid = knownOid ?? hashObject(type, content);
     if (this.has(oid)) return oid;
+    this.writeLoose(type, content, oid);
+    return oid;
+  }
+
+  private writeLoose(type: ObjectType, content: Buffer, oid: string): void {
     const file = this.loosePath(oid);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     try {
@@ -130,7 +236,6 @@ export class Store {
     }
     this.known.add(oid);
     if (type === 'commit' || type === 'tag') this.created.add(oid);
-    return oid;
   }
 
   writeTree(entries: readonly TreeEntry[]): string {
@@ -148,34 +253,49 @@ export class Store {
   }
 
   async readObject(oid: string): Promise<{ type: ObjectType; content: Buffer }> {
+    return this.readObjectSync(oid);
+  }
+
+  /** One reader for every object: the loose file if there is one, else the packs (native git may have packed it). */
+  readObjectSync(oid: string): RawObject {
     let raw: Buffer | undefined;
     try {
       raw = fs.readFileSync(this.loosePath(oid));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw new ObjectError(`object ${oid} in store ${this.gitdir} cannot be read (${code ?? errorMessage(err)}): check the permissions of ${this.loosePath(oid)}`, 'unreadable', { cause: err });
     }
     if (raw) {
       let inflated: Buffer;
       try {
         inflated = inflateSync(raw);
       } catch (err) {
-        throw new StoreError(`object ${oid} in store ${this.gitdir} is corrupt (${(err as Error).message}): ${REPAIR_HINT}`);
+        throw new ObjectError(`object ${oid} in store ${this.gitdir} is corrupt (${(err as Error).message}): ${REPAIR_HINT}`, 'corrupt');
       }
       const nul = inflated.indexOf(0);
       const [type] = inflated.toString('latin1', 0, nul).split(' ');
       return { type: type as ObjectType, content: inflated.subarray(nul + 1) };
     }
+    let packed: RawObject | null;
     try {
-      const res = await (await gitLib()).readObject({ fs, gitdir: this.gitdir, oid, format: 'content', cache: this.gitCache });
-      return { type: res.type as ObjectType, content: Buffer.from(res.object as Uint8Array) };
+      packed = this.packs.read(oid, (base) => {
+        try {
+          return this.readObjectSync(base);
+        } catch {
+          return null;
+        }
+      });
     } catch (err) {
-      throw new StoreError(`object ${oid} is missing from store ${this.gitdir}: ${REPAIR_HINT}`, { cause: err });
+      if (err instanceof PackReadError) throw new ObjectError(`object ${oid} in store ${this.gitdir} is corrupt (pack ${err.message}): ${REPAIR_HINT}`, 'corrupt');
+      throw err;
     }
+    if (!packed) throw new ObjectError(`object ${oid} is missing from store ${this.gitdir}: ${REPAIR_HINT}`, 'missing');
+    return packed;
   }
 
   private async readTyped(oid: string, expected: ObjectType): Promise<Buffer> {
     const { type, content } = await this.readObject(oid);
-    if (type !== expected) throw new StoreError(`object ${oid} is a ${type}, expected a ${expected}`);
+    if (type !== expected) throw new ObjectError(`object ${oid} in store ${this.gitdir} is a ${type}, expected a ${expected}: ${REPAIR_HINT}`, 'corrupt');
     return content;
   }
 
@@ -213,21 +333,9 @@ export class Store {
     return { oid, tree, parents, author, message: text.slice(split + 2) };
   }
 
-  /** Resolve a full ref name (refs/heads/…) to an object id, or null. */
+  /** Resolve a full ref name (refs/heads/…) to an object id, or null. Loose and packed refs alike. */
   async readRef(ref: string): Promise<string | null> {
-    try {
-      const loose = fs.readFileSync(path.join(this.gitdir, ref), 'utf8').trim();
-      if (/^[0-9a-f]{40}$/.test(loose)) return loose;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'EISDIR') throw err;
-    }
-    // Only native git packs refs; without packed-refs a missing loose ref is simply absent.
-    if (ref !== 'HEAD' && !fs.existsSync(path.join(this.gitdir, 'packed-refs'))) return null;
-    try {
-      return await (await gitLib()).resolveRef({ fs, gitdir: this.gitdir, ref });
-    } catch {
-      return null;
-    }
+    return this.refs.read(ref);
   }
 
   /**
@@ -302,10 +410,16 @@ export class Store {
     this.tmpReady = false;
   }
 
+  /** Remove a loose ref file that holds no object id (a repair, after reporting it). */
+  removeBrokenRef(ref: string): void {
+    if (!ref.startsWith('refs/')) throw new StoreError(`refusing to remove ${ref}: not a ref`);
+    fs.rmSync(path.join(this.gitdir, ref), { force: true });
+  }
+
   /** Delete a ref, loose or packed (native `git pack-refs` may have packed it). */
   async deleteRef(ref: string): Promise<void> {
     fs.rmSync(path.join(this.gitdir, ref), { force: true });
-    await (await gitLib()).deleteRef({ fs, gitdir: this.gitdir, ref });
+    this.refs.deletePacked(ref);
   }
 
   /**
@@ -321,28 +435,11 @@ export class Store {
     writeFileAtomic(file, `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}[${section}]\n\t${line}\n`);
   }
 
-  /** Full names of refs under a prefix such as `refs/tags/snapshot/`. */
+  /** Full names of refs under a prefix such as `refs/tags/snapshot/`, loose and packed, sorted. */
   async listRefs(prefix: string): Promise<string[]> {
-    const dir = prefix.replace(/\/$/, '');
-    // As in readRef: without packed-refs every ref is a loose file, listed without loading isomorphic-git.
-    if (!fs.existsSync(path.join(this.gitdir, 'packed-refs'))) return looseRefs(this.gitdir, dir).sort();
-    const names = await (await gitLib()).listRefs({ fs, gitdir: this.gitdir, filepath: dir });
-    return names.map((n) => `${dir}/${n}`);
+    return this.refs.list(prefix);
   }
 }
-
-function looseRefs(gitdir: string, dir: string): string[] {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(path.join(gitdir, dir), { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  return entries.flatMap((e) =>
-    e.isDirectory() ? looseRefs(gitdir, `${dir}/${e.name}`) : e.isFile() && !e.name.endsWith('.lock') ? [`${dir}/${e.name}`] : [],
-  );
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**

@@ -7,17 +7,17 @@
  * The receive-pack POST is sent here, because `git.push` pushes one ref per
  * request and re-sends objects the remote has (isomorphic-git #1134, #1162).
  */
-import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
+import { deflateSync } from 'node:zlib';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import type { Store } from './store.js';
 
-// Loaded on first use: only forge-sync needs them, and isomorphic-git is a good part of every command's start-up.
-const iso = async () => (await import('isomorphic-git')).default;
+/** isomorphic-git (~70 ms to load) is loaded on the first network request: other commands never pay for it. */
+const isoGit = async () => (await import('isomorphic-git')).default;
 const isoHttp = async () => (await import('isomorphic-git/http/node')).default;
-
 export interface Exchange {
   method: string;
   url: string;
@@ -127,7 +127,8 @@ export class Transport {
 
   /** The remote's refs and capabilities, as advertised to a pusher. */
   async discoverForPush(url: string): Promise<{ refs: Map<string, string>; capabilities: Set<string> }> {
-    const info = await this.bounded(iso().then((git) => git.getRemoteInfo2({ http: this.client, url, forPush: true, protocolVersion: 1, headers: { ...this.opts.headers } })));
+    const git = await isoGit();
+    const info = await this.bounded(git.getRemoteInfo2({ http: this.client, url, forPush: true, protocolVersion: 1, headers: { ...this.opts.headers } }));
     const refs = new Map<string, string>();
     for (const r of info.refs ?? []) if (r.ref.startsWith('refs/')) refs.set(r.ref, r.oid);
     const capabilities = new Set(Object.keys(info.capabilities));
@@ -149,7 +150,7 @@ export class Transport {
           body: body as unknown as AsyncIterableIterator<Uint8Array>,
         });
         const text = await collect(res.body);
-        if (res.statusCode !== 200) throw new (await iso()).Errors.HttpError(res.statusCode, res.statusMessage, text.toString('utf8', 0, 200));
+        if (res.statusCode !== 200) throw Object.assign(new Error(`HTTP ${res.statusCode}`), { code: 'HttpError', data: { statusCode: res.statusCode, statusMessage: res.statusMessage } });
         return text;
       })(),
     );
@@ -186,19 +187,49 @@ function classify(err: unknown, aborted: boolean): TransportError {
   return new TransportError(e.message ?? String(err), false);
 }
 
-/** A pack of exactly these objects (no deltas), in memory. */
-export async function packObjects(store: Store, oids: string[], cache: object): Promise<Uint8Array> {
-  const { packfile } = await (await iso()).packObjects({ fs, gitdir: store.gitdir, oids, write: false, cache });
-  return packfile!;
+/** A pack of exactly these objects (no deltas), in memory, read through the store's own reader. */
+export async function packObjects(store: Store, oids: string[], _cache?: object): Promise<Uint8Array> {
+  const header = Buffer.alloc(12);
+  header.write('PACK', 0, 'latin1');
+  header.writeUInt32BE(2, 4);
+  header.writeUInt32BE(oids.length, 8);
+  const parts: Buffer[] = [header];
+  const code = { commit: 1, tree: 2, blob: 3, tag: 4 } as const;
+  for (const oid of oids) {
+    const { type, content } = store.readObjectSync(oid);
+    // Entry header: type in bits 4-6 of the first byte, the size in 4 + 7·n bits.
+    const head: number[] = [];
+    let size = content.length;
+    let byte = (code[type] << 4) | (size & 15);
+    size = Math.floor(size / 16);
+    while (size > 0) {
+      head.push(byte | 0x80);
+      byte = size & 0x7f;
+      size = Math.floor(size / 128);
+    }
+    head.push(byte);
+    parts.push(Buffer.from(head), deflateSync(content, { level: 1 }));
+  }
+  const body = Buffer.concat(parts);
+  return Buffer.concat([body, createHash('sha1').update(body).digest()]);
 }
 
 /** Whether `ancestor` is in the history of `oid` (both commits of this store). */
-export async function isAncestor(store: Store, ancestor: string, oid: string, cache: object): Promise<boolean> {
+export async function isAncestor(store: Store, ancestor: string, oid: string, _cache?: object): Promise<boolean> {
   if (ancestor === oid) return true;
-  if (!(await store.hasAnywhere(ancestor))) return false;
-  try {
-    return await (await iso()).isDescendent({ fs, gitdir: store.gitdir, oid, ancestor, depth: -1, cache });
-  } catch {
-    return false;
+  if (!store.has(ancestor)) return false;
+  const seen = new Set<string>();
+  const queue = [oid];
+  while (queue.length) {
+    const next = queue.pop()!;
+    if (next === ancestor) return true;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    try {
+      queue.push(...(await store.readCommit(next)).parents);
+    } catch {
+      /* a commit we cannot read has no ancestors we can prove */
+    }
   }
+  return false;
 }

@@ -3,7 +3,7 @@
  * work on paths; the store holds nested trees.
  */
 import type { FileEntry } from '../merge/file-merge.js';
-import type { TreeEntry } from './objects.js';
+import { hashObject, serializeTree, type TreeEntry } from './objects.js';
 import type { Store } from './store.js';
 
 export interface TreeReader {
@@ -21,24 +21,46 @@ export async function flattenTree(reader: TreeReader, oid: string | undefined, p
   return out;
 }
 
-/** Write the nested trees for a flat file map (its blobs must be in the store); returns the root tree id. */
-export function writeFileMap(store: Store, files: ReadonlyMap<string, FileEntry>): string {
-  const root = new Map<string, FileEntry | Map<string, unknown>>();
+/** An object a plan computed and the apply step writes. */
+export interface PlannedObject {
+  type: 'blob' | 'tree';
+  oid: string;
+  content: Buffer;
+}
+
+type Dir = Map<string, FileEntry | Dir>;
+
+/** Pure: the nested trees of a flat file map, pushed onto `out` children first; returns the root tree id. */
+export function fileMapTree(files: ReadonlyMap<string, FileEntry>, out: PlannedObject[]): string {
+  const root: Dir = new Map();
   for (const [p, entry] of files) {
     const segs = p.split('/');
     let dir = root;
     for (const seg of segs.slice(0, -1)) {
       let sub = dir.get(seg);
       if (!(sub instanceof Map)) dir.set(seg, (sub = new Map()));
-      dir = sub as Map<string, FileEntry | Map<string, unknown>>;
+      dir = sub;
     }
     dir.set(segs[segs.length - 1], entry);
   }
-  const write = (dir: Map<string, FileEntry | Map<string, unknown>>): string =>
-    store.writeTree(
-      [...dir].map(([name, v]) =>
-        v instanceof Map ? { name, mode: '40000' as const, oid: write(v as Map<string, FileEntry | Map<string, unknown>>) } : { name, ...v },
-      ),
-    );
-  return write(root);
+  const build = (dir: Dir): string => {
+    const entries = [...dir].map(([name, v]) => (v instanceof Map ? { name, mode: '40000' as const, oid: build(v) } : { name, ...v }));
+    const content = serializeTree(entries);
+    const oid = hashObject('tree', content);
+    out.push({ type: 'tree', oid, content });
+    return oid;
+  };
+  return build(root);
+}
+
+/** Write the nested trees for a flat file map (its blobs must be in the store); returns the root tree id. */
+export function writeFileMap(store: Store, files: ReadonlyMap<string, FileEntry>): string {
+  const objects: PlannedObject[] = [];
+  const oid = fileMapTree(files, objects);
+  writePlanned(store, objects);
+  return oid;
+}
+
+export function writePlanned(store: Store, objects: readonly PlannedObject[]): void {
+  for (const o of objects) store.writeObject(o.type, o.content, o.oid);
 }

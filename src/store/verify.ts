@@ -1,69 +1,87 @@
 /**
- * Check that every object reachable from the store's refs is present and
- * hashes to its id, and repair what the folders on disk can still provide.
+ * Check that every object reachable from the store's refs is present,
+ * readable and hashes to its id. Every ref under refs/ is walked (loose and
+ * packed), each distinct object read once.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { errorMessage } from '../errors.js';
 import { hashObject, parseTag, parseTree } from './objects.js';
-import type { Store } from './store.js';
+import { ObjectError, type Store } from './store.js';
 
 export interface VerifyReport {
   refs: number;
   objects: number;
   missing: string[];
   corrupt: string[];
-  /** For each missing or corrupt object, the first ref it was reached from. */
+  /** Present but not readable by this user (permissions). */
+  unreadable: string[];
+  /** For each damaged object, the first ref it was reached from. */
   reachedFrom: Record<string, string>;
+  /** Ref files that do not hold an object id. */
+  brokenRefs: { ref: string; error: string }[];
 }
 
 export async function listAllRefs(store: Store): Promise<string[]> {
-  const out: string[] = [];
-  for (const prefix of ['refs/heads/', 'refs/bases/', 'refs/tags/', 'refs/notes/', 'refs/hosts/', 'refs/conflicts/']) {
-    out.push(...(await store.listRefs(prefix)));
-  }
-  return out;
+  return store.listRefs('refs/');
 }
 
-export async function verifyStore(store: Store): Promise<VerifyReport> {
-  const refs = await listAllRefs(store);
-  const seen = new Set<string>();
-  const report: VerifyReport = { refs: refs.length, objects: 0, missing: [], corrupt: [], reachedFrom: {} };
-  const stack: Array<[string, string]> = [];
-  for (const ref of refs) {
-    const oid = await store.readRef(ref);
-    if (oid) stack.push([oid, ref]);
+/** The ids an object points at: a tree's entries, a tag's object, a commit's tree and parents. */
+export function childrenOf(type: string, content: Buffer): string[] {
+  if (type === 'tree') return parseTree(content).filter((e) => e.mode !== '160000' as string).map((e) => e.oid);
+  if (type === 'tag') return [parseTag(content).object];
+  if (type === 'commit') {
+    const header = content.toString('utf8').split('\n\n')[0];
+    return header.split('\n').filter((l) => l.startsWith('tree ') || l.startsWith('parent ')).map((l) => l.split(' ')[1]);
   }
+  return [];
+}
+
+/** Walk everything reachable from `roots` ([object, label]); `seen` may be shared between walks. */
+export function walkObjects(store: Store, roots: Array<[string, string]>, seen = new Set<string>()): Omit<VerifyReport, 'refs' | 'brokenRefs'> {
+  const report = { objects: 0, missing: [] as string[], corrupt: [] as string[], unreadable: [] as string[], reachedFrom: {} as Record<string, string> };
+  const stack = [...roots];
   while (stack.length) {
-    const [oid, ref] = stack.pop()!;
+    const [oid, label] = stack.pop()!;
     if (seen.has(oid)) continue;
     seen.add(oid);
     report.objects++;
     let obj;
     try {
-      obj = await store.readObject(oid);
+      obj = store.readObjectSync(oid);
     } catch (err) {
-      (/corrupt/.test((err as Error).message) ? report.corrupt : report.missing).push(oid);
-      report.reachedFrom[oid] = ref;
+      report[err instanceof ObjectError ? err.problem : 'unreadable'].push(oid);
+      report.reachedFrom[oid] = label;
       continue;
     }
     if (hashObject(obj.type, obj.content) !== oid) {
       report.corrupt.push(oid);
-      report.reachedFrom[oid] = ref;
+      report.reachedFrom[oid] = label;
       continue;
     }
-    if (obj.type === 'tree') for (const e of parseTree(obj.content)) stack.push([e.oid, ref]);
-    else if (obj.type === 'tag') stack.push([parseTag(obj.content).object, ref]);
-    else if (obj.type === 'commit') {
-      const header = obj.content.toString('utf8').split('\n\n')[0];
-      for (const line of header.split('\n')) {
-        if (line.startsWith('tree ') || line.startsWith('parent ')) stack.push([line.split(' ')[1], ref]);
-      }
-    }
+    for (const child of childrenOf(obj.type, obj.content)) stack.push([child, label]);
   }
   return report;
 }
 
-/** Delete corrupt loose objects so that they can be written again. */
+export async function verifyStore(store: Store): Promise<VerifyReport> {
+  const refs = await listAllRefs(store);
+  const roots: Array<[string, string]> = [];
+  const brokenRefs: VerifyReport['brokenRefs'] = [];
+  for (const ref of refs) {
+    try {
+      const oid = await store.readRef(ref);
+      if (oid) roots.push([oid, ref]);
+    } catch (err) {
+      brokenRefs.push({ ref, error: errorMessage(err) });
+    }
+  }
+  return { refs: refs.length, brokenRefs, ...walkObjects(store, roots) };
+}
+
+export const damaged = (r: Omit<VerifyReport, 'refs' | 'brokenRefs'>): string[] => [...r.missing, ...r.corrupt, ...r.unreadable];
+
+/** Delete damaged loose objects so that they can be written again. */
 export function removeLooseObjects(store: Store, oids: string[]): void {
   for (const oid of oids) fs.rmSync(path.join(store.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)), { force: true });
   store.forget(oids);

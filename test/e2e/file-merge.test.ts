@@ -49,6 +49,21 @@ describe('merge: "file"', () => {
     expect(fs.readFileSync(skillFile('CodeCraft', 'pdf'), 'utf8')).toBe(custom);
   });
 
+  it('sync without --fix shows the very merges --fix applies, conflicts and line merges included', () => {
+    setMerge('line');
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    fs.appendFileSync(libFile('pdf', 'reference.md'), '\nFix: encrypted PDFs need the password first.\n');
+    fs.appendFileSync(libFile('pdf', 'SKILL.md'), '\nLibrary line at the end.\n');
+    fs.writeFileSync(libFile('pdf', 'scripts/extract.py'), '#!/usr/bin/env python3\nprint("library v2")\n');
+    fs.writeFileSync(skillFile('CodeCraft', 'pdf', 'scripts/extract.py'), '#!/usr/bin/env python3\nprint("codecraft")\n');
+    const plan = cli(ws, ['sync', '--json']).json.companies.find((c: any) => c.name === 'CodeCraft');
+    const fix = cli(ws, ['sync', '--fix', '--json']).json.companies.find((c: any) => c.name === 'CodeCraft');
+    expect(plan.merges).toHaveLength(1);
+    expect(plan.merges[0]).toMatchObject({ skill: 'pdf', fromLibrary: ['reference.md'] });
+    expect(plan.merges[0].conflicts.map((c: any) => c.path)).toContain('scripts/extract.py');
+    expect(fix.merges).toEqual(plan.merges);
+  });
+
   it('the default, merge: "skill", keeps the whole override', () => {
     cli(ws, ['sync', '--fix']);
     const before = snapshotFolder(path.join(ws.companyDir('CodeCraft'), 'pdf'));

@@ -137,14 +137,14 @@ describe('library doctor', () => {
     const ok = cli(ws, ['doctor', '--json']);
     expect(ok.json.checks.filter((c: any) => !c.ok)).toEqual([]);
     expect(ok.code).toBe(0);
-    expect(ok.json.checks.map((c: any) => c.check)).toEqual(['config', 'companies', 'store', 'lock', 'schedule', 'last-sync']);
+    expect(ok.json.checks.map((c: any) => c.check)).toEqual(['config', 'companies', 'store', 'refs', 'state', 'lock', 'schedule', 'last-sync']);
 
     // Break things: the schedule's units are gone, and a ref points at a missing object.
     fs.rmSync(path.join(dest, 'library-sync.timer'));
     fs.writeFileSync(path.join(ws.storeDir, 'refs', 'heads', 'companies', 'Lexicon'), `${'1'.repeat(40)}\n`);
     const bad = cli(ws, ['doctor']);
     expect(bad.code).toBe(1);
-    expect(bad.stdout).toMatch(/^FAIL\s+store\s+.*refs\/heads\/companies\/Lexicon: object 1{40} is missing/m);
+    expect(bad.stdout).toMatch(/^FAIL\s+store\s+.*ref refs\/heads\/companies\/Lexicon reaches 1 damaged object: 1{40} is missing/m);
     expect(bad.stdout).toMatch(/^FAIL\s+schedule\s+systemd unit .*library-sync\.timer is missing\n\s+fix: library systemd install/m);
   });
 

@@ -1,0 +1,254 @@
+/**
+ * Apply: every write of a sync or push, in this order, so that a company's
+ * state is in the store before anything in its folder changes:
+ *   1. the library's objects and commit;
+ *   2. per company, an observed commit of the folder as read;
+ *   3. one automatic snapshot, just before the first folder changes (none if nothing does);
+ *   4. per company, skill by skill through the compare-and-swap writer, then
+ *      the distribution commit, the merge base and the open conflicts;
+ *   5. the run state.
+ * One failing company never stops the others; a lost lock stops everything.
+ */
+import path from 'node:path';
+import pLimit from 'p-limit';
+import type { Config } from '../config.js';
+import { errorMessage, isRunFatal } from '../errors.js';
+import type { Logger } from '../log.js';
+import { BlobReader } from '../apply/apply.js';
+import { recordConflicts } from '../apply/merge-files.js';
+import { SkillWriter } from '../apply/writer.js';
+import { observe, observeDuringRun, skillMapOf, writeBaseTree, type CompanyView } from '../company.js';
+import { baseRef, companyRef, describeSkillChanges, LIBRARY_REF, signature } from '../history.js';
+import type { LibraryView } from '../library/source.js';
+import type { SkillMergePlan } from '../merge/file-merge.js';
+import { countStates, type CompanyPlan, type PlannedSkill, type SyncRequest } from '../merge/plan.js';
+import { treeFilterFor } from '../scan/filter-tree.js';
+import { ignoreRulesOf } from '../scan/ignore.js';
+import { autoSnapshot } from '../snapshot/snapshot.js';
+import { writeRunState, type RunState } from '../state.js';
+import { EMPTY_TREE_OID, type TreeEntry } from '../store/objects.js';
+import type { Store } from '../store/store.js';
+import { writePlanned } from '../store/tree-files.js';
+import type { CompanyOutcome } from './outcome.js';
+import { fail } from './outcome.js';
+import type { Workspace } from './read.js';
+
+export interface ApplyContext {
+  config: Config;
+  store: Store;
+  log: Logger;
+}
+
+export interface PlannedCompany {
+  outcome: CompanyOutcome;
+  /** Absent when the company could not be read or planned. */
+  view?: CompanyView;
+  plan?: CompanyPlan;
+}
+
+/** Record the library tree as a commit on refs/heads/library, once per distinct tree. */
+export async function recordLibrary(store: Store, library: LibraryView, tip: string | null): Promise<string> {
+  await library.copyInto(store);
+  if (library.kind === 'ref') return library.sourceCommit!;
+  const prevTree = tip ? (await store.readCommit(tip)).tree : null;
+  if (tip && prevTree === library.tree) return tip;
+  const before = prevTree ? await skillMapOf(store, prevTree) : new Map<string, string>();
+  const summary = describeSkillChanges(before, library.skills, { added: 'added', changed: 'updated', removed: 'removed' });
+  const trailers = [`Library-Source: ${library.source}`];
+  if (library.sourceCommit) trailers.push(`Source-Commit: ${library.sourceCommit}`);
+  const message = `library: ${summary || 'no skill changes'}\n\n${trailers.join('\n')}\n`;
+  const commit = store.writeCommit({ tree: library.tree, parents: tip ? [tip] : [], author: signature(), message });
+  await store.updateRef(LIBRARY_REF, commit, tip);
+  return commit;
+}
+
+const changes = (p: PlannedCompany) => p.plan?.skills.some((s) => s.action === 'take-library' || s.action === 'remove' || (s.action === 'merge' && s.merge.tree !== s.company)) ?? false;
+
+export async function applySync(
+  ctx: ApplyContext,
+  ws: Workspace,
+  planned: PlannedCompany[],
+  request: SyncRequest,
+  onCompanyDone?: (o: CompanyOutcome) => void,
+): Promise<{ libraryCommit: string; snapshot: string | null }> {
+  const { config, store, log } = ctx;
+  const libraryCommit = await recordLibrary(store, ws.library, ws.libraryTip);
+  const limit = pLimit(Math.max(1, config.concurrency));
+
+  // Each folder as read goes into the store first; a refused plan fails its company after that.
+  await Promise.all(
+    planned.map((p) =>
+      limit(async () => {
+        if (!p.view || !p.outcome.ok) return;
+        try {
+          p.outcome.commits.observed = await observe(store, p.view);
+          const refusal = p.plan?.guard ?? (p.plan?.refused ? `company ${p.outcome.name} ${p.plan.refused}: run \`library sync --fix --company ${p.outcome.name}\` first` : undefined);
+          if (refusal) {
+            p.view.cache.save(p.view.scanStarted);
+            fail(p.outcome, refusal);
+          }
+        } catch (err) {
+          fail(p.outcome, err);
+        }
+      }),
+    ),
+  );
+
+  let snapshot: string | null = null;
+  let snapshotting: Promise<void> | undefined;
+  const beforeFirstChange = (): Promise<void> =>
+    (snapshotting ??= (async () => {
+      const changing = planned.filter((p) => p.outcome.ok && changes(p)).map((p) => p.outcome.name);
+      const detail = `${request.kind === 'push' ? `push ${[...request.skills].join(', ')} to` : 'sync --fix of'} ${changing.join(', ')}`;
+      snapshot = await autoSnapshot(store, request.kind === 'push' ? 'push' : 'sync', config.snapshotsKeep, detail);
+      log.info({ action: 'snapshot', snapshot }, `snapshot ${snapshot} taken before changes`);
+    })());
+
+  const blobs = new BlobReader(store);
+  await Promise.all(
+    planned.map((p) =>
+      limit(async () => {
+        if (p.outcome.ok && p.view && p.plan) {
+          await applyCompany({ ...ctx, blobs, beforeFirstChange }, p.view, p.plan, p.outcome, libraryCommit, request).catch((err: unknown) => fail(p.outcome, err));
+        }
+        onCompanyDone?.(p.outcome);
+      }),
+    ),
+  );
+  recordRunState(store, ws.runState, planned.map((p) => p.outcome));
+  treeFilterFor(ignoreRulesOf(config), store).save();
+  return { libraryCommit, snapshot };
+}
+
+interface CompanyApplyContext extends ApplyContext {
+  blobs: BlobReader;
+  /** Resolves once the run's automatic snapshot exists; call before changing any folder. */
+  beforeFirstChange: () => Promise<void>;
+}
+
+/** One company's writes; a failed skill keeps its old folder and its old base. */
+async function applyCompany(
+  { store, blobs, log, config, beforeFirstChange }: CompanyApplyContext,
+  view: CompanyView,
+  plan: CompanyPlan,
+  outcome: CompanyOutcome,
+  libraryCommit: string,
+  request: SyncRequest,
+): Promise<void> {
+  const { company, scan, cache } = view;
+  const writer = new SkillWriter({ store, blobs, identity: view.identity, cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
+  const rootEntries = new Map<string, TreeEntry>(scan.root.entries.map(({ name, mode, oid }) => [name, { name, mode, oid }]));
+  const setSkill = (name: string, tree: string | null) => (tree ? rootEntries.set(name, { name, mode: '40000', oid: tree }) : rootEntries.delete(name));
+  const nextBase = new Map(plan.nextBase);
+  const keepBase = (s: PlannedSkill, base = s.base) => (base === undefined ? nextBase.delete(s.name) : nextBase.set(s.name, base));
+  const emptied = new Set(view.emptied);
+  const failures: string[] = [];
+  const merges: SkillMergePlan[] = [];
+  // Skills the company changed while this run was writing: left as found, recorded, overrides for this run.
+  const changed = new Map<string, string | null>();
+  for (const s of plan.skills) {
+    if (s.action === 'none' || s.action === 'keep-company') continue;
+    try {
+      let target: string | null = targetOf(s);
+      if (s.action === 'merge') {
+        writePlanned(store, s.merge.objects);
+        merges.push(s.merge);
+        if (s.merge.tree === s.company) {
+          outcome.applied.kept.push(s.name);
+          continue;
+        }
+        if (target === EMPTY_TREE_OID) target = null; // each side deleted what the other kept: no folder, and not the company's deletion
+      }
+      await beforeFirstChange();
+      const expected = s.company === undefined || s.company === EMPTY_TREE_OID ? null : s.company;
+      const result = await writer.write(s.name, expected, target);
+      if (!result.done) {
+        changed.set(s.name, result.found);
+        setSkill(s.name, result.found);
+        keepBase(s, s.base ?? s.library); // as a first-sync override: compared with the library it diverged from
+        if (s.action === 'merge') merges.pop();
+        Object.assign(s, { state: 'override', action: 'keep-company', company: result.found ?? undefined });
+        outcome.applied.changedDuringRun.push(s.name);
+        const where = `skill ${s.name} of ${company.name} (${path.join(company.dir, s.name)})`;
+        if (request.kind === 'push') failures.push(`${where}: ${result.why}; the company's version is kept and recorded: push again if you still want the library's`);
+        log.warn({ company: company.name, skill: s.name }, `${where}: ${result.why}; the company's version is kept and recorded`);
+        continue;
+      }
+      setSkill(s.name, target);
+      if (s.action === 'merge') {
+        outcome.applied.merged.push(s.name);
+        if (s.merge.tree === EMPTY_TREE_OID) emptied.add(s.name);
+        else emptied.delete(s.name);
+      } else if (target === null) outcome.applied.removed.push(s.name);
+      else (s.company === undefined ? outcome.applied.added : outcome.applied.updated).push(s.name);
+    } catch (err) {
+      if (isRunFatal(err)) throw err;
+      keepBase(s);
+      if (s.action === 'merge') merges.splice(merges.indexOf(s.merge), 1);
+      outcome.applied.failed.push(s.name);
+      failures.push(`skill ${s.name} (${path.join(company.dir, s.name)}): ${errorMessage(err)}`);
+      log.error({ company: company.name, skill: s.name, err }, `cannot update skill ${s.name}`);
+    }
+  }
+  cache.save(view.scanStarted);
+  outcome.merges = merges.map(({ objects: _objects, ...m }) => m);
+  outcome.counts = countStates(outcome.skills);
+  if (request.kind === 'sync') await recordConflicts(store, company.name, merges, libraryCommit);
+  if (changed.size > 0) outcome.commits.observedDuringRun = await observeDuringRun(store, view, changed);
+
+  // Record the distribution as a merge of the library into the company.
+  const tree = store.writeTree([...rootEntries.values()]);
+  if (tree !== view.headTree || view.distributedCommit !== libraryCommit) {
+    const head = view.head!;
+    const parents = libraryCommit !== head ? [head, libraryCommit] : [head];
+    const commit = store.writeCommit({ tree, parents, author: signature(), message: distributionMessage(company.name, request, outcome, libraryCommit) });
+    await store.updateRef(companyRef(company.name), commit, head);
+    outcome.commits.distribution = commit;
+  }
+  // The per-skill merge base: a tree of skill → library skill tree, on refs/bases/<company>.
+  for (const name of emptied) if (rootEntries.has(name) || !nextBase.has(name)) emptied.delete(name); // back in the folder, or gone for good
+  const filter = treeFilterFor(ignoreRulesOf(config), store);
+  for (const oid of nextBase.values()) await filter.ensure(store, oid); // bases filtered of litter this run
+  const nextBaseTree = writeBaseTree(store, nextBase, emptied);
+  if (nextBaseTree !== view.baseTree) await store.updateRef(baseRef(company.name), nextBaseTree, view.baseTree);
+  if (failures.length > 0) fail(outcome, failures.join('; '));
+}
+
+/** The tree a skill's folder is to hold after --fix (null: no folder). */
+function targetOf(s: PlannedSkill): string | null {
+  switch (s.action) {
+    case 'take-library':
+      return s.library;
+    case 'merge':
+      return s.merge.tree;
+    case 'remove':
+      return null;
+    default:
+      return s.company ?? null;
+  }
+}
+
+function distributionMessage(name: string, request: SyncRequest, o: CompanyOutcome, libraryCommit: string): string {
+  const parts: string[] = [];
+  const list = (label: string, xs: string[]) => xs.length && parts.push(`${label} ${xs.join(', ')}`);
+  list('added', o.applied.added);
+  list('updated', o.applied.updated);
+  list('removed', o.applied.removed);
+  list('merged from the library into overrides:', o.applied.merged);
+  list('overrides kept:', o.applied.kept);
+  list('changed by the company during this run, kept:', o.applied.changedDuringRun);
+  list('failed:', o.applied.failed);
+  const title = request.kind === 'push' ? `push ${[...request.skills].join(', ')} to ${name}` : `distribute library ${libraryCommit.slice(0, 7)} to ${name}`;
+  return `${title}: ${parts.join('; ') || 'nothing to change'}\n\nLibrary-Commit: ${libraryCommit}\n`;
+}
+
+function recordRunState(store: Store, runState: RunState, outcomes: CompanyOutcome[]): void {
+  const now = new Date().toISOString();
+  for (const o of outcomes) {
+    const prev = runState.companies[o.name] ?? { lastSync: null, lastAttempt: null, lastError: null };
+    runState.companies[o.name] = { ...prev, lastSync: o.ok ? now : prev.lastSync, lastAttempt: now, lastError: o.error };
+    o.lastSync = runState.companies[o.name].lastSync;
+  }
+  runState.lastRun = { at: now, ok: outcomes.every((o) => o.ok), failed: outcomes.filter((o) => !o.ok).map((o) => o.name) };
+  writeRunState(store, runState);
+}

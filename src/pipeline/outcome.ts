@@ -1,0 +1,33 @@
+/** What happened to one company in a run: the plan's view of it, and what --fix did. The JSON of sync, push and status. */
+import type { SkillState } from '../merge/decide.js';
+import type { SkillMergePlan } from '../merge/file-merge.js';
+import type { PlannedSkill } from '../merge/plan.js';
+import type { SkillProblem } from '../scan/scan.js';
+import { errorMessage, isRunFatal } from '../errors.js';
+
+export type SkillMergeOutcome = Omit<SkillMergePlan, 'objects'>;
+
+export interface CompanyOutcome {
+  name: string;
+  dir: string;
+  ok: boolean;
+  error: string | null;
+  /** The library commit last distributed to this company, before this run. */
+  distributedCommit: string | null;
+  lastSync: string | null;
+  skills: PlannedSkill[];
+  counts: Record<SkillState, number>;
+  blocked: SkillProblem[];
+  applied: { added: string[]; updated: string[]; removed: string[]; kept: string[]; failed: string[]; merged: string[]; changedDuringRun: string[] };
+  /** File-level merges of overrides (config `merge`), with their conflicts: planned, then as applied. */
+  merges: SkillMergeOutcome[];
+  commits: { observed: string | null; observedDuringRun: string | null; distribution: string | null };
+  /** Leftovers of a killed run that this run resolved first. */
+  recovered: string[];
+}
+
+export function fail(outcome: CompanyOutcome, err: unknown): void {
+  if (isRunFatal(err)) throw err; // the lock was lost: nothing more may be written, for any company
+  outcome.ok = false;
+  outcome.error = `company ${outcome.name} (${outcome.dir}): ${errorMessage(err)}`;
+}

@@ -1,0 +1,57 @@
+/**
+ * Plan: the workspace as read, turned into what --fix would do, company by
+ * company. Pure: `sync` without --fix prints exactly this, file-level merges
+ * included, and `sync --fix` applies exactly this.
+ */
+import { countStates, planCompany, type SyncRequest } from '../merge/plan.js';
+import { EMPTY_TREE_OID } from '../store/objects.js';
+import type { PlannedCompany } from './apply.js';
+import { fail, type CompanyOutcome } from './outcome.js';
+import type { Workspace } from './read.js';
+
+export function planSync(ws: Workspace, request: SyncRequest, opts: { force: boolean }): PlannedCompany[] {
+  const { config, library } = ws;
+  return ws.companies.map((read) => {
+    const outcome: CompanyOutcome = {
+      name: read.company.name,
+      dir: read.company.dir,
+      ok: true,
+      error: null,
+      distributedCommit: null,
+      lastSync: ws.runState.companies[read.company.name]?.lastSync ?? null,
+      skills: [],
+      counts: countStates([]),
+      blocked: [],
+      applied: { added: [], updated: [], removed: [], kept: [], failed: [], merged: [], changedDuringRun: [] },
+      merges: [],
+      commits: { observed: null, observedDuringRun: null, distribution: null },
+      recovered: [],
+    };
+    if (!read.ok) {
+      fail(outcome, read.error);
+      return { outcome };
+    }
+    const { view } = read;
+    outcome.blocked = [...view.scan.problems, ...view.scan.blocked.values()];
+    outcome.distributedCommit = view.distributedCommit;
+    const plan = planCompany({
+      library: library.skills,
+      company: view.scan.skills,
+      base: view.base,
+      skip: new Set([...view.scan.blocked.keys(), ...library.blocked.keys()]),
+      request,
+      merge: config.merge,
+      mergeInputs: read.mergeInputs,
+      maxRemovePercent: config.maxRemovePercent,
+      force: opts.force,
+      earlier: ws.earlier ?? undefined,
+      emptied: view.emptied,
+      emptyTree: EMPTY_TREE_OID,
+    });
+    outcome.skills = plan.skills;
+    outcome.counts = countStates(plan.skills);
+    outcome.applied.kept = plan.skills.filter((s) => s.action === 'keep-company' && s.state !== 'company-only').map((s) => s.name);
+    outcome.merges = plan.skills.flatMap((s) => (s.action === 'merge' ? [(({ objects: _o, ...m }) => m)(s.merge)] : []));
+    return { outcome, view, plan };
+  });
+}

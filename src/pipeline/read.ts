@@ -1,0 +1,114 @@
+/**
+ * Read: everything the plan needs, and nothing written. The library as it is
+ * now, each company's folder as scanned (actual state), its last recorded
+ * commit and merge base, the earlier library versions when a copy without a
+ * base needs them, and for file-level merges the three flat trees (and, for
+ * "line", the texts) of each skill that will be merged. A company that cannot
+ * be read is a failed read, not a failed run.
+ */
+import { resolveCompanies, type Company, type Config, type ResolvedCompanies } from '../config.js';
+import { UsageError } from '../errors.js';
+import { readCompany, type CompanyView } from '../company.js';
+import { ObjectOverlay } from '../drift/objects.js';
+import { LIBRARY_REF } from '../history.js';
+import { earlierLibraryVersions, type EarlierVersions } from '../library/earlier-versions.js';
+import { readLibrary, type LibraryView } from '../library/source.js';
+import { pathsToMergeByLine, type SkillMergeInput } from '../merge/file-merge.js';
+import { needsEarlier, needsMergeInput, type SyncRequest } from '../merge/plan.js';
+import { treeFilterFor } from '../scan/filter-tree.js';
+import { ignoreRulesOf } from '../scan/ignore.js';
+import { readRunState, type RunState } from '../state.js';
+import { EMPTY_TREE_OID } from '../store/objects.js';
+import type { Store } from '../store/store.js';
+import { flattenTree } from '../store/tree-files.js';
+
+export type CompanyRead =
+  | { company: Company; ok: true; view: CompanyView; mergeInputs: Map<string, SkillMergeInput> }
+  | { company: Company; ok: false; error: unknown };
+
+export interface Workspace {
+  config: Config;
+  store: Store | null;
+  library: LibraryView;
+  /** refs/heads/library now. */
+  libraryTip: string | null;
+  /** The recorded library commit whose tree is this library, or null until apply records it. */
+  libraryCommit: string | null;
+  companies: CompanyRead[];
+  /** Folders matched by the glob but unusable (bad name). */
+  problems: ResolvedCompanies['problems'];
+  runState: RunState;
+  /** Earlier library versions, read only if a company holds a copy with no base that differs from the library. */
+  earlier: EarlierVersions | null;
+}
+
+export interface ReadOptions {
+  companies?: string[];
+  request: SyncRequest;
+}
+
+export async function readWorkspace(config: Config, store: Store | null, opts: ReadOptions): Promise<Workspace> {
+  const { problems } = resolveCompanies(config);
+  const companies = selectCompanies(config, opts.companies);
+  const library = await readLibrary(config, store);
+  const libraryTip = store ? await store.readRef(config.libraryRef ?? LIBRARY_REF) : null;
+  let libraryCommit: string | null = null;
+  if (library.kind === 'ref') libraryCommit = library.sourceCommit;
+  else if (store && libraryTip && (await store.readCommit(libraryTip)).tree === library.tree) libraryCommit = libraryTip;
+
+  const filter = treeFilterFor(ignoreRulesOf(config), store);
+  const overlay = new ObjectOverlay([...(store ? [store] : []), ...library.readable.stores.filter((s) => s !== store)], filter);
+  if (library.readable.scan) overlay.addScan(library.readable.scan.root, library.readable.scan.dir);
+
+  const reads: CompanyRead[] = [];
+  for (const company of companies) {
+    try {
+      const view = await readCompany(store, company, config);
+      overlay.addScan(view.scan.root, company.dir);
+      reads.push({ company, ok: true, view, mergeInputs: await readMergeInputs(config, overlay, library, view, opts.request) });
+    } catch (err) {
+      reads.push({ company, ok: false, error: err });
+    }
+  }
+
+  const stale = reads.some((r) => r.ok && [...r.view.scan.skills.keys()].some((name) => needsEarlier({ library: library.skills, company: r.view.scan.skills, base: r.view.base }, name)));
+  const earlier = stale ? await earlierLibraryVersions(config, store, library.sourceCommit, filter) : null;
+  return { config, store, library, libraryTip, libraryCommit, companies: reads, problems, runState: readRunState(store), earlier };
+}
+
+/** The flat trees (and texts) of every skill the plan will merge file by file. */
+async function readMergeInputs(config: Config, reader: ObjectOverlay, library: LibraryView, view: CompanyView, request: SyncRequest): Promise<Map<string, SkillMergeInput>> {
+  const out = new Map<string, SkillMergeInput>();
+  if (config.merge === 'skill' || request.kind !== 'sync' || !view.base) return out;
+  // A skill a merge emptied is held as the empty tree (src/merge/plan.ts), so it can be merged again.
+  const company = new Map(view.scan.skills);
+  for (const name of view.emptied) if (!company.has(name)) company.set(name, EMPTY_TREE_OID);
+  const sides = { library: library.skills, company, base: view.base };
+  const flat = (t: string | undefined) => (t === EMPTY_TREE_OID ? Promise.resolve(new Map()) : flattenTree(reader, t));
+  for (const name of company.keys()) {
+    if (!needsMergeInput(sides, name)) continue;
+    const [base, lib, ours] = await Promise.all([view.base.get(name), library.skills.get(name), company.get(name)].map(flat));
+    const texts = new Map<string, { base?: Buffer; library: Buffer; company: Buffer }>();
+    if (config.merge === 'line') {
+      for (const p of pathsToMergeByLine(base, lib, ours)) {
+        const b = base.get(p);
+        texts.set(p, { base: b ? await reader.readBlob(b.oid) : undefined, library: await reader.readBlob(lib.get(p)!.oid), company: await reader.readBlob(ours.get(p)!.oid) });
+      }
+    }
+    out.set(name, { base, library: lib, company: ours, texts });
+  }
+  return out;
+}
+
+/** The configured companies, or the named ones (an unknown name is a usage error). */
+export function selectCompanies(config: Config, wanted: string[] | undefined): Company[] {
+  const all = resolveCompanies(config).companies;
+  if (!wanted || wanted.length === 0) return all;
+  return wanted.map((name) => {
+    const c = all.find((x) => x.name === name);
+    if (!c) {
+      throw new UsageError(`unknown company "${name}": known companies are ${all.map((x) => x.name).join(', ') || '(none)'} (from ${config.file})`);
+    }
+    return c;
+  });
+}

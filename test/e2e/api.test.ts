@@ -1,0 +1,83 @@
+/**
+ * The programmatic API as an embedder meets it: a separate package whose
+ * node_modules/library-sync points at this checkout, importing the package by
+ * name (exports and types), type-checked against the shipped declarations.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { CLI, cleanupTempDirs, cli, exampleWorkspace, fsck, ROOT, tempDir } from '../helpers.js';
+
+afterAll(cleanupTempDirs);
+
+const CONSUMER = `
+import { openLibrarySync, LockedError, type LibrarySync, type SyncReport } from 'library-sync';
+
+const configFile = process.argv[2];
+if (process.argv[3] === 'while-locked') {
+  // Another run holds the lock: a writing method fails at once with a typed error (waitSeconds 0), a read does not wait.
+  const ls = await openLibrarySync({ configFile });
+  const plan = await ls.plan();
+  let error = '';
+  try { await ls.sync(); } catch (err) { error = err instanceof LockedError ? 'LockedError' : String(err); }
+  console.log(JSON.stringify({ error, planned: plan.companies.length }));
+  process.exit(0);
+}
+const lines: string[] = [];
+const logger = { debug() {}, info(o: object, m?: string) { lines.push(m ?? ''); }, warn() {}, error() {} };
+const ls: LibrarySync = await openLibrarySync({ configFile, logger });
+const plan: SyncReport = await ls.plan();
+const synced = await ls.sync();
+const after = await ls.status();
+await ls.snapshot('from-api', { message: 'taken through the API' });
+const held = await openLibrarySync({ configFile });
+await held.close();
+let closed = '';
+try { await held.plan(); } catch (err) { closed = (err as Error).message; }
+const snapshots = (await ls.snapshots()).map((s) => s.name);
+await ls.close();
+console.log(JSON.stringify({ plan, synced: { exitCode: synced.exitCode, index: synced.index?.error ?? null, companies: synced.companies.map((c) => ({ name: c.name, applied: c.applied })) }, after: after.companies.map((c) => c.name), snapshots, closed, logged: lines.length }));
+`;
+
+it('a separate package imports library-sync by name: plan() equals status --json, sync() applies it, types check', () => {
+  const ws = exampleWorkspace();
+  const consumer = tempDir('lsync-consumer-');
+  fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module', private: true, dependencies: { 'library-sync': `file:${ROOT}` } }));
+  fs.mkdirSync(path.join(consumer, 'node_modules'));
+  fs.symlinkSync(ROOT, path.join(consumer, 'node_modules', 'library-sync'));
+  fs.writeFileSync(path.join(consumer, 'check.ts'), CONSUMER);
+  fs.writeFileSync(
+    path.join(consumer, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'out', skipLibCheck: false, types: [] }, include: ['check.ts'] }),
+  );
+  // The shipped declarations are enough to type-check an embedder's code.
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', consumer], { encoding: 'utf8' });
+
+  const status = cli(ws, ['status', '--json']).json;
+  const out = JSON.parse(execFileSync(process.execPath, [path.join(consumer, 'out', 'check.js'), ws.configFile], { encoding: 'utf8', cwd: consumer }));
+  const states = (companies: any[]) => companies.map((c: any) => ({ name: c.name, skills: c.skills.map((s: any) => [s.name, s.state]) }));
+  expect(states(out.plan.companies)).toEqual(states(status.companies));
+  expect(out.plan.exitCode).toBe(0);
+  expect(out.synced.exitCode).toBe(0);
+  expect(out.synced.index).toBeNull();
+  expect(out.synced.companies.find((c: any) => c.name === 'Northwind').applied.added.sort()).toEqual(['brand-voice', 'docx', 'pdf', 'xlsx']);
+  expect(out.snapshots).toContain('from-api');
+  expect(out.closed).toMatch(/handle is closed/);
+  expect(out.logged).toBeGreaterThan(0);
+  // What the API did is what the CLI sees.
+  expect(cli(ws, ['sync', '--json']).json.companies.every((c: any) => c.skills.every((s: any) => s.action === 'none' || s.action === 'keep-company'))).toBe(true);
+  fsck(ws.storeDir);
+
+  // While a CLI run holds the lock, the API's writing methods refuse with LockedError; plan() still answers.
+  const holdFile = path.join(tempDir(), 'holding');
+  const holder = spawn(process.execPath, [CLI, '--config', ws.configFile, 'sync', '--fix'], { env: { ...process.env, LIBRARY_SYNC_TEST_HOLD_LOCK: holdFile } });
+  try {
+    for (let i = 0; i < 600 && !fs.existsSync(holdFile); i++) execFileSync('sleep', ['0.05']);
+    const locked = JSON.parse(execFileSync(process.execPath, [path.join(consumer, 'out', 'check.js'), ws.configFile, 'while-locked'], { encoding: 'utf8', cwd: consumer }));
+    expect(locked).toEqual({ error: 'LockedError', planned: 3 });
+  } finally {
+    fs.rmSync(holdFile, { force: true });
+    holder.kill();
+  }
+});
