@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { LOCAL_CONFIG, findConfigFile, parseConfig, resolvePath, userConfigFile } from '../config.js';
+import { LOCAL_CONFIG, checkConfigPaths, findConfigFile, parseConfig, resolvePath, userConfigFile } from '../config.js';
 import { UsageError } from '../errors.js';
 import { Store } from '../store/store.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -24,7 +24,7 @@ export function registerInit(program: Command): void {
         if (fs.existsSync(file) && !opts.overwrite) throw new UsageError(`config ${file} already exists: edit it, or pass --overwrite`);
         const cwd = process.cwd();
         const raw = { library: resolvePath(opts.library, cwd), companies: resolvePath(opts.companies, cwd), store: resolvePath(opts.store, cwd) };
-        const config = parseConfig(raw, file); // validates before anything is written
+        const config = checkConfigPaths(parseConfig(raw, file)); // validates before anything is written
         // Never shadow silently: say which of two configs a command run here would read.
         const before = explicit ? null : findConfigFile();
         fs.mkdirSync(path.dirname(file), { recursive: true });
