@@ -6,9 +6,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pino, { type Logger, type StreamEntry } from 'pino';
+import pino, { type StreamEntry } from 'pino';
 
-export type { Logger };
+/** What the engine logs through: pino here, or any object with these four methods (the API's `logger`). */
+export interface Logger {
+  debug(fields: object, message?: string): void;
+  info(fields: object, message?: string): void;
+  warn(fields: object, message?: string): void;
+  error(fields: object, message?: string): void;
+}
 
 export type HumanKind = 'error' | 'warning' | 'info' | 'debug';
 
