@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createExampleWorkspace, type ExampleWorkspace } from '../src/example/workspace.js';
+import { createExampleWorkspace, type ExampleWorkspace } from '../example/workspace.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(ROOT, 'dist', 'cli', 'library.js');

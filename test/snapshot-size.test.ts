@@ -7,7 +7,7 @@ import { createLogger } from '../src/log.js';
 import { runSync } from '../src/sync.js';
 import { Store } from '../src/store/store.js';
 import { createSnapshot } from '../src/snapshot/snapshot.js';
-import { writeSkillFiles, LIBRARY_SKILLS } from '../src/example/workspace.js';
+import { writeSkillFiles, LIBRARY_SKILLS } from '../example/workspace.js';
 import { cleanupTempDirs, tempDir } from './helpers.js';
 
 afterAll(cleanupTempDirs);

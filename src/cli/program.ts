@@ -16,8 +16,7 @@ import { registerExport } from './export.js';
 import { registerImport } from './import.js';
 import { registerDoctor } from './doctor.js';
 import { registerHooks } from './hooks.js';
-import { registerLaunchd } from './launchd.js';
-import { registerSystemd } from './systemd.js';
+import { registerLaunchd, registerSystemd } from './schedule.js';
 import { registerValidate } from './validate.js';
 import { CONFIG_HELP } from './context.js';
 

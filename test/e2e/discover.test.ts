@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ExampleWorkspace } from '../../src/example/workspace.js';
-import { writeSkillFiles } from '../../src/example/workspace.js';
+import type { ExampleWorkspace } from '../../example/workspace.js';
+import { writeSkillFiles } from '../../example/workspace.js';
 import { parseIndex } from '../../src/discover/index-file.js';
 import { DISCOVER, cleanupTempDirs, cli, exampleWorkspace, git, snapshotFolder, stateOf } from '../helpers.js';
 

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExampleWorkspace } from '../../src/example/workspace.js';
+import type { ExampleWorkspace } from '../../example/workspace.js';
 import { DISCOVER, cleanupTempDirs, cli, exampleWorkspace, tempDir, terminal, write } from '../helpers.js';
 import { closedPort } from '../remote-helpers.js';
 

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ExampleWorkspace } from '../../src/example/workspace.js';
+import type { ExampleWorkspace } from '../../example/workspace.js';
 import { CLI, cleanupTempDirs, cli, exampleWorkspace, fsck, git, refsOf, snapshotFolder, tempDir } from '../helpers.js';
 
 afterAll(cleanupTempDirs);
