@@ -1,6 +1,6 @@
 /** The health check as a pure function: run state, companies, lock and clock in; problems out. */
 import { describe, expect, it } from 'vitest';
-import { checkSyncHealth, parseDuration, type HealthInput } from '../src/health/health.js';
+import { checkSyncHealth, parseDuration, type HealthInput } from '../../../src/health/health.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const ago = (s: number) => new Date(NOW - s * 1000).toISOString();
