@@ -57,15 +57,21 @@ export async function readWorkspace(config: Config, store: Store | null, opts: R
   else if (store && libraryTip && (await store.readCommit(libraryTip)).tree === library.tree) libraryCommit = libraryTip;
 
   const filter = treeFilterFor(ignoreRulesOf(config), store);
-  const overlay = new ObjectOverlay([...(store ? [store] : []), ...library.readable.stores.filter((s) => s !== store)], filter);
-  if (library.readable.scan) overlay.addScan(library.readable.scan.root, library.readable.scan.dir);
+  // Only file-level merges read trees beyond the plan's ids: built when the first one needs it.
+  let overlay: ObjectOverlay | undefined;
+  const reader = (): ObjectOverlay => {
+    if (!overlay) {
+      overlay = new ObjectOverlay([...(store ? [store] : []), ...library.readable.stores.filter((s) => s !== store)], filter);
+      if (library.readable.scan) overlay.addScan(library.readable.scan.root, library.readable.scan.dir);
+    }
+    return overlay;
+  };
 
   const reads: CompanyRead[] = [];
   for (const company of companies) {
     try {
       const view = await readCompany(store, company, config);
-      overlay.addScan(view.scan.root, company.dir);
-      reads.push({ company, ok: true, view, mergeInputs: await readMergeInputs(config, overlay, library, view, opts.request) });
+      reads.push({ company, ok: true, view, mergeInputs: await readMergeInputs(config, reader, library, view, opts.request) });
     } catch (err) {
       reads.push({ company, ok: false, error: err });
     }
@@ -77,16 +83,21 @@ export async function readWorkspace(config: Config, store: Store | null, opts: R
 }
 
 /** The flat trees (and texts) of every skill the plan will merge file by file. */
-async function readMergeInputs(config: Config, reader: ObjectOverlay, library: LibraryView, view: CompanyView, request: SyncRequest): Promise<Map<string, SkillMergeInput>> {
+async function readMergeInputs(config: Config, readerOf: () => ObjectOverlay, library: LibraryView, view: CompanyView, request: SyncRequest): Promise<Map<string, SkillMergeInput>> {
   const out = new Map<string, SkillMergeInput>();
   if (config.merge === 'skill' || request.kind !== 'sync' || !view.base) return out;
   // A skill a merge emptied is held as the empty tree (src/merge/plan.ts), so it can be merged again.
   const company = new Map(view.scan.skills);
   for (const name of view.emptied) if (!company.has(name)) company.set(name, EMPTY_TREE_OID);
   const sides = { library: library.skills, company, base: view.base };
-  const flat = (t: string | undefined) => (t === EMPTY_TREE_OID ? Promise.resolve(new Map()) : flattenTree(reader, t));
+  let reader: ObjectOverlay | undefined;
+  const flat = (t: string | undefined) => (t === EMPTY_TREE_OID ? Promise.resolve(new Map()) : flattenTree(reader!, t));
   for (const name of company.keys()) {
     if (!needsMergeInput(sides, name)) continue;
+    if (!reader) {
+      reader = readerOf();
+      reader.addScan(view.scan.root, view.company.dir);
+    }
     const [base, lib, ours] = await Promise.all([view.base.get(name), library.skills.get(name), company.get(name)].map(flat));
     const texts = new Map<string, { base?: Buffer; library: Buffer; company: Buffer }>();
     if (config.merge === 'line') {

@@ -52,7 +52,9 @@ const anchored = (p: string) => p.replace(/\/$/, '').replace(/^!/, '').includes(
 
 export class IgnoreMatcher implements IgnoreRules {
   private readonly ig: Ignore;
-  private readonly byName = new Map<string, boolean>();
+  /** Answers by name (or by path, with path patterns), files and folders apart. */
+  private readonly files = new Map<string, boolean>();
+  private readonly dirs = new Map<string, boolean>();
   private readonly pathDependent: boolean;
   readonly patterns: readonly IgnorePattern[];
   /** Changes whenever the rules do: caches of filtered trees are keyed by it. */
@@ -71,17 +73,17 @@ export class IgnoreMatcher implements IgnoreRules {
    * the answer depends on the name alone and is cached by it: a no-op scan of
    * 100,000 files costs one map lookup per entry.
    */
-  ignores(rel: string, isDir: boolean): boolean {
-    const key = this.pathDependent ? rel : rel.slice(rel.lastIndexOf('/') + 1);
-    const cacheKey = isDir ? `${key}/` : key;
-    let hit = this.byName.get(cacheKey);
+  ignores(rel: string, isDir: boolean, name?: string): boolean {
+    const cache = isDir ? this.dirs : this.files;
+    const key = this.pathDependent ? rel : (name ?? rel.slice(rel.lastIndexOf('/') + 1));
+    let hit = cache.get(key);
     if (hit === undefined) {
       try {
-        hit = this.ig.ignores(cacheKey);
+        hit = this.ig.ignores(isDir ? `${key}/` : key);
       } catch {
         hit = false; // a name the matcher cannot take (odd characters) is content, never litter
       }
-      if (this.byName.size < 100_000) this.byName.set(cacheKey, hit);
+      if (cache.size < 100_000) cache.set(key, hit);
     }
     return hit;
   }

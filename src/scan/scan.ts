@@ -40,7 +40,8 @@ export interface ScanResult {
 /** Which paths inside a skill are litter, not content (src/scan/ignore.ts). */
 export interface IgnoreRules {
   /** `rel` is relative to the skill folder, '/'-separated. */
-  ignores(rel: string, isDir: boolean): boolean;
+  /** `name` (the last segment of `rel`), when the caller has it, saves slicing it out. */
+  ignores(rel: string, isDir: boolean, name?: string): boolean;
   /** The ignored paths under skill folder `dir` (named `skill`), relative to it; a folder ignored whole is one entry. */
   listIgnored(dir: string, skill: string): string[];
 }
@@ -114,7 +115,7 @@ function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkStat
       throw new SkillScanError(abs, `a file name in ${absDir} is not valid UTF-8: rename it`);
     }
     const st = fs.lstatSync(abs);
-    if (state.opts.ignore?.ignores(rel, st.isDirectory())) continue; // litter: not part of the skill
+    if (state.opts.ignore?.ignores(rel, st.isDirectory(), name)) continue; // litter: not part of the skill
     if (st.isDirectory()) {
       const sub = walk(abs, rel, st, state);
       if (sub.entries.length > 0) entries.push({ name, mode: '40000', oid: sub.oid, tree: sub });
