@@ -16,8 +16,23 @@ export interface CompanyRunState {
   rollbacks?: Record<string, { snapshot: string; tree: string | null; at: string }>;
 }
 
+/**
+ * The last writing run (`sync --fix` or `push`), as its exit code saw it, so
+ * that `status --check` knows everything the scheduler's exit status knows.
+ */
+export interface LastRun {
+  at: string;
+  /** exitCode === 0. */
+  ok: boolean;
+  failed: string[];
+  /** The exit code the run's command gave (absent in state files written before it was recorded). */
+  exitCode?: number;
+  /** What the run skipped and a person must look at: blocked skills, invalid names, an index that was not rebuilt. */
+  skipped?: string[];
+}
+
 export interface RunState {
-  lastRun: { at: string; ok: boolean; failed: string[] } | null;
+  lastRun: LastRun | null;
   companies: Record<string, CompanyRunState>;
 }
 
@@ -51,4 +66,12 @@ export function resetRunStateIfDamaged(store: Store): string | null {
 
 export function writeRunState(store: Store, state: RunState): void {
   writeFileAtomic(stateFile(store), `${JSON.stringify(state, null, 2)}\n`, 0o600);
+}
+
+/** A search-index failure after a sync makes the run's exit code 1: record it with the run (under the run's lock). */
+export function recordRunProblem(store: Store, problem: string): void {
+  const state = readRunState(store);
+  if (!state.lastRun) return;
+  state.lastRun = { ...state.lastRun, ok: false, exitCode: Math.max(1, state.lastRun.exitCode ?? 0), skipped: [...(state.lastRun.skipped ?? []), problem] };
+  writeRunState(store, state);
 }

@@ -14,7 +14,7 @@ import { recoverCompany, skillMapOf } from './company.js';
 import type { LibraryView } from './library/source.js';
 import type { SyncRequest } from './merge/plan.js';
 import { applySync } from './pipeline/apply.js';
-import type { CompanyOutcome } from './pipeline/outcome.js';
+import { skippedOf, type CompanyOutcome } from './pipeline/outcome.js';
 import { planSync } from './pipeline/plan.js';
 import { readWorkspace, selectCompanies } from './pipeline/read.js';
 import type { Store } from './store/store.js';
@@ -102,8 +102,7 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
  * scheduler's LastExitStatus should say so.
  */
 export function exitCodeOf(result: SyncResult): number {
-  const skipped = result.library.problems.length + result.library.blocked.size + result.problems.length;
-  return result.companies.every((c) => c.ok && c.blocked.length === 0) && skipped === 0 ? 0 : 1;
+  return result.companies.every((c) => c.ok) && skippedOf(result.library, result.problems, result.companies).length === 0 ? 0 : 1;
 }
 
 function logOutcome(log: Logger, o: CompanyOutcome, mode: SyncMode, durationMs: number): void {

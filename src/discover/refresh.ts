@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { errorMessage } from '../errors.js';
 import { LIBRARY_REF } from '../history.js';
 import type { Logger } from '../log.js';
+import { recordRunProblem } from '../state.js';
 import type { Store } from '../store/store.js';
 import { rebuildIndex, type RebuildResult } from './build.js';
 
@@ -18,6 +19,7 @@ export async function refreshIndex(ctx: { config: Config; log: Logger }, store: 
   } catch (err) {
     const error = `the sync is done, but the search index was not rebuilt: ${errorMessage(err)}`;
     ctx.log.error({ action: 'index', err }, error);
+    recordRunProblem(store, `search index: ${errorMessage(err)}`); // the run's exit code is 1: status --check says so too
     return { index: ctx.config.indexFile, error };
   }
 }

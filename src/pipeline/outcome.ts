@@ -31,3 +31,20 @@ export function fail(outcome: CompanyOutcome, err: unknown): void {
   outcome.ok = false;
   outcome.error = `company ${outcome.name} (${outcome.dir}): ${errorMessage(err)}`;
 }
+
+/**
+ * What a run skipped that needs a person: the library's invalid or blocked
+ * skills, each company's blocked skills, folders with invalid company names.
+ * Any of them makes the exit code 1, and the run state records them.
+ */
+export function skippedOf(
+  library: { problems: readonly SkillProblem[]; blocked: ReadonlyMap<string, SkillProblem> },
+  problems: readonly { message: string }[],
+  outcomes: readonly CompanyOutcome[],
+): string[] {
+  return [
+    ...[...library.problems, ...library.blocked.values()].map((p) => p.message),
+    ...outcomes.flatMap((o) => o.blocked.map((b) => `company ${o.name}: ${b.message}`)),
+    ...problems.map((p) => p.message),
+  ];
+}

@@ -193,11 +193,11 @@ export async function forgeSync(store: Store, remote: RemoteConfig, log: Logger,
   if (failure) {
     out.error = failure.message;
     out.exitCode = failure.exitCode;
-    recordRemote(store, remote.name, remote.url, { lastAttempt: now, lastError: failure.message, lastErrorAt: now });
+    recordRemote(store, remote.name, remote.url, { lastAttempt: now, lastError: failure.message, lastErrorAt: now, lastErrorExitCode: failure.exitCode });
     log.error({ ...fields, err: failure.message }, failure.message);
   } else {
     out.ok = true;
-    recordRemote(store, remote.name, remote.url, { lastAttempt: now, lastPush: now, lastPushedLibrary: remoteLibrary, lastObjectsSent: out.objectsSent, lastError: null, lastErrorAt: null });
+    recordRemote(store, remote.name, remote.url, { lastAttempt: now, lastPush: now, lastPushedLibrary: remoteLibrary, lastObjectsSent: out.objectsSent, lastError: null, lastErrorAt: null, lastErrorExitCode: null });
     log.info(fields, `${label}: ${out.updated.length} refs updated, ${out.objectsSent} objects sent`);
   }
   return out;

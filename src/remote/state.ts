@@ -17,6 +17,8 @@ export interface RemoteRecord {
   lastAttempt: string | null;
   /** null after a successful push. */
   lastError: string | null;
+  /** The exit code of that error: 3 unreachable or refused, 4 diverged. */
+  lastErrorExitCode?: number | null;
   lastErrorAt: string | null;
 }
 
