@@ -53,7 +53,8 @@ export interface LibrarySync {
   push(skills: string | string[], opts: { companies: string[] }): Promise<SyncReport>;
   /** The plan plus each company's last sync and the last run. */
   status(opts?: { companies?: string[] }): Promise<SyncReport & { lastRun: unknown; lastSync: Record<string, string | null> }>;
-  rollback(snapshot: string, opts?: { companies?: string[]; skills?: string[]; dryRun?: boolean }): Promise<RollbackResult>;
+  /** Refused with a RollbackRefusedError (exit 2, nothing written) when it would remove more than safety.maxRemovePercent of a company's skills, unless `force`. */
+  rollback(snapshot: string, opts?: { companies?: string[]; skills?: string[]; dryRun?: boolean; force?: boolean }): Promise<RollbackResult>;
   /** Tag the store as it is now: the tag name (`snapshot/<name>`) and the company heads that could not be read. */
   snapshot(name?: string, opts?: { message?: string }): Promise<SnapshotTaken>;
   snapshots(): Promise<SnapshotInfo[]>;
@@ -130,9 +131,9 @@ class Handle implements LibrarySync {
     return { ...report, lastRun: runState.lastRun, lastSync };
   }
 
-  async rollback(snapshot: string, o: { companies?: string[]; skills?: string[]; dryRun?: boolean } = {}) {
+  async rollback(snapshot: string, o: { companies?: string[]; skills?: string[]; dryRun?: boolean; force?: boolean } = {}) {
     return this.locked(`library-sync API: rollback ${snapshot}`, (store) =>
-      runRollback(this.ctx(store) as { config: Config; store: Store; log: Logger }, { snapshot, companies: o.companies, skills: o.skills, dryRun: o.dryRun ?? false }),
+      runRollback(this.ctx(store) as { config: Config; store: Store; log: Logger }, { snapshot, companies: o.companies, skills: o.skills, dryRun: o.dryRun ?? false, force: o.force ?? false }),
     );
   }
 
