@@ -14,7 +14,7 @@ import { UsageError, errorMessage, isRunFatal } from '../errors.js';
 import { companyRef, LIBRARY_REF, signature } from '../history.js';
 import type { Logger } from '../log.js';
 import { checkName } from '../names.js';
-import { decideSkill } from '../merge/decide.js';
+import { decideSkill, type SkillState } from '../merge/decide.js';
 import { exceedsRemovalLimit } from '../merge/plan.js';
 import { BlobReader } from '../apply/apply.js';
 import { SkillWriter } from '../apply/writer.js';
@@ -46,6 +46,8 @@ export interface SkillRollback {
    * it takes the library's version, removes it, or merges library files into it.
    */
   nextSync: 'kept' | 'take-library' | 'remove' | 'merge';
+  /** The skill's state once rolled back (`override` for a version that differs from the library, or a removal of a library skill); null: a company-only skill removed. */
+  state: SkillState | null;
   /** The library (as last recorded) has this skill: `library push` can bring its version back. */
   inLibrary: boolean;
 }
@@ -83,12 +85,13 @@ export interface RollbackResult {
 }
 
 /** What the next sync does to a skill the rollback leaves as `to` (the merge table, with the base the rollback keeps). */
-function nextSyncOf(base: Map<string, string> | null, skill: string, library: string | undefined, to: string | null, merge: Config['merge']): SkillRollback['nextSync'] {
+function nextSyncOf(base: Map<string, string> | null, skill: string, library: string | undefined, to: string | null, merge: Config['merge']): Pick<SkillRollback, 'nextSync' | 'state'> {
   const inputs = { base: base?.get(skill), library, company: to ?? undefined, firstSync: base === null };
   const { state, action } = decideSkill(inputs);
-  if (action === 'take-library' || action === 'remove') return action;
+  if (to === null && library === undefined) return { nextSync: 'kept', state: null };
+  if (action === 'take-library' || action === 'remove') return { nextSync: action, state };
   // With file-level merges an override-behind gets the library's changes to files it did not change.
-  return state === 'override-behind' && merge !== 'skill' && inputs.base && to ? 'merge' : 'kept';
+  return { nextSync: state === 'override-behind' && merge !== 'skill' && inputs.base && to ? 'merge' : 'kept', state };
 }
 
 export async function runRollback(ctx: { config: Config; store: Store; log: Logger }, opts: RollbackOptions): Promise<RollbackResult> {
@@ -138,7 +141,7 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
           const to = want.get(skill) ?? null;
           if (from === to) continue;
           const change = from === null ? 'added' : to === null ? 'removed' : 'replaced';
-          result.changes.push({ skill, change, from, to, nextSync: nextSyncOf(view.base, skill, library.get(skill), to, config.merge), inLibrary: library.has(skill) });
+          result.changes.push({ skill, change, from, to, ...nextSyncOf(view.base, skill, library.get(skill), to, config.merge), inLibrary: library.has(skill) });
         }
         const removed = result.changes.filter((c) => c.change === 'removed');
         if (exceedsRemovalLimit(removed.length, result.skills, config.maxRemovePercent)) {
