@@ -19,6 +19,7 @@ import { readRunState } from './state.js';
 import { Store } from './store/store.js';
 import { exitCodeOf, runSync, type SyncResult } from './sync.js';
 import { toJson } from './cli/format.js';
+import { pushedStates } from './pipeline/outcome.js';
 
 /** Any logger with these four methods (pino, console-like wrappers). Optional: without one, nothing is logged. */
 export interface LibrarySyncLogger {
@@ -37,6 +38,13 @@ export type OpenOptions = ({ configFile?: string } | { config: RawConfig; config
 /** A run's result as data: the CLI's `sync --json` shape, plus the exit code the CLI would give. */
 export type SyncReport = ReturnType<typeof toJson> & { exitCode: number; snapshot: string | null };
 
+/** One company after a push: each pushed skill's state before and after. */
+export interface PushedCompany {
+  company: string;
+  ok: boolean;
+  skills: ReturnType<typeof pushedStates>;
+}
+
 export interface PlanSkill {
   name: string;
   state: string;
@@ -49,8 +57,8 @@ export interface LibrarySync {
   plan(opts?: { companies?: string[] }): Promise<SyncReport>;
   /** `sync --fix`: apply the plan, then rebuild the search index (unless `index: false`). */
   sync(opts?: { companies?: string[]; force?: boolean; allowEmptyLibrary?: boolean; index?: boolean }): Promise<SyncReport & { index: IndexOutcome | null }>;
-  /** Force the library's version of skills into companies, ending overrides. */
-  push(skills: string | string[], opts: { companies: string[] }): Promise<SyncReport>;
+  /** Force the library's version of skills into companies, ending overrides; `pushed`: each skill's state after the push. */
+  push(skills: string | string[], opts: { companies: string[] }): Promise<SyncReport & { pushed: PushedCompany[] }>;
   /** The plan plus each company's last sync and the last run. */
   status(opts?: { companies?: string[] }): Promise<SyncReport & { lastRun: unknown; lastSync: Record<string, string | null> }>;
   /** Refused with a RollbackRefusedError (exit 2, nothing written) when it would remove more than safety.maxRemovePercent of a company's skills, unless `force`. */
@@ -118,9 +126,10 @@ class Handle implements LibrarySync {
   async push(skills: string | string[], o: { companies: string[] }) {
     const list = Array.isArray(skills) ? skills : [skills];
     if (list.length === 0 || !o?.companies?.length) throw new UsageError('push needs at least one skill and one company');
-    return this.locked(`library-sync API: push ${list.join(' ')}`, async (store) =>
-      this.report(await runSync(this.ctx(store), { mode: 'push', skills: list, companies: o.companies })),
-    );
+    return this.locked(`library-sync API: push ${list.join(' ')}`, async (store) => {
+      const result = await runSync(this.ctx(store), { mode: 'push', skills: list, companies: o.companies });
+      return { ...this.report(result), pushed: result.companies.map((c) => ({ company: c.name, ok: c.ok, skills: pushedStates(c) })) };
+    });
   }
 
   async status(o: { companies?: string[] } = {}) {

@@ -1,6 +1,6 @@
 /** The package's entry point: `import { openLibrarySync } from 'library-sync'` (see src/api.ts). */
 export { openLibrarySync, createLogger } from './api.js';
-export type { LibrarySync, LibrarySyncLogger, OpenOptions, SyncReport, PlanSkill, Config, RawConfig, RollbackResult, SnapshotInfo, ForgeSyncResult, IndexOutcome } from './api.js';
+export type { LibrarySync, LibrarySyncLogger, OpenOptions, SyncReport, PlanSkill, PushedCompany, Config, RawConfig, RollbackResult, SnapshotInfo, ForgeSyncResult, IndexOutcome } from './api.js';
 export { LibrarySyncError, UsageError, ConfigError, LockedError, LockLostError, RemoteError, RemoteDivergedError, StoreError, UnsafePathError } from './errors.js';
 export { RollbackRefusedError } from './snapshot/rollback.js';
 export type { SkillState } from './merge/decide.js';

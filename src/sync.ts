@@ -11,7 +11,7 @@ import type { Config, ResolvedCompanies } from './config.js';
 import { UsageError } from './errors.js';
 import type { Logger } from './log.js';
 import { recoverCompany, skillMapOf } from './company.js';
-import type { LibraryView } from './library/source.js';
+import { readLibrary, type LibraryView } from './library/source.js';
 import type { SyncRequest } from './merge/plan.js';
 import { applySync } from './pipeline/apply.js';
 import { skippedOf, type CompanyOutcome } from './pipeline/outcome.js';
@@ -58,6 +58,9 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
   const writing = opts.mode !== 'plan' && store !== null;
   const request: SyncRequest = opts.mode === 'push' ? { kind: 'push', skills: new Set(opts.skills ?? []) } : { kind: 'sync' };
 
+  // A push names skills: one that is not in the library is refused before anything is touched (recovery included).
+  const pushLibrary = request.kind === 'push' ? await readLibrary(config, store) : undefined;
+  if (request.kind === 'push') checkPushable(pushLibrary!, request.skills);
   const recovered = new Map<string, string[]>();
   if (writing) {
     for (const company of selectCompanies(config, opts.companies)) {
@@ -68,13 +71,9 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
       }
     }
   }
-  const ws = await readWorkspace(config, store, { companies: opts.companies, request });
+  const ws = await readWorkspace(config, store, { companies: opts.companies, request, library: pushLibrary });
   const { library } = ws;
   for (const p of [...library.problems, ...library.blocked.values()]) log.warn({ skill: p.skill, path: p.path }, p.message);
-  if (request.kind === 'push') {
-    const missing = [...request.skills].filter((s) => !library.skills.has(s));
-    if (missing.length > 0) throw new UsageError(`skill "${missing.join('", "')}" is not in the library (${library.source}): nothing to push`);
-  }
   if (library.skills.size === 0 && !opts.allowEmptyLibrary) {
     throw new UsageError(
       `library ${library.source} has no skills: refusing to sync, since an unmounted or emptied library would remove every company's skills; pass --allow-empty-library if this is intended`,
@@ -94,6 +93,20 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
   if (writing) ({ libraryCommit, snapshot } = await applySync({ config, store, log }, ws, planned, request, report));
   else for (const p of planned) report(p.outcome);
   return { mode: opts.mode, libraryCommit, library, companies: planned.map((p) => p.outcome), problems: ws.problems, snapshot };
+}
+
+const listSome = (xs: string[]) => (xs.length === 0 ? 'no skills' : xs.length <= 12 ? xs.join(', ') : `${xs.slice(0, 12).join(', ')} and ${xs.length - 12} more`);
+
+function checkPushable(library: LibraryView, skills: ReadonlySet<string>): void {
+  if (skills.size === 0) throw new UsageError('push needs at least one skill');
+  for (const s of skills) {
+    const problem = library.blocked.get(s);
+    if (problem) throw new UsageError(`skill "${s}" cannot be pushed: ${problem.message}; nothing was pushed`);
+  }
+  const missing = [...skills].filter((s) => !library.skills.has(s));
+  if (missing.length > 0) {
+    throw new UsageError(`${missing.length === 1 ? 'skill' : 'skills'} "${missing.join('", "')}" ${missing.length === 1 ? 'is' : 'are'} not in the library (${library.source}): nothing was pushed; the library has ${listSome([...library.skills.keys()])}`);
+  }
 }
 
 /**

@@ -48,3 +48,16 @@ export function skippedOf(
     ...problems.map((p) => p.message),
   ];
 }
+
+/**
+ * A push's skills as they are AFTER it: the library's version went in
+ * (in-sync), or the company changed the skill while the push wrote (kept,
+ * an override), or the write failed (as before). `before` is the planned state.
+ */
+export function pushedStates(o: CompanyOutcome): { skill: string; before: SkillState; state: SkillState; changedDuringRun: boolean }[] {
+  return o.skills.map((s) => {
+    const changedDuringRun = o.applied.changedDuringRun.includes(s.name);
+    const done = s.action === 'none' || o.applied.updated.includes(s.name) || o.applied.added.includes(s.name);
+    return { skill: s.name, before: s.state, state: changedDuringRun ? 'override' : done ? 'in-sync' : s.state, changedDuringRun };
+  });
+}
