@@ -12,6 +12,8 @@ export interface CompanyRunState {
   lastSync: string | null;
   lastAttempt: string | null;
   lastError: string | null;
+  /** What its last sync or push skipped (blocked skills): kept until it is attempted again, so a run of other companies does not hide it. */
+  skipped?: string[];
   /** skill → the rollback that put its current version there (tree null: rolled back to absent). */
   rollbacks?: Record<string, { snapshot: string; tree: string | null; at: string }>;
 }
@@ -27,7 +29,7 @@ export interface LastRun {
   failed: string[];
   /** The exit code the run's command gave (absent in state files written before it was recorded). */
   exitCode?: number;
-  /** What the run skipped and a person must look at: blocked skills, invalid names, an index that was not rebuilt. */
+  /** What the run skipped that belongs to no company (each company's own are in its state): library skills that failed validation, invalid company names, an index that was not rebuilt. */
   skipped?: string[];
 }
 

@@ -115,7 +115,7 @@ function checkPushable(library: LibraryView, skills: ReadonlySet<string>): void 
  * scheduler's LastExitStatus should say so.
  */
 export function exitCodeOf(result: SyncResult): number {
-  return result.companies.every((c) => c.ok) && skippedOf(result.library, result.problems, result.companies).length === 0 ? 0 : 1;
+  return result.companies.every((c) => c.ok) && skippedOf(result.library, result.problems, result.companies).count === 0 ? 0 : 1;
 }
 
 function logOutcome(log: Logger, o: CompanyOutcome, mode: SyncMode, durationMs: number): void {

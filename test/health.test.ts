@@ -38,7 +38,10 @@ describe('checkSyncHealth', () => {
     const base = input();
     base.state.lastRun = { at: ago(60), ok: false, failed: ['B'] };
     base.state.companies.B.lastError = 'company B (/b): ENOSPC';
-    expect(checkSyncHealth(base).problems.map((p) => [p.check, p.message])).toEqual([['company-failed', `company B failed in the last run (${ago(60)}): company B (/b): ENOSPC`]]);
+    expect(checkSyncHealth(base).problems.map((p) => [p.check, p.message])).toEqual([['company-failed', `company B failed in its last run (${ago(60)}): company B (/b): ENOSPC`]]);
+    // A later run of only company A (a push, `sync --fix --company A`) does not hide B's failure.
+    base.state.lastRun = { at: ago(10), ok: true, failed: [], exitCode: 0, skipped: [] };
+    expect(checkSyncHealth(base).problems.map((p) => p.check)).toEqual(['company-failed']);
   });
   it('never synced: no run at all, or a configured company never synced', () => {
     expect(checkSyncHealth(input({ state: { lastRun: null, companies: {} } })).problems[0].message).toBe('no sync has ever run on store /s.git');
@@ -66,10 +69,14 @@ describe('parseDuration', () => {
   });
 
   it('fails for every reason the last run exited non-zero: skipped skills, an exit code alone', () => {
-    const run = { at: ago(60), ok: false, failed: [], exitCode: 1, skipped: ['company A: /a/pdf copy: invalid skill name "pdf copy"', 'search index: EACCES'] };
-    const h = checkSyncHealth(input({ state: { ...input().state, lastRun: run } }));
-    expect(h.problems.map((p) => p.check)).toEqual(['skipped', 'skipped']);
-    expect(h.problems[0].message).toBe(`the last run (${ago(60)}) skipped company A: /a/pdf copy: invalid skill name "pdf copy"`);
+    const run = { at: ago(60), ok: false, failed: [], exitCode: 1, skipped: ['search index: EACCES'] };
+    const state = input().state;
+    state.companies.A.skipped = ['/a/pdf copy: invalid skill name "pdf copy"'];
+    const h = checkSyncHealth(input({ state: { ...state, lastRun: run } }));
+    expect(h.problems.map((p) => [p.check, p.message])).toEqual([
+      ['skipped', `company A's last run (${ago(60)}) skipped /a/pdf copy: invalid skill name "pdf copy"`],
+      ['skipped', `the last run (${ago(60)}) skipped search index: EACCES`],
+    ]);
     const bare = checkSyncHealth(input({ state: { ...input().state, lastRun: { ...run, skipped: [] } } }));
     expect(bare.problems.map((p) => [p.check, p.message])).toEqual([['last-run', `the last run (${ago(60)}) exited 1`]]);
   });

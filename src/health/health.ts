@@ -76,15 +76,24 @@ export function checkSyncHealth(input: HealthInput): SyncHealth {
         });
       }
     }
-    for (const name of run.failed) {
-      const err = state.companies[name]?.lastError;
-      problems.push({ check: 'company-failed', message: `company ${name} failed in the last run (${run.at})${err ? `: ${err}` : ''}`, fix: `fix the cause above, then \`library sync --fix --company ${name}\`` });
+    // Per company, from its own last attempt: a later run of other companies (a push, `--company`) does not hide it.
+    for (const name of input.companies) {
+      const s = state.companies[name];
+      if (s?.lastError) {
+        problems.push({ check: 'company-failed', message: `company ${name} failed in its last run (${s.lastAttempt ?? run.at}): ${s.lastError}`, fix: `fix the cause above, then \`library sync --fix --company ${name}\`` });
+      }
+    }
+    for (const name of input.companies) {
+      const s = state.companies[name];
+      for (const what of s?.skipped ?? []) {
+        problems.push({ check: 'skipped', message: `company ${name}'s last run (${s!.lastAttempt ?? run.at}) skipped ${what}`, fix: 'do what the message says (rename, fix or remove what it names), then `library sync --fix`' });
+      }
     }
     for (const what of run.skipped ?? []) {
       problems.push({ check: 'skipped', message: `the last run (${run.at}) skipped ${what}`, fix: 'do what the message says (rename, fix or remove what it names), then `library sync --fix`' });
     }
     // Older state files have no exit code; a run they call failed has its companies listed above.
-    if ((run.exitCode ?? 0) !== 0 && run.failed.length === 0 && (run.skipped ?? []).length === 0) {
+    if ((run.exitCode ?? 0) !== 0 && !problems.some((p) => p.check === 'company-failed' || p.check === 'skipped')) {
       problems.push({ check: 'last-run', message: `the last run (${run.at}) exited ${run.exitCode}`, fix: RUN_FIX });
     }
   }
@@ -137,7 +146,8 @@ const ago = (iso: string, now: number) => `${formatAge(Math.max(0, Math.round((n
 /** One line: how stale the stalest company is, and how the last run ended. */
 export function healthSummary(h: SyncHealth, now = Date.now()): string {
   const r = h.lastRun;
-  const skipped = r?.skipped?.length ? `skipped ${r.skipped.length}` : '';
+  const n = h.problems.filter((p) => p.check === 'skipped').length;
+  const skipped = n ? `skipped ${n}` : '';
   const failed = r?.failed.length ? `failed for ${r.failed.join(', ')}` : '';
   const how = !r ? 'no run yet' : `last run ${ago(r.at, now)}: ${r.ok ? 'ok' : `exit ${r.exitCode ?? 1}${failed || skipped ? ` (${[failed, skipped].filter(Boolean).join('; ')})` : ''}`}`;
   return `last successful sync: ${h.oldestSync ? `${ago(h.oldestSync, now)} (the oldest of every company's)` : 'never'}; ${how}`;

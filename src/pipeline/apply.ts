@@ -243,16 +243,16 @@ function distributionMessage(name: string, request: SyncRequest, o: CompanyOutco
   return `${title}: ${parts.join('; ') || 'nothing to change'}\n\nLibrary-Commit: ${libraryCommit}\n`;
 }
 
-/** Per company the last successful sync; for the run, the exit code its command gives and what it skipped. */
-function recordRunState(store: Store, runState: RunState, outcomes: CompanyOutcome[], skipped: string[]): void {
+/** Per company the last successful sync, its error and what it skipped; for the run, the exit code its command gives. */
+function recordRunState(store: Store, runState: RunState, outcomes: CompanyOutcome[], skipped: ReturnType<typeof skippedOf>): void {
   const now = new Date().toISOString();
   for (const o of outcomes) {
     const prev = runState.companies[o.name] ?? { lastSync: null, lastAttempt: null, lastError: null };
-    runState.companies[o.name] = { ...prev, lastSync: o.ok ? now : prev.lastSync, lastAttempt: now, lastError: o.error };
+    runState.companies[o.name] = { ...prev, lastSync: o.ok ? now : prev.lastSync, lastAttempt: now, lastError: o.error, skipped: skipped.companies.get(o.name) ?? [] };
     o.lastSync = runState.companies[o.name].lastSync;
   }
   const failed = outcomes.filter((o) => !o.ok).map((o) => o.name);
-  const exitCode = failed.length > 0 || skipped.length > 0 ? 1 : 0;
-  runState.lastRun = { at: now, ok: exitCode === 0, failed, exitCode, skipped };
+  const exitCode = failed.length > 0 || skipped.count > 0 ? 1 : 0;
+  runState.lastRun = { at: now, ok: exitCode === 0, failed, exitCode, skipped: skipped.run };
   writeRunState(store, runState);
 }

@@ -34,19 +34,17 @@ export function fail(outcome: CompanyOutcome, err: unknown): void {
 
 /**
  * What a run skipped that needs a person: the library's invalid or blocked
- * skills, each company's blocked skills, folders with invalid company names.
- * Any of them makes the exit code 1, and the run state records them.
+ * skills and folders with invalid company names (`run`), each company's
+ * blocked skills (`companies`). Any of them makes the exit code 1.
  */
 export function skippedOf(
   library: { problems: readonly SkillProblem[]; blocked: ReadonlyMap<string, SkillProblem> },
   problems: readonly { message: string }[],
   outcomes: readonly CompanyOutcome[],
-): string[] {
-  return [
-    ...[...library.problems, ...library.blocked.values()].map((p) => p.message),
-    ...outcomes.flatMap((o) => o.blocked.map((b) => `company ${o.name}: ${b.message}`)),
-    ...problems.map((p) => p.message),
-  ];
+): { run: string[]; companies: Map<string, string[]>; count: number } {
+  const run = [...[...library.problems, ...library.blocked.values()].map((p) => p.message), ...problems.map((p) => p.message)];
+  const companies = new Map(outcomes.map((o) => [o.name, o.blocked.map((b) => b.message)]));
+  return { run, companies, count: run.length + [...companies.values()].reduce((n, xs) => n + xs.length, 0) };
 }
 
 /**

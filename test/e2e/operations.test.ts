@@ -190,7 +190,7 @@ describe('one health verdict: status --check, status, doctor and the drift page'
     const res = check();
     expect(res.code).toBe(1);
     const expected = [
-      ['skipped', /^the last run \(.*\) skipped company Northwind: .*pdf copy: invalid skill name "pdf copy"/],
+      ['skipped', /^company Northwind's last run \(.*\) skipped .*pdf copy: invalid skill name "pdf copy"/],
       ['skipped', /^the last run \(.*\) skipped search index: cannot write search index .*blocker\/index\.json/],
       ['company-missing', /^company Lexicon synced before \(last \d+s ago\), but the companies glob no longer finds its folder$/],
       ['remote', /^remote forge: the last forge-sync \(\d+s ago\) failed: forge-sync: forge \(.*\) unreachable after 1 try: ECONNREFUSED$/],
