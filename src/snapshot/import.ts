@@ -150,17 +150,23 @@ const visibleDirs = (dir: string) => fs.readdirSync(dir, { withFileTypes: true }
 
 /** A company copied whole (`cp -a ~/ALAI/<company>`) has its skills in `.claude/skills`; a plain backup holds them directly. */
 function skillsFolderOf(companyDir: string): string {
-  return isDir(path.join(companyDir, '.claude')) ? path.join(companyDir, '.claude', 'skills') : companyDir;
+  if (!isDir(path.join(companyDir, '.claude'))) return companyDir;
+  const skills = path.join(companyDir, '.claude', 'skills');
+  // A linked skills folder would import whatever it points at now, not what the backup holds.
+  if (fs.lstatSync(skills, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    throw new UnsafeArchiveError(`refusing import: ${skills} is a symlink (to "${fs.readlinkSync(skills)}"), not the skills themselves; copy them with \`cp -aL\`; nothing was imported`);
+  }
+  return skills;
 }
 
 const looksLikeCompany = (dir: string) => isDir(path.join(dir, '.claude', 'skills')) || visibleDirs(dir).some((e) => fs.existsSync(path.join(dir, e.name, 'SKILL.md')));
 
 /** Find the layout's root: skip one wrapping folder (a tar of `backup-2026…/`, or of `ALAI/`). */
 function findLayout(root: string): { kind: 'export' | 'backup'; dir: string } {
-  const entries = fs.readdirSync(root, { withFileTypes: true }).filter((e) => !e.name.startsWith('.'));
-  if (entries.some((e) => e.isDirectory() && e.name === 'companies')) return { kind: 'export', dir: root };
-  if (entries.length === 1 && entries[0].isDirectory()) {
-    const inner = path.join(root, entries[0].name);
+  const dirs = visibleDirs(root);
+  if (dirs.some((e) => e.name === 'companies')) return { kind: 'export', dir: root };
+  if (dirs.length === 1) {
+    const inner = path.join(root, dirs[0].name);
     if (isDir(path.join(inner, 'companies'))) return { kind: 'export', dir: inner };
     // <inner>/<skill>/SKILL.md: inner is a company; <inner>/<company>/…: inner is the backup.
     if (!looksLikeCompany(inner) && visibleDirs(inner).some((e) => looksLikeCompany(path.join(inner, e.name)))) return { kind: 'backup', dir: inner };
