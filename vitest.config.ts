@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // End-to-end tests run dist/: rebuilt first whenever src/ is newer.
+    globalSetup: ['test/build.global.ts'],
   },
 });

@@ -21,13 +21,8 @@ import { exitCodeOf, runSync, type SyncResult } from './sync.js';
 import { toJson } from './cli/format.js';
 import { pushedStates } from './pipeline/outcome.js';
 
-/** Any logger with these four methods (pino, console-like wrappers). Optional: without one, nothing is logged. */
-export interface LibrarySyncLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+/** Any logger with these four methods (pino, console, a wrapper). Optional: without one, nothing is logged. */
+export type LibrarySyncLogger = Logger;
 
 export type OpenOptions = ({ configFile?: string } | { config: RawConfig; configFile?: string }) & {
   logger?: LibrarySyncLogger;
@@ -76,7 +71,7 @@ const SILENT: LibrarySyncLogger = { debug() {}, info() {}, warn() {}, error() {}
 
 export async function openLibrarySync(opts: OpenOptions = {}): Promise<LibrarySync> {
   const config = 'config' in opts ? checkConfigPaths(parseConfig(opts.config, opts.configFile ?? `${process.cwd()}/library.config.json`)) : loadConfig(opts.configFile);
-  return new Handle(config, (opts.logger ?? SILENT) as Logger, opts.waitSeconds ?? 0);
+  return new Handle(config, opts.logger ?? SILENT, opts.waitSeconds ?? 0);
 }
 
 class Handle implements LibrarySync {

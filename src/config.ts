@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './errors.js';
 import { isValidName } from './names.js';
+import { findGitDir } from './library/repo.js';
 import { MERGE_MODES, type MergeMode } from './merge/file-merge.js';
 import { parseRemotes, parseServe, type RemoteConfig, type ServeConfig } from './remote/config.js';
 
@@ -89,14 +90,53 @@ export function resolvePath(p: string, baseDir: string): string {
   return path.resolve(baseDir, expandHome(p));
 }
 
-/** `--config`, else $LIBRARY_CONFIG, else ./library.config.json, else ~/.config/library-sync/config.json. */
-export function findConfigFile(explicit?: string): string {
+/** The user config, as chezmoi and git find theirs: `$XDG_CONFIG_HOME/library-sync/config.json`, else `~/.config/…`. */
+export function userConfigFile(): string {
+  const xdg = process.env.XDG_CONFIG_HOME;
+  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.config'), 'library-sync', 'config.json');
+}
+
+export const LOCAL_CONFIG = 'library.config.json';
+
+/** Every `library.config.json` in `dir` and the folders above it, nearest first (git finds `.git` the same way). */
+export function localConfigs(dir = process.cwd()): string[] {
+  const out: string[] = [];
+  for (let cur = path.resolve(dir); ; cur = path.dirname(cur)) {
+    const file = path.join(cur, LOCAL_CONFIG);
+    if (fs.existsSync(file)) out.push(file);
+    if (path.dirname(cur) === cur) return out;
+  }
+}
+
+export interface ConfigLookup {
+  /** A folder in a git repository (`hooks install` run in the library's): a config whose library is in that repository wins. */
+  libraryRepoOf?: string;
+}
+
+/**
+ * `--config`, else $LIBRARY_CONFIG, else `library.config.json` in the current folder or a parent, else the user
+ * config. null when none of them exists (an explicit file is returned as given, so its absence is named).
+ */
+export function findConfigFile(explicit?: string, lookup: ConfigLookup = {}): string | null {
   if (explicit) return path.resolve(explicit);
   if (process.env.LIBRARY_CONFIG) return path.resolve(process.env.LIBRARY_CONFIG);
-  const local = path.resolve('library.config.json');
-  if (fs.existsSync(local)) return local;
-  return path.join(os.homedir(), '.config', 'library-sync', 'config.json');
+  const found = localConfigs();
+  if (fs.existsSync(userConfigFile())) found.push(userConfigFile());
+  const repo = lookup.libraryRepoOf ? realpath(findGitDir(path.resolve(lookup.libraryRepoOf))?.workTree) : null;
+  return (repo && found.find((f) => libraryRepoOfConfig(f) === repo)) || found[0] || null;
 }
+
+/** The work tree holding a config file's library folder, or null (unreadable, a ref library, not in git). */
+function libraryRepoOfConfig(file: string): string | null {
+  try {
+    const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as { library?: unknown };
+    return typeof raw.library === 'string' ? realpath(findGitDir(resolvePath(raw.library, path.dirname(file)))?.workTree) : null;
+  } catch {
+    return null;
+  }
+}
+
+const realpath = (p: string | undefined): string | null => (p && fs.existsSync(p) ? fs.realpathSync(p) : null);
 
 function requireString(value: unknown, key: string, file: string): string {
   if (typeof value !== 'string' || value.length === 0) {
@@ -105,8 +145,13 @@ function requireString(value: unknown, key: string, file: string): string {
   return value;
 }
 
-export function loadConfig(explicit?: string): Config {
-  const file = findConfigFile(explicit);
+export function loadConfig(explicit?: string, lookup: ConfigLookup = {}): Config {
+  const file = findConfigFile(explicit, lookup);
+  if (!file) {
+    throw new ConfigError(
+      `no config found: not given by --config or $LIBRARY_CONFIG, no ${LOCAL_CONFIG} in ${process.cwd()} or a folder above it, no ${userConfigFile()}: run \`library init\`, or pass --config FILE`,
+    );
+  }
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

@@ -1,29 +1,37 @@
 /**
- * Typed errors. Each carries a stable `code` (tests assert it) and the exit
- * status the CLI maps it to. Only src/cli/ turns these into process exits.
+ * Typed errors, all from one base. Each carries a stable `code` (tests and
+ * embedders assert it) and the failure it stands for; src/exit-codes.ts maps
+ * failures to exit statuses, and only src/cli/ ends a process.
  */
+import { EXIT_STATUS, type Failure } from './exit-codes.js';
+
+/** The exit statuses by name, from the one table. */
 export const EXIT = {
-  ok: 0,
-  companyFailed: 1,
-  usage: 2,
-  remoteUnreachable: 3,
-  remoteDiverged: 4,
-  locked: 75,
+  ok: EXIT_STATUS.ok,
+  companyFailed: EXIT_STATUS.incomplete,
+  usage: EXIT_STATUS.usage,
+  remoteUnreachable: EXIT_STATUS.unreachable,
+  remoteDiverged: EXIT_STATUS.diverged,
+  locked: EXIT_STATUS.locked,
 } as const;
 
 export class LibrarySyncError extends Error {
   readonly code: string = 'EINTERNAL';
-  readonly exitCode: number = EXIT.companyFailed;
+  readonly failure: Failure = 'internal';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
+  }
+
+  get exitCode(): number {
+    return EXIT_STATUS[this.failure];
   }
 }
 
 /** Bad command line, bad config, unknown company/skill: exit 2, nothing written. */
 export class UsageError extends LibrarySyncError {
   override readonly code: string = 'EUSAGE';
-  override readonly exitCode: number = EXIT.usage;
+  override readonly failure: Failure = 'usage';
 }
 
 export class ConfigError extends UsageError {
@@ -33,7 +41,7 @@ export class ConfigError extends UsageError {
 /** Another process holds the store's lock: exit 75 (EX_TEMPFAIL). */
 export class LockedError extends LibrarySyncError {
   override readonly code = 'ELOCKED';
-  override readonly exitCode = EXIT.locked;
+  override readonly failure = 'locked';
 }
 
 /**
@@ -42,13 +50,13 @@ export class LockedError extends LibrarySyncError {
  */
 export class LockLostError extends LibrarySyncError {
   override readonly code = 'ELOCKLOST';
-  override readonly exitCode = EXIT.locked;
+  override readonly failure = 'lock-lost';
 }
 
 /** A ref moved under a compare-and-swap update: another run wrote it. Nothing was overwritten. */
 export class RefMovedError extends LibrarySyncError {
   override readonly code = 'EREFMOVED';
-  override readonly exitCode = EXIT.locked;
+  override readonly failure = 'lock-lost';
 }
 
 /** Errors that must stop the whole run, not just one company or skill. */
@@ -59,13 +67,13 @@ export function isRunFatal(err: unknown): boolean {
 /** A remote could not be reached, timed out, refused the token or the push: exit 3. */
 export class RemoteError extends LibrarySyncError {
   override readonly code = 'EREMOTE';
-  override readonly exitCode = EXIT.remoteUnreachable;
+  override readonly failure = 'unreachable';
 }
 
 /** A remote ref is not an ancestor of ours (someone else wrote it): exit 4. */
 export class RemoteDivergedError extends LibrarySyncError {
   override readonly code = 'EDIVERGED';
-  override readonly exitCode = EXIT.remoteDiverged;
+  override readonly failure = 'diverged';
 }
 
 /** The store is missing objects or refs it needs. */

@@ -9,6 +9,7 @@
  */
 import type { Config, ResolvedCompanies } from './config.js';
 import { UsageError } from './errors.js';
+import { exitStatus, type Failure } from './exit-codes.js';
 import type { Logger } from './log.js';
 import { recoverCompany, skillMapOf } from './company.js';
 import { readLibrary, type LibraryView } from './library/source.js';
@@ -110,12 +111,19 @@ function checkPushable(library: LibraryView, skills: ReadonlySet<string>): void 
 }
 
 /**
- * 0 when everything went through; 1 when a company failed, or anything was
- * skipped (a blocked skill, an invalid name): each needs a person, and the
- * scheduler's LastExitStatus should say so.
+ * What a run leaves for a person: a company that failed, and anything skipped
+ * (a blocked skill, an invalid name), which the scheduler's LastExitStatus
+ * should show too. src/exit-codes.ts turns these into the exit status.
  */
+export function syncFailures(result: SyncResult): Failure[] {
+  const failures: Failure[] = [];
+  if (result.companies.some((c) => !c.ok)) failures.push('incomplete');
+  if (skippedOf(result.library, result.problems, result.companies).count > 0) failures.push('needs-attention');
+  return failures;
+}
+
 export function exitCodeOf(result: SyncResult): number {
-  return result.companies.every((c) => c.ok) && skippedOf(result.library, result.problems, result.companies).count === 0 ? 0 : 1;
+  return exitStatus(syncFailures(result));
 }
 
 function logOutcome(log: Logger, o: CompanyOutcome, mode: SyncMode, durationMs: number): void {

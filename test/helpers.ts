@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createExampleWorkspace, type ExampleWorkspace } from '../src/example/workspace.js';
+import { createExampleWorkspace, type ExampleWorkspace } from '../example/workspace.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(ROOT, 'dist', 'cli', 'library.js');
@@ -49,6 +49,28 @@ export function cli(ws: { configFile: string } | null, args: string[], env: Node
     }
   }
   return { code: res.status ?? -1, stdout: res.stdout, stderr: res.stderr, json };
+}
+
+export interface TerminalResult {
+  code: number;
+  /** What the terminal received (stdout and stderr together), with the pty's \r\n made \n again. */
+  output: string;
+}
+
+/**
+ * Run the real CLI on a pseudo-terminal (util-linux `script`), as a person at a terminal would: stdout and stderr
+ * are a TTY. `setup` runs in the same shell first (e.g. `stty cols 60`).
+ */
+export function terminal(ws: { configFile: string } | null, args: string[], env: NodeJS.ProcessEnv = {}, opts: { bin?: string; cwd?: string; setup?: string } = {}): TerminalResult {
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const full = [process.execPath, opts.bin ?? CLI, ...(ws ? ['--config', ws.configFile] : []), ...args].map(quote).join(' ');
+  const res = spawnSync('script', ['-q', '-e', '-c', `${opts.setup ? `${opts.setup}; ` : ''}exec ${full}`, '/dev/null'], {
+    encoding: 'utf8',
+    input: '',
+    cwd: opts.cwd,
+    env: { ...process.env, ...env },
+  });
+  return { code: res.status ?? -1, output: res.stdout.replace(/\r\n/g, '\n') };
 }
 
 export function git(gitdir: string, args: string[]): string {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { LIBRARY_SKILLS, writeSkillFiles } from '../src/example/workspace.js';
+import { LIBRARY_SKILLS, writeSkillFiles } from '../example/workspace.js';
 import { CLI, type CliResult } from './helpers.js';
 
 /** The CLI as an async subprocess: needed whenever the test process itself runs a server. */

@@ -1,61 +1,14 @@
 /**
- * The I/O around the pure file-level merge (src/merge/file-merge.ts): read the
- * three skill trees from the store, merge text line by line where allowed,
- * write the merged tree and its per-file base, and keep a record of the
- * conflicts in `refs/conflicts/<company>`, with the library's versions of the
- * conflicting files. Conflict markers are never written anywhere.
+ * The record of a company's open file-level conflicts (the merges themselves
+ * are planned purely, src/merge/file-merge.ts): `refs/conflicts/<company>`,
+ * holding the library's versions of the conflicting files. Conflict markers
+ * are never written anywhere.
  */
-import { decideFile, mergeFileMaps, mergeMode, mergeText, type FileConflict, type FileEntry, type MergeMode } from '../merge/file-merge.js';
+import type { SkillMergePlan } from '../merge/file-merge.js';
 import { signature } from '../history.js';
 import type { Store } from '../store/store.js';
-import { flattenTree, writeFileMap } from '../store/tree-files.js';
-
-export interface SkillMerge {
-  skill: string;
-  /** The skill's tree after the merge; equal to the company's tree when nothing came in. */
-  tree: string;
-  /** The skill's merge base after the merge. */
-  base: string;
-  fromLibrary: string[];
-  lineMerged: string[];
-  conflicts: FileConflict[];
-  /** A tree of the library's versions of the conflicting files, or null. */
-  libraryVersions: string | null;
-}
 
 export const conflictsRef = (company: string) => `refs/conflicts/${company}`;
-
-export async function mergeSkillFiles(
-  store: Store,
-  skill: string,
-  trees: { base: string; library: string; company: string },
-  mode: Exclude<MergeMode, 'skill'>,
-): Promise<SkillMerge> {
-  const [base, library, company] = await Promise.all([trees.base, trees.library, trees.company].map((t) => flattenTree(store, t)));
-  const lineMerged = new Map<string, FileEntry>();
-  if (mode === 'line') {
-    for (const p of new Set([...library.keys(), ...company.keys()])) {
-      const [b, l, c] = [base.get(p), library.get(p), company.get(p)];
-      if (!l || !c || l.mode === '120000' || c.mode === '120000' || b?.mode === '120000') continue;
-      if (decideFile(b, l, c) !== 'both') continue;
-      const fileMode = mergeMode(b, l, c);
-      if (!fileMode) continue;
-      const text = mergeText(b ? await store.readBlob(b.oid) : undefined, await store.readBlob(l.oid), await store.readBlob(c.oid));
-      if (text) lineMerged.set(p, { mode: fileMode, oid: store.writeObject('blob', text) });
-    }
-  }
-  const result = mergeFileMaps({ base, library, company, lineMerged });
-  const theirs = new Map(result.conflicts.flatMap((c) => (library.has(c.path) ? [[c.path, library.get(c.path)!] as const] : [])));
-  return {
-    skill,
-    tree: writeFileMap(store, result.merged),
-    base: writeFileMap(store, result.nextBase),
-    fromLibrary: result.files.filter((f) => f.outcome === 'library').map((f) => f.path),
-    lineMerged: result.files.filter((f) => f.outcome === 'line-merged').map((f) => f.path),
-    conflicts: result.conflicts,
-    libraryVersions: theirs.size > 0 ? writeFileMap(store, theirs) : null,
-  };
-}
 
 export interface ConflictRecord {
   skill: string;
@@ -86,7 +39,7 @@ export async function readConflicts(store: Store, company: string): Promise<Conf
  * skill, the library's versions of the conflicting files, and whose message
  * lists them. Written only when the set changes, so a no-op run writes nothing.
  */
-export async function recordConflicts(store: Store, company: string, merges: readonly SkillMerge[], libraryCommit: string | null): Promise<string | null> {
+export async function recordConflicts(store: Store, company: string, merges: readonly Pick<SkillMergePlan, 'skill' | 'conflicts' | 'libraryVersions'>[], libraryCommit: string | null): Promise<string | null> {
   const ref = conflictsRef(company);
   const prev = await store.readRef(ref);
   const records = merges.flatMap((m) => m.conflicts.map((c) => ({ skill: m.skill, path: c.path, reason: c.reason })));

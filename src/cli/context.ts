@@ -1,9 +1,13 @@
 /** What every command needs: global flags, the config, the store, the logger. */
 import type { Command } from 'commander';
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig, type Config, type ConfigLookup } from '../config.js';
+import type { SyncContext } from '../sync.js';
+import { companyProgress, isTerminal, say } from './terminal.js';
 import { createLogger, type Logger } from '../log.js';
 import { Store, StoreAccessError } from '../store/store.js';
 import { withLock } from '../lock.js';
+
+export const CONFIG_HELP = 'config file (default: $LIBRARY_CONFIG, else library.config.json here or in a folder above, else ~/.config/library-sync/config.json)';
 
 export interface GlobalOptions {
   config?: string;
@@ -15,21 +19,34 @@ export interface CommandContext {
   config: Config;
   log: Logger;
   globals: GlobalOptions;
+  /** On a terminal (and not --json): runSync's progress, as a status line. */
+  onCompanyDone?: SyncContext['onCompanyDone'];
 }
 
 export function globalsOf(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals() as GlobalOptions;
 }
 
-/** Loggers are made before the config, so a config error is logged too. */
+/** Loggers are made before the config, so a config error is logged too. A person's terminal gets short lines. */
 export function loggerFor(cmd: Command): Logger {
   const g = globalsOf(cmd);
-  return createLogger({ verbose: g.verbose, logFile: g.logFile });
+  return createLogger({ verbose: g.verbose, logFile: g.logFile, stderr: isTerminal ? (kind, message) => say(kind, message, g.logFile) : 'json' });
 }
 
-export function loadContext(cmd: Command): CommandContext {
+export function loadContext(cmd: Command, lookup: ConfigLookup = {}): CommandContext {
   const globals = globalsOf(cmd);
-  return { config: loadConfig(globals.config), log: loggerFor(cmd), globals };
+  const json = Boolean(cmd.opts().json);
+  return { config: loadConfig(globals.config, lookup), log: loggerFor(cmd), globals, onCompanyDone: isTerminal && !json ? companyProgress() : undefined };
+}
+
+/**
+ * The context for a run whose outcome the command prints in full (sync, status): on a terminal every warning of
+ * the run is in that summary, so it is not said on stderr too. A log file, or stderr that is not a terminal, still
+ * gets the JSON lines.
+ */
+export function summarised(ctx: CommandContext): CommandContext {
+  if (!isTerminal) return ctx;
+  return { ...ctx, log: createLogger({ verbose: ctx.globals.verbose, logFile: ctx.globals.logFile, stderr: 'none' }) };
 }
 
 /** The store for reading: null when it does not exist yet (nothing was ever synced). */
@@ -52,9 +69,16 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** Option parsers may throw any error: runProgram (main.ts) makes it a usage error naming the flag. */
 export function parseSeconds(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`expected a number of seconds, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`expected a number of seconds (0 or more), got "${value}"`);
+  return n;
+}
+
+export function parsePositiveSeconds(value: string): number {
+  const n = parseSeconds(value);
+  if (n === 0) throw new Error(`expected a number of seconds greater than 0, got "${value}"`);
   return n;
 }
 

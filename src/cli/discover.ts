@@ -11,7 +11,7 @@ import { rebuildIndex } from '../discover/build.js';
 import { currentIndex, formatIndexOutcome, rebuildOptions } from '../discover/refresh.js';
 import { searchIndex, type SearchHit } from '../discover/search.js';
 import { withLock } from '../lock.js';
-import { loadContext, openStoreIfExists, parseSeconds, printJson, run } from './context.js';
+import { CONFIG_HELP, loadContext, openStoreIfExists, parseSeconds, printJson, run } from './context.js';
 import { runProgram } from './main.js';
 
 function parseLimit(value: string): number {
@@ -30,17 +30,35 @@ export function whereLine(hit: SearchHit): string {
   return parts.join(', ') || '(nowhere)';
 }
 
-function formatHits(query: string, hits: SearchHit[]): string {
+/** Where output is cut: the terminal's width, else $COLUMNS, else 100. */
+function outputWidth(): number {
+  return process.stdout.columns || Number(process.env.COLUMNS) || 100;
+}
+
+const cut = (text: string, width: number) => {
+  const chars = [...text.replace(/\s+/g, ' ').trim()];
+  return chars.length <= width ? chars.join('') : `${chars.slice(0, Math.max(1, width - 1)).join('')}…`;
+};
+
+/**
+ * One line per hit: name, where it lives, the description cut to the width. Versions of one skill are grouped
+ * under its best hit, the name not repeated. `--json` has every field, untruncated.
+ */
+export function formatHits(query: string, hits: SearchHit[], width = outputWidth()): string {
   if (hits.length === 0) return `no skill matches "${query}"`;
-  return hits
-    .map((h, i) => {
-      const lines = [`${i + 1}. ${h.name}  (score ${h.score.toFixed(2)}, tree ${h.tree.slice(0, 7)})`];
-      if (h.description) lines.push(`   ${h.description}`);
-      lines.push(`   in: ${whereLine(h)}`);
-      for (const p of h.problems) lines.push(`   problem: ${p}`);
-      return lines.join('\n');
-    })
-    .join('\n');
+  const groups = new Map<string, SearchHit[]>();
+  for (const h of hits) groups.set(h.name, [...(groups.get(h.name) ?? []), h]);
+  const nameWidth = Math.min(24, Math.max(...hits.map((h) => h.name.length)));
+  const lines: string[] = [];
+  for (const [name, versions] of groups) {
+    versions.forEach((h, i) => {
+      const about = h.problems.length ? `(${h.problems[0]}) ${h.description}` : h.description;
+      const head = `${(i === 0 ? name : '').padEnd(nameWidth)}  ${whereLine(h)}`;
+      const room = width - [...head].length - 3;
+      lines.push(room >= 10 && about ? `${head} — ${cut(about, room)}` : cut(head, width));
+    });
+  }
+  return lines.join('\n');
 }
 
 export function buildProgram(): Command {
@@ -52,10 +70,9 @@ export function buildProgram(): Command {
     .option('--limit <n>', 'at most this many results', parseLimit, 10)
     .option('--wait <seconds>', '--rebuild-index: wait this long for a running sync to finish', parseSeconds, 0)
     .option('--json', 'print JSON')
-    .option('--config <file>', 'config file (default: $LIBRARY_CONFIG, ./library.config.json, ~/.config/library-sync/config.json)')
+    .option('--config <file>', CONFIG_HELP)
     .option('--verbose', 'debug detail in logs and errors')
-    .option('--log-file <file>', 'write JSON logs here instead of stderr')
-    .showHelpAfterError()
+    .option('--log-file <file>', 'write the JSON logs here (a terminal still gets warnings and errors, as short lines)')
     .action(
       run(async (words: string[], opts, cmd: Command) => {
         const query = words.join(' ').trim();

@@ -4,17 +4,18 @@ import { EXIT, UsageError } from '../errors.js';
 import { forgeSync, type ForgeSyncResult } from '../remote/forge-sync.js';
 import { hostRefName, resolveRemotes } from '../remote/resolve.js';
 import { Store } from '../store/store.js';
-import { loadContext, parseSeconds, printJson, run } from './context.js';
+import { loadContext, parsePositiveSeconds, parseSeconds, printJson, run } from './context.js';
+import { sayError } from './terminal.js';
 
 function parseTries(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a number of tries of at least 1, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a whole number of tries, 1 or more, got "${value}"`);
   return n;
 }
 
 function summary(r: ForgeSyncResult): string {
   const head = `forge-sync: ${r.name === r.url ? r.url : `${r.name} (${r.url})`}`;
-  if (!r.ok && r.updated.length === 0) return `${head}: FAILED (exit ${r.exitCode}; the reason is on stderr and in the log)`;
+  if (!r.ok && r.updated.length === 0) return `${head}: FAILED (exit ${r.exitCode}; the reason is on stderr)`; // said once, there
   const sent = r.updated.length
     ? `pushed ${r.updated.length} ref${r.updated.length === 1 ? '' : 's'}, ${r.objectsSent} objects (${r.packBytes} bytes)`
     : 'up to date, nothing sent';
@@ -25,8 +26,8 @@ export function registerForgeSync(program: Command): void {
   program
     .command('forge-sync [remote]')
     .description('push the library and this machine\'s history to a remote store over git smart HTTP or ssh (all configured remotes if none is named)')
-    .option('--connect-timeout <seconds>', 'give up connecting after this long', parseSeconds, 10)
-    .option('--timeout <seconds>', 'give up a try after this long', parseSeconds, 120)
+    .option('--connect-timeout <seconds>', 'give up connecting after this long', parsePositiveSeconds, 10)
+    .option('--timeout <seconds>', 'give up a try after this long', parsePositiveSeconds, 120)
     .option('--tries <n>', 'tries per remote, with backoff between them', parseTries, 3)
     .option('--retry-delay <seconds>', 'wait before the second try; doubles each time', parseSeconds, 1)
     .option('--json', 'print JSON')
@@ -58,7 +59,7 @@ export function registerForgeSync(program: Command): void {
             onStderr: (text) => process.stderr.write(text),
             verbose,
           });
-          if (result.error) process.stderr.write(`library: ${result.error}\n`);
+          if (result.error) sayError('library', result.error, ctx.globals.logFile); // on a terminal, not again after the log's error line
           if (!opts.json) console.log(summary(result));
           results.push(result);
         }

@@ -48,16 +48,9 @@ export function formatPlan(result: SyncResult): string {
     lines.push(`${o.name}: ${companyCounts(o)}`);
     for (const s of sortByState(pending)) lines.push(`  ${s.state.padEnd(17)} ${s.name.padEnd(24)} ${result.mode === 'plan' ? PLAN_WORDS[s.action] : ''}`.trimEnd());
     for (const b of o.blocked) lines.push(`  skipped           ${b.message}`);
-    if (result.mode !== 'plan') {
-      const a = o.applied;
-      const did = [
-        a.added.length && `added ${a.added.join(', ')}`,
-        a.updated.length && `updated ${a.updated.join(', ')}`,
-        a.removed.length && `removed ${a.removed.join(', ')}`,
-        a.merged.length && `merged library changes into ${a.merged.join(', ')}`,
-      ].filter(Boolean);
-      lines.push(`  → ${did.length ? did.join('; ') : 'nothing to change'}${o.commits.distribution ? ` (commit ${short(o.commits.distribution)})` : ''}`);
-    }
+    for (const r of o.recovered) lines.push(`  recovered         ${r}`);
+    for (const c of o.applied.changedDuringRun) lines.push(`  changed meanwhile ${c}: edited in the folder while this run wrote it; the company's version is kept and recorded`);
+    if (result.mode !== 'plan') lines.push(`  → ${appliedLine(o, result.libraryCommit)}`);
     for (const m of o.merges) {
       for (const f of [...m.fromLibrary, ...m.lineMerged]) lines.push(`  merged            ${m.skill}/${f} from the library`);
       for (const c of m.conflicts) lines.push(`  CONFLICT          ${m.skill}/${c.path}: ${c.reason}; company version kept (see \`library diff --company ${o.name} --skill ${m.skill}\`)`);
@@ -69,12 +62,26 @@ export function formatPlan(result: SyncResult): string {
   return lines.join('\n');
 }
 
+/** What a run did to one company's folder, and the commit that records it. */
+function appliedLine(o: CompanyOutcome, libraryCommit: string | null): string {
+  const a = o.applied;
+  const did = [
+    a.added.length && `added ${a.added.join(', ')}`,
+    a.updated.length && `updated ${a.updated.join(', ')}`,
+    a.removed.length && `removed ${a.removed.join(', ')}`,
+    a.merged.length && `merged library changes into ${a.merged.join(', ')}`,
+  ].filter(Boolean);
+  const commit = o.commits.distribution ? ` (commit ${short(o.commits.distribution)})` : '';
+  if (did.length) return `${did.join('; ')}${commit}`;
+  // A distribution commit with no change: the library moved, and nothing of the move reaches this company.
+  return commit ? `nothing to change in the folder; recorded library ${short(libraryCommit)} as distributed${commit}` : 'nothing to change';
+}
+
 export function ago(iso: string | null, now = Date.now()): string {
   if (!iso) return 'never';
   return `${formatAge(Math.max(0, Math.round((now - Date.parse(iso)) / 1000)))} ago`;
 }
 
-/** `note` adds text after a skill's line (status: where a rollback came from, the override's reason). */
 /** `note` adds text after a skill's line (status: where a rollback came from, the override's reason). */
 export function formatStatus(result: SyncResult, note: (company: string, skill: string) => string = () => ''): string {
   const lines = [libraryLine(result)];

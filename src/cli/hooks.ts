@@ -41,7 +41,8 @@ export function registerHooks(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       run(async (opts, cmd: Command) => {
-        const ctx = loadContext(cmd);
+        // Run inside the library's repository, the config whose library is in it is the one meant.
+        const ctx = loadContext(cmd, opts.receive ? {} : { libraryRepoOf: opts.repo ?? process.cwd() });
         const logs = logFiles(path.resolve(opts.logDir ?? defaultLogDir(ctx.config)));
         const values = { NODE: process.execPath, CLI: CLI_PATH, CONFIG: ctx.config.file, LOG: logs.log, ERR: logs.err, CHECK: RECEIVE_CHECK_PATH };
         if (opts.receive) {
@@ -64,7 +65,7 @@ export function registerHooks(program: Command): void {
         if (opts.json) printJson({ hooksDir: dir, changes, log: logs.log });
         else {
           for (const c of changes) console.log(`${c.action.padEnd(9)} ${c.file}${c.action === 'chained' ? ' (the hook that was there runs first)' : ''}`);
-          console.log(`a commit to ${repo.workTree} is now validated first and synced after; the background sync logs to ${logs.log}`);
+          console.log(`a commit to ${repo.workTree} is now validated first and synced after, with ${ctx.config.file}; the background sync logs to ${logs.log}`);
         }
         return 0;
       }),
@@ -77,7 +78,7 @@ export function registerHooks(program: Command): void {
     .option('--receive', "the store's receive hooks instead")
     .action(
       run(async (opts, cmd: Command) => {
-        const ctx = loadContext(cmd);
+        const ctx = loadContext(cmd, opts.receive ? {} : { libraryRepoOf: opts.repo ?? process.cwd() });
         const repo = opts.receive ? null : libraryRepo(ctx.config, opts.repo);
         const dir = repo ? hooksDirOf(repo.workTree, repo.gitdir) : (await receivingStore(ctx.config, opts.repo, false)).dir;
         const changes = uninstallHooks(dir, repo ? HOOK_NAMES : RECEIVE_HOOK_NAMES);

@@ -1,32 +1,45 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { parseConfig, resolvePath } from '../config.js';
+import { LOCAL_CONFIG, checkConfigPaths, findConfigFile, parseConfig, resolvePath, userConfigFile } from '../config.js';
 import { UsageError } from '../errors.js';
 import { Store } from '../store/store.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { globalsOf, run } from './context.js';
+import { globalsOf, loggerFor, run } from './context.js';
 
 export function registerInit(program: Command): void {
   program
     .command('init')
-    .description('write a config file and create the store')
+    .description('write the config (the user config, ~/.config/library-sync/config.json or under $XDG_CONFIG_HOME; or --here, or --config FILE) and create the store')
     .requiredOption('--library <dir>', 'the library folder (one sub-folder per skill)')
     .requiredOption('--companies <glob>', 'company folders, e.g. "~/ALAI/*/.claude/skills"')
     .option('--store <dir>', 'the store (a bare git repository)', '~/system/library-store.git')
+    .option('--here', `write ./${LOCAL_CONFIG} instead: used from this folder and the folders below it`)
     .option('--overwrite', 'replace an existing config file')
     .action(
       run(async (opts, cmd: Command) => {
-      const file = path.resolve(globalsOf(cmd).config ?? 'library.config.json');
-      if (fs.existsSync(file) && !opts.overwrite) throw new UsageError(`config ${file} already exists: edit it, or pass --overwrite`);
-      const cwd = process.cwd();
-      const raw = { library: resolvePath(opts.library, cwd), companies: resolvePath(opts.companies, cwd), store: resolvePath(opts.store, cwd) };
-      const config = parseConfig(raw, file); // validates before anything is written
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      await Store.create(config.storeDir);
-      writeFileAtomic(file, `${JSON.stringify(raw, null, 2)}\n`);
-      console.log(`wrote ${file}\ncreated store ${config.storeDir}\nnext: library sync (to see the plan), then library sync --fix`);
-      return 0;
+        const explicit = globalsOf(cmd).config ?? process.env.LIBRARY_CONFIG;
+        if (explicit && opts.here) throw new UsageError(`--here writes ./${LOCAL_CONFIG}, but ${explicit} is named by ${globalsOf(cmd).config ? '--config' : '$LIBRARY_CONFIG'}: drop one of them`);
+        const file = explicit ? path.resolve(explicit) : opts.here ? path.resolve(LOCAL_CONFIG) : userConfigFile();
+        if (fs.existsSync(file) && !opts.overwrite) throw new UsageError(`config ${file} already exists: edit it, or pass --overwrite`);
+        const cwd = process.cwd();
+        const raw = { library: resolvePath(opts.library, cwd), companies: resolvePath(opts.companies, cwd), store: resolvePath(opts.store, cwd) };
+        const config = checkConfigPaths(parseConfig(raw, file)); // validates before anything is written
+        // Never shadow silently: say which of two configs a command run here would read.
+        const before = explicit ? null : findConfigFile();
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        await Store.create(config.storeDir);
+        writeFileAtomic(file, `${JSON.stringify(raw, null, 2)}\n`);
+        if (before && before !== file) {
+          const now = findConfigFile();
+          const message =
+            now === file
+              ? `${file} now shadows ${before} in ${path.dirname(file)} and the folders below it: commands run there read the new one`
+              : `commands run in ${cwd} still read ${before}, found before ${file}: run them elsewhere, pass --config ${file}, or remove ${before}`;
+          loggerFor(cmd).warn({ action: 'init', file, shadowed: now === file ? before : file }, message);
+        }
+        console.log(`wrote ${file}\ncreated store ${config.storeDir}\nnext: library sync (to see the plan), then library sync --fix`);
+        return 0;
       }),
     );
 }

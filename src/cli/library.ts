@@ -3,49 +3,9 @@
  * The `library` command. Commands return an exit code or throw a typed error;
  * runProgram (main.ts) prints errors and sets the exit status.
  */
-import { Command } from 'commander';
-import { registerForgeSync } from './forge-sync.js';
-import { registerInit } from './init.js';
 import { runProgram } from './main.js';
-import { registerDiff } from './diff.js';
-import { registerOverride } from './override.js';
-import { registerPromote } from './promote.js';
-import { registerPush } from './push.js';
-import { registerReport } from './report.js';
-import { registerServe } from './serve.js';
-import { registerStatus } from './status.js';
-import { registerSync } from './sync.js';
-import { registerSnapshot } from './snapshot.js';
-import { registerRollback } from './rollback.js';
-import { registerExport } from './export.js';
-import { registerImport } from './import.js';
-import { registerDoctor } from './doctor.js';
-import { registerHooks } from './hooks.js';
-import { registerLaunchd } from './launchd.js';
-import { registerSystemd } from './systemd.js';
-import { registerValidate } from './validate.js';
+import { buildProgram } from './program.js';
 
-export function buildProgram(): Command {
-  const program = new Command('library')
-    .description('keep a global library of agent skills distributed into many companies, as git trees in one store')
-    .option('--config <file>', 'config file (default: $LIBRARY_CONFIG, ./library.config.json, ~/.config/library-sync/config.json)')
-    .option('--verbose', 'debug detail in logs and errors')
-    .option('--log-file <file>', 'write JSON logs here instead of stderr')
-    .exitOverride()
-    .showHelpAfterError();
-  const registers = [registerInit, registerSync, registerStatus, registerPush];
-  registers.push(registerSnapshot, registerRollback, registerExport, registerImport); // issue 4
-  registers.push(registerValidate, registerHooks, registerLaunchd, registerSystemd, registerDoctor); // issue 5
-  registers.push(registerOverride, registerPromote, registerDiff, registerReport); // issue 10
-  registers.push(registerForgeSync, registerServe); // issue 7
-  for (const register of registers) register(program);
-  return program;
-}
-
-export async function main(argv: string[]): Promise<number> {
-  return runProgram(buildProgram(), argv);
-}
-
-main(process.argv).then((code) => {
+runProgram(buildProgram(), process.argv).then((code) => {
   process.exitCode = code;
 });

@@ -10,7 +10,7 @@ import { loadContext, parseSeconds, run } from './context.js';
 
 function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`expected a port number, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`expected a port number from 0 to 65535 (0: any free port), got "${value}"`);
   return n;
 }
 

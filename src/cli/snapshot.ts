@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createSnapshot, listSnapshots, timestampName } from '../snapshot/snapshot.js';
 import { loadContext, openStoreIfExists, printJson, run, withWritableStore } from './context.js';
 import { StoreError } from '../errors.js';
+import { sayError } from './terminal.js';
 
 export function registerSnapshot(program: Command): void {
   program
@@ -15,7 +16,7 @@ export function registerSnapshot(program: Command): void {
         const { tag, skipped } = await withWritableStore(ctx, 'library snapshot', 0, (store) =>
           createSnapshot(store, name ?? timestampName(''), opts.message ?? (name ? `snapshot ${name}` : 'manual snapshot')),
         );
-        for (const s of skipped) process.stderr.write(`library: ${s.ref} left out of ${tag}: ${s.error}\n`);
+        for (const s of skipped) sayError('library', `${s.ref} left out of ${tag}: ${s.error}`, ctx.globals.logFile);
         if (opts.json) printJson({ snapshot: tag, skipped });
         else console.log(`created ${tag}${skipped.length ? ` without ${skipped.map((s) => s.ref).join(', ')}` : ''}`);
         return skipped.length ? 1 : 0;
@@ -33,7 +34,7 @@ export function registerSnapshot(program: Command): void {
         if (!store) throw new StoreError(`store ${ctx.config.storeDir} does not exist yet: run \`library sync --fix\` first`);
         const unreadable: { ref: string; error: string }[] = [];
         const list = await listSnapshots(store, unreadable);
-        for (const u of unreadable) process.stderr.write(`library: ${u.ref} cannot be read: ${u.error}\n`);
+        for (const u of unreadable) sayError('library', `${u.ref} cannot be read: ${u.error}`, ctx.globals.logFile);
         if (opts.json) printJson({ snapshots: list, ...(unreadable.length ? { unreadable } : {}) });
         else if (list.length === 0) console.log('no snapshots yet');
         else for (const s of list) console.log(`snapshot/${s.name}  ${s.date}  ${s.automatic ? '(auto) ' : ''}${s.message}  [${s.companies.join(', ')}]`);

@@ -8,7 +8,8 @@ import { UsageError } from '../errors.js';
 import { resolveCompanies, type Config } from '../config.js';
 import { ignoredIn, ignoreRulesOf } from '../scan/ignore.js';
 import { collectDrift, driftJson, reasonOf } from '../drift/collect.js';
-import { collect, loadContext, openStoreIfExists, printJson, run } from './context.js';
+import { collect, loadContext, openStoreIfExists, printJson, run, summarised } from './context.js';
+import { READING, sayError, setStatus } from './terminal.js';
 import { ago, formatStatus, toJson } from './format.js';
 import { formatRemoteStatuses, remoteStatuses } from '../remote/state.js';
 import { formatDrift, reasonNote } from './drift-format.js';
@@ -40,10 +41,11 @@ export function registerStatus(program: Command): void {
           const drift = await collectDrift(store, await runSync({ ...ctx, store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true }));
           if (drift.unexplained.length === 0) return 0;
           const list = drift.unexplained.map((o) => `${o.company}/${o.skill}`).join(', ');
-          process.stderr.write(`library: status --check --strict: unexplained drift in ${list}: record a reason with \`library override\`, or end the override with \`library push\`\n`);
+          sayError('library', `status --check --strict: unexplained drift in ${list}: record a reason with \`library override\`, or end the override with \`library push\``, ctx.globals.logFile);
           return 1;
         }
-        const result = await runSync({ ...ctx, store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true });
+        if (ctx.onCompanyDone) setStatus(READING);
+        const result = await runSync({ ...summarised(ctx), store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true }); // printed in full below
         const drift = await collectDrift(store, result);
         const why = await explainOverrides(ctx.config, store, result);
         const explanation = (company: string, skill: string) => why.get(company)?.get(skill);

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { formatIndexOutcome, refreshIndex, type IndexOutcome } from '../discover/refresh.js';
 import { exitCodeOf, runSync } from '../sync.js';
-import { collect, loadContext, openStoreIfExists, parseSeconds, printJson, withWritableStore , run } from './context.js';
+import { collect, loadContext, openStoreIfExists, parseSeconds, printJson, run, summarised, withWritableStore } from './context.js';
+import { READING, clearStatus, sayFailure, setStatus } from './terminal.js';
 import { formatPlan, toJson } from './format.js';
+import type { Store } from '../store/store.js';
 
 export function registerSync(program: Command): void {
   program
@@ -17,20 +19,29 @@ export function registerSync(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       run(async (opts, cmd: Command) => {
-      const ctx = loadContext(cmd);
-      const syncOpts = { companies: opts.company, force: opts.force, allowEmptyLibrary: opts.allowEmptyLibrary };
-      let index = null as IndexOutcome | null;
-      const result = opts.fix
-        ? await withWritableStore(ctx, 'library sync --fix', opts.wait, async (store) => {
-            const synced = await runSync({ ...ctx, store }, { ...syncOpts, mode: 'fix' });
-            if (opts.index) index = await refreshIndex(ctx, store);
-            return synced;
-          })
-        : await runSync({ ...ctx, store: openStoreIfExists(ctx.config) }, { ...syncOpts, mode: 'plan' });
-      if (opts.json) printJson(opts.fix ? { ...toJson(result), index } : toJson(result));
-      else console.log(index ? `${formatPlan(result)}\n${formatIndexOutcome(index)}` : formatPlan(result));
-      if (index?.error) process.stderr.write(`library: ${index.error}\n`);
-      return index?.error ? 1 : exitCodeOf(result);
+        const ctx = loadContext(cmd);
+        const quiet = summarised(ctx); // the plan printed below says every warning of the run, and the index's outcome
+        const syncOpts = { companies: opts.company, force: opts.force, allowEmptyLibrary: opts.allowEmptyLibrary };
+        const progress = (text: string) => ctx.onCompanyDone && setStatus(text); // on a terminal, once the run has taken a second
+        let index = null as IndexOutcome | null;
+        const fix = async (store: Store) => {
+          progress(READING);
+          const synced = await runSync({ ...quiet, store }, { ...syncOpts, mode: 'fix' });
+          if (opts.index) {
+            progress('updating the search index');
+            index = await refreshIndex(quiet, store);
+            clearStatus();
+          }
+          return synced;
+        };
+        if (!opts.fix) progress(READING); // a --fix says so once it holds the lock
+        const result = opts.fix
+          ? await withWritableStore(ctx, 'library sync --fix', opts.wait, fix)
+          : await runSync({ ...quiet, store: openStoreIfExists(ctx.config) }, { ...syncOpts, mode: 'plan' });
+        if (opts.json) printJson(opts.fix ? { ...toJson(result), index } : toJson(result));
+        else console.log(index ? `${formatPlan(result)}\n${formatIndexOutcome(index)}` : formatPlan(result));
+        if (index?.error) sayFailure('library', index.error, ctx.globals.logFile);
+        return index?.error ? 1 : exitCodeOf(result);
       }),
     );
 }

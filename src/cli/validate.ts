@@ -52,6 +52,6 @@ function summary(report: ValidationReport, failed: boolean): string {
 
 function parseBytes(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--max-file-bytes: expected a positive whole number of bytes, got "${value}"`);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`expected a whole number of bytes, 1 or more, got "${value}"`);
   return n;
 }

@@ -111,7 +111,7 @@ export function checkSyncHealth(input: HealthInput): SyncHealth {
   }
   for (const r of input.remotes) {
     if (!r.configured || !r.lastError || !r.lastErrorAt || (r.lastPush && r.lastPush > r.lastErrorAt)) continue;
-    const diverged = r.lastErrorExitCode === 4;
+    const diverged = r.lastFailure === 'diverged';
     problems.push({
       check: 'remote',
       message: `remote ${r.name}: the last forge-sync (${formatAge(age(r.lastErrorAt))} ago) ${diverged ? 'found its library diverged' : 'failed'}: ${r.lastError}`,
@@ -137,7 +137,7 @@ export function checkSyncHealth(input: HealthInput): SyncHealth {
 /** `--max-age`: "15m", "90s", "2h", "1d" or plain seconds. */
 export function parseDuration(value: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)?$/.exec(value.trim());
-  if (!m) throw new UsageError(`--max-age: expected a duration such as 15m, 90s, 2h or 1d, got "${value}"`);
+  if (!m) throw new UsageError(`expected a duration such as 15m, 90s, 2h or 1d, got "${value}"`);
   return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
 }
 

@@ -5,7 +5,8 @@
  * the remote lacks, in one receive-pack request. Every try is bounded; the
  * outcome is recorded for `library status`.
  */
-import { EXIT, RemoteDivergedError, RemoteError, StoreError, errorMessage } from '../errors.js';
+import { RemoteDivergedError, RemoteError, StoreError, errorMessage } from '../errors.js';
+import { EXIT_STATUS, exitStatus, type Failure } from '../exit-codes.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import { TransportError, isAncestor, packObjects, type Exchange } from '../store/transport.js';
@@ -39,6 +40,9 @@ export interface ForgeSyncResult {
   name: string;
   url: string;
   ok: boolean;
+  /** What went wrong, as a fact: null when the push went through. */
+  failure: Failure | null;
+  /** The exit status that failure maps to (src/exit-codes.ts), for --json readers. */
   exitCode: number;
   error: string | null;
   tries: number;
@@ -129,7 +133,8 @@ export async function forgeSync(store: Store, remote: RemoteConfig, log: Logger,
     name: remote.name,
     url: remote.url,
     ok: false,
-    exitCode: EXIT.ok,
+    failure: null,
+    exitCode: EXIT_STATUS.ok,
     error: null,
     tries: 0,
     advertised: 0,
@@ -192,12 +197,13 @@ export async function forgeSync(store: Store, remote: RemoteConfig, log: Logger,
   const fields = { remote: remote.name, url: remote.url, durationMs: Date.now() - started, tries: out.tries, refsUpdated: out.updated.length, objectsSent: out.objectsSent };
   if (failure) {
     out.error = failure.message;
-    out.exitCode = failure.exitCode;
-    recordRemote(store, remote.name, remote.url, { lastAttempt: now, lastError: failure.message, lastErrorAt: now, lastErrorExitCode: failure.exitCode });
+    out.failure = failure.failure;
+    out.exitCode = exitStatus([failure.failure]);
+    recordRemote(store, remote.name, remote.url, { lastAttempt: now, lastError: failure.message, lastErrorAt: now, lastFailure: failure.failure });
     log.error({ ...fields, err: failure.message }, failure.message);
   } else {
     out.ok = true;
-    recordRemote(store, remote.name, remote.url, { lastAttempt: now, lastPush: now, lastPushedLibrary: remoteLibrary, lastObjectsSent: out.objectsSent, lastError: null, lastErrorAt: null, lastErrorExitCode: null });
+    recordRemote(store, remote.name, remote.url, { lastAttempt: now, lastPush: now, lastPushedLibrary: remoteLibrary, lastObjectsSent: out.objectsSent, lastError: null, lastErrorAt: null, lastFailure: null });
     log.info(fields, `${label}: ${out.updated.length} refs updated, ${out.objectsSent} objects sent`);
   }
   return out;

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { Config } from '../config.js';
+import type { Failure } from '../exit-codes.js';
 import type { Store } from '../store/store.js';
 import { readJsonIfExists, writeFileAtomic } from '../util/atomic.js';
 
@@ -17,8 +18,8 @@ export interface RemoteRecord {
   lastAttempt: string | null;
   /** null after a successful push. */
   lastError: string | null;
-  /** The exit code of that error: 3 unreachable or refused, 4 diverged. */
-  lastErrorExitCode?: number | null;
+  /** What that error was (src/exit-codes.ts): `unreachable` (also a refusal or a timeout) or `diverged`. */
+  lastFailure?: Failure | null;
   lastErrorAt: string | null;
 }
 
@@ -52,12 +53,16 @@ export function recordRemote(store: Store, name: string, url: string, patch: Par
   writeFileAtomic(file(store), `${JSON.stringify(all, null, 2)}\n`, 0o600);
 }
 
-/** Configured remotes first (in config order), then any recorded remote no longer configured. */
-export function remoteStatuses(config: Config, store: Store | null): RemoteStatus[] {
+/** A remote that is not in the config (a URL pushed to directly) is shown for this long after its last try. */
+export const UNCONFIGURED_REMOTE_SHOWN_MS = 7 * 24 * 3600 * 1000;
+
+/** Configured remotes first (in config order), then any recorded remote not configured, tried within the last week. */
+export function remoteStatuses(config: Config, store: Store | null, now = Date.now()): RemoteStatus[] {
   const records = readRemoteRecords(store);
   const out: RemoteStatus[] = config.remotes.map((r) => ({ ...EMPTY, ...records[r.name], url: r.url, name: r.name, configured: true }));
   for (const [name, rec] of Object.entries(records)) {
-    if (!config.remotes.some((r) => r.name === name)) out.push({ ...EMPTY, ...rec, name, configured: false });
+    const last = Date.parse(rec.lastAttempt ?? rec.lastPush ?? '') || 0;
+    if (!config.remotes.some((r) => r.name === name) && now - last < UNCONFIGURED_REMOTE_SHOWN_MS) out.push({ ...EMPTY, ...rec, name, configured: false });
   }
   return out;
 }
@@ -67,6 +72,7 @@ export function formatRemoteStatuses(list: readonly RemoteStatus[], ago: (iso: s
   return list.map((r) => {
     const push = r.lastPush ? `last push ${ago(r.lastPush)} (library ${r.lastPushedLibrary?.slice(0, 7) ?? '-'})` : 'never pushed';
     const error = r.lastError ? `; LAST ERROR ${ago(r.lastErrorAt)}: ${r.lastError}` : '';
-    return `remote ${r.name} (${r.url}): ${push}${error}`;
+    const until = r.configured ? '' : '; not in the config: shown until a week after its last try';
+    return `remote ${r.name === r.url ? r.url : `${r.name} (${r.url})`}: ${push}${error}${until}`;
   });
 }

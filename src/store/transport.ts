@@ -178,7 +178,12 @@ function classify(err: unknown, aborted: boolean): TransportError {
     return new TransportError(`${e.code}${detail}`, true);
   }
   if (aborted) return new TransportError('ETIMEDOUT: the request was cut off by the overall timeout', true);
-  if (e.code === 'SmartHttpError' || e.code === 'ParseError') return new TransportError(`not a git smart-HTTP server: ${e.message}`, false);
+  if (e.code === 'SmartHttpError') {
+    // isomorphic-git's message names git-upload-pack whatever the service: say what was asked, and what came back.
+    const sent = /but received: ([^]*)$/.exec(e.message ?? '')?.[1]?.trim();
+    return new TransportError(`not a git smart-HTTP server: it did not answer as git-receive-pack${sent ? ` (it sent: ${sent.slice(0, 80)})` : ''}`, false);
+  }
+  if (e.code === 'ParseError') return new TransportError(`not a git smart-HTTP server: ${e.message}`, false);
   return new TransportError(e.message ?? String(err), false);
 }
 

@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ExampleWorkspace } from '../../src/example/workspace.js';
-import { writeSkillFiles } from '../../src/example/workspace.js';
+import type { ExampleWorkspace } from '../../example/workspace.js';
+import { writeSkillFiles } from '../../example/workspace.js';
 import { parseIndex } from '../../src/discover/index-file.js';
 import { DISCOVER, cleanupTempDirs, cli, exampleWorkspace, git, snapshotFolder, stateOf } from '../helpers.js';
 
@@ -35,7 +35,7 @@ describe('discover <query>', () => {
     expect(hits[0].name).toBe('pdf');
     expect(hits[0].library).toEqual([]);
     expect(hits[0].companies).toEqual([{ company: 'CodeCraft', folder: 'pdf', state: 'override' }]);
-    expect(discover(['ocr']).stdout).toMatch(/in: CodeCraft \(override\)/);
+    expect(discover(['ocr']).stdout).toBe('pdf  CodeCraft (override) — Extract text from PDFs. CodeCraft: always OCR scanned pages.\n'); // one line per hit
   });
 
   it('--company restricts the results to what that company has', () => {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExampleWorkspace } from '../../src/example/workspace.js';
+import type { ExampleWorkspace } from '../../example/workspace.js';
 import { hostRefName } from '../../src/remote/resolve.js';
 import { cleanupTempDirs, cli, exampleWorkspace, fsck, git, refsOf, stateOf, tempDir } from '../helpers.js';
 import { eventually, forgeWorkspace, setRemote, type Forge } from '../remote-helpers.js';

@@ -10,7 +10,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExampleWorkspace } from '../../src/example/workspace.js';
+import type { ExampleWorkspace } from '../../example/workspace.js';
 import { hostRefName } from '../../src/remote/resolve.js';
 import { cleanupTempDirs, cli, exampleWorkspace, fsck, git, refsOf, stateOf, tempDir, write } from '../helpers.js';
 import {

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ExampleWorkspace } from '../../src/example/workspace.js';
+import type { ExampleWorkspace } from '../../example/workspace.js';
 import { CLI, cleanupTempDirs, cli, exampleWorkspace, fsck, git, snapshotFolder } from '../helpers.js';
 
 afterAll(cleanupTempDirs);

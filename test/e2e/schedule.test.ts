@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'plist';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ExampleWorkspace } from '../../src/example/workspace.js';
+import type { ExampleWorkspace } from '../../example/workspace.js';
 import { CLI, ROOT, cleanupTempDirs, cli, exampleWorkspace, tempDir } from '../helpers.js';
 
 afterAll(cleanupTempDirs);

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ExampleWorkspace } from '../../src/example/workspace.js';
+import type { ExampleWorkspace } from '../../example/workspace.js';
 import { cleanupTempDirs, cli, exampleWorkspace, fsck, git, refsOf, snapshotFolder, stateOf } from '../helpers.js';
 
 afterAll(cleanupTempDirs);

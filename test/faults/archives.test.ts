@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ExampleWorkspace } from '../../src/example/workspace.js';
+import type { ExampleWorkspace } from '../../example/workspace.js';
 import { CLI, cleanupTempDirs, cli, exampleWorkspace, fsck, git, refsOf, snapshotFolder, tempDir } from '../helpers.js';
 
 afterAll(cleanupTempDirs);
@@ -101,7 +101,7 @@ describe('import caps what an archive may expand to', () => {
     const tooBig = cli(ws, ['import', many, '--name', 'many', '--max-bytes', '2000']);
     expect(tooBig.code).toBe(2);
     expect(tooBig.stderr).toContain('its entries add up to more than 2000 bytes (raise with --max-bytes)');
-    expect(cli(ws, ['import', many, '--name', 'many', '--max-entries', 'lots']).stderr).toMatch(/--max-entries: expected a positive whole number, got "lots"/);
+    expect(cli(ws, ['import', many, '--name', 'many', '--max-entries', 'lots']).stderr).toMatch(/^error: option '--max-entries <n>' argument 'lots' is invalid\. expected a positive whole number, got "lots"$/m);
     nothingWritten(refs);
     const ok = cli(ws, ['import', many, '--name', 'many', '--max-entries', '1000', '--json']);
     expect(ok.code, ok.stderr).toBe(0);

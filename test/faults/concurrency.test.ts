@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import type { ExampleWorkspace } from '../../src/example/workspace.js';
+import type { ExampleWorkspace } from '../../example/workspace.js';
 import { CLI, cleanupTempDirs, cli, exampleWorkspace, fsck, git, historyHas, snapshotFolder } from '../helpers.js';
 
 afterAll(cleanupTempDirs);

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ExampleWorkspace } from '../../src/example/workspace.js';
+import type { ExampleWorkspace } from '../../example/workspace.js';
 import { CLI, DISCOVER, ROOT, cleanupTempDirs, cli, exampleWorkspace, fsck, git, stateOf, tempDir, type CliResult } from '../helpers.js';
 
 afterAll(cleanupTempDirs);

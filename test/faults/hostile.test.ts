@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ExampleWorkspace } from '../../src/example/workspace.js';
+import type { ExampleWorkspace } from '../../example/workspace.js';
 import { CLI, ROOT, cleanupTempDirs, cli, exampleWorkspace, fsck, snapshotFolder, stateOf, tempDir, type CliResult } from '../helpers.js';
 
 afterAll(cleanupTempDirs);

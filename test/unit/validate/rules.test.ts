@@ -3,7 +3,7 @@
  * real CLI, in test/e2e/validate-rules.test.ts; these are the helpers.
  */
 import { describe, expect, it } from 'vitest';
-import { applyStrict, collidingNames, parseFrontMatter, symlinkStaysInside, validateSkill } from '../src/validate/rules.js';
+import { applyStrict, collidingNames, parseFrontMatter, symlinkStaysInside, validateSkill } from '../../../src/validate/rules.js';
 
 describe('parseFrontMatter', () => {
   it('parses the mapping between the fences; positions count the opening ---, a BOM and CRLF do not shift them', () => {

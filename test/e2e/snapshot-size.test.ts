@@ -2,13 +2,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { parseConfig } from '../src/config.js';
-import { createLogger } from '../src/log.js';
-import { runSync } from '../src/sync.js';
-import { Store } from '../src/store/store.js';
-import { createSnapshot } from '../src/snapshot/snapshot.js';
-import { writeSkillFiles, LIBRARY_SKILLS } from '../src/example/workspace.js';
-import { cleanupTempDirs, tempDir } from './helpers.js';
+import { parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { runSync } from '../../src/sync.js';
+import { Store } from '../../src/store/store.js';
+import { createSnapshot } from '../../src/snapshot/snapshot.js';
+import { writeSkillFiles, LIBRARY_SKILLS } from '../../example/workspace.js';
+import { cleanupTempDirs, tempDir } from '../helpers.js';
 
 afterAll(cleanupTempDirs);
 

@@ -1,12 +1,12 @@
 /** The pure parts of forge-sync over ssh and of the receiving side: URLs, host matching, ssh failures, ref rules, push requests. */
 import { describe, expect, it } from 'vitest';
-import type { RemoteConfig } from '../src/remote/config.js';
-import { parseReceiveRequest, pktLine, FLUSH } from '../src/remote/pktline.js';
-import { ZERO_OID, refusal, parseCommands, type ObjectFacts } from '../src/remote/ref-rules.js';
-import { resolveRemotes } from '../src/remote/resolve.js';
-import { SessionError } from '../src/remote/session.js';
-import { classifySsh, sshCommandLine } from '../src/remote/ssh.js';
-import { parseRemoteUrl, type RemoteUrl } from '../src/remote/url.js';
+import type { RemoteConfig } from '../../../src/remote/config.js';
+import { parseReceiveRequest, pktLine, FLUSH } from '../../../src/remote/pktline.js';
+import { ZERO_OID, refusal, parseCommands, type ObjectFacts } from '../../../src/remote/ref-rules.js';
+import { resolveRemotes } from '../../../src/remote/resolve.js';
+import { SessionError } from '../../../src/remote/session.js';
+import { classifySsh, sshCommandLine } from '../../../src/remote/ssh.js';
+import { parseRemoteUrl, type RemoteUrl } from '../../../src/remote/url.js';
 
 type SshUrl = Extract<RemoteUrl, { kind: 'ssh' }>;
 const ssh = (url: string) => parseRemoteUrl(url) as SshUrl;

@@ -1,10 +1,10 @@
 /** The pure parts of forge-sync and serve: remote resolution, ref mapping, backoff, pkt-lines, tokens, config. */
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config.js';
-import { tokenMatches, tokenOf } from '../src/remote/auth.js';
-import type { RemoteConfig } from '../src/remote/config.js';
-import { parseReportStatus, pktLine, readPktLines, receivePackCommands } from '../src/remote/pktline.js';
-import { ZERO_OID, backoffDelays, hostRefName, mapRefs, planUpdates, resolveRemotes } from '../src/remote/resolve.js';
+import { parseConfig } from '../../../src/config.js';
+import { tokenMatches, tokenOf } from '../../../src/remote/auth.js';
+import type { RemoteConfig } from '../../../src/remote/config.js';
+import { parseReportStatus, pktLine, readPktLines, receivePackCommands } from '../../../src/remote/pktline.js';
+import { ZERO_OID, backoffDelays, hostRefName, mapRefs, planUpdates, resolveRemotes } from '../../../src/remote/resolve.js';
 
 const remotes: RemoteConfig[] = [
   { name: 'forge', url: 'http://10.0.0.2:8174/store.git', tokenEnv: 'LIBRARY_FORGE_TOKEN' },

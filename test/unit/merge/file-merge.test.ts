@@ -1,8 +1,8 @@
 /** The file-level merge table (SPEC.md "File-level merge"), one case per row, plus the line merge. */
 import { describe, expect, it } from 'vitest';
-import { decideFile, mergeFileMaps, mergeMode, mergeText, type FileEntry } from '../src/merge/file-merge.js';
-import { planFileMerges } from '../src/merge/file-merge.js';
-import type { PlannedSkill } from '../src/merge/plan.js';
+import { decideFile, mergeFileMaps, mergeMode, mergeText, type FileEntry } from '../../../src/merge/file-merge.js';
+import { planFileMerges } from '../../../src/merge/file-merge.js';
+import type { PlannedSkill } from '../../../src/merge/plan.js';
 
 const f = (ch: string, mode: FileEntry['mode'] = '100644'): FileEntry => ({ mode, oid: ch.repeat(40) });
 const B = f('b');

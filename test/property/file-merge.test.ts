@@ -9,12 +9,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config.js';
-import { createLogger } from '../src/log.js';
-import { withLock } from '../src/lock.js';
-import { Store } from '../src/store/store.js';
-import { runSync } from '../src/sync.js';
-import { cleanupTempDirs, fsck, tempDir } from './helpers.js';
+import { parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { withLock } from '../../src/lock.js';
+import { Store } from '../../src/store/store.js';
+import { runSync } from '../../src/sync.js';
+import { cleanupTempDirs, fsck, tempDir } from '../helpers.js';
 
 afterAll(cleanupTempDirs);
 

@@ -9,14 +9,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config.js';
-import { createLogger } from '../src/log.js';
-import { runSync } from '../src/sync.js';
-import { Store } from '../src/store/store.js';
-import { withLock } from '../src/lock.js';
-import { scanSkillsFolder } from '../src/scan/scan.js';
-import { StatCache } from '../src/scan/stat-cache.js';
-import { cleanupTempDirs, fsck, git, tempDir } from './helpers.js';
+import { parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { runSync } from '../../src/sync.js';
+import { Store } from '../../src/store/store.js';
+import { withLock } from '../../src/lock.js';
+import { scanSkillsFolder } from '../../src/scan/scan.js';
+import { StatCache } from '../../src/scan/stat-cache.js';
+import { cleanupTempDirs, fsck, git, tempDir } from '../helpers.js';
 
 afterAll(cleanupTempDirs);
 

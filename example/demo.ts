@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createExampleWorkspace } from './example/workspace.js';
+import { createExampleWorkspace } from './workspace.js';
 
-const cliDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cli');
+// Built to example/dist/; the CLI it runs is the package's own build in dist/.
+const cliDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli');
 const ws = createExampleWorkspace(fs.mkdtempSync(path.join(os.tmpdir(), 'library-sync-demo-')));
 
 function runBin(bin: 'library' | 'discover', args: string[]): void {

@@ -1,7 +1,7 @@
 /** SKILL.md → index document, and where versions live: pure functions, literal inputs. */
 import { describe, expect, it } from 'vitest';
-import { parseSkillMd } from '../src/discover/skill-doc.js';
-import { locateVersions } from '../src/discover/locate.js';
+import { parseSkillMd } from '../../../src/discover/skill-doc.js';
+import { locateVersions } from '../../../src/discover/locate.js';
 
 describe('parseSkillMd', () => {
   it('reads every front-matter field, the first heading and the first paragraph', () => {

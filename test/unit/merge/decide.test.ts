@@ -1,6 +1,6 @@
 /** One case per row of SPEC.md's merge table, named as there. */
 import { describe, expect, it } from 'vitest';
-import { decideSkill, nextBase } from '../src/merge/decide.js';
+import { decideSkill, nextBase } from '../../../src/merge/decide.js';
 
 const B = 'b'.repeat(40);
 const L = 'l'.repeat(40);

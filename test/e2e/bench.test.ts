@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { ROOT } from './helpers.js';
+import { ROOT } from '../helpers.js';
 
 it('npm run bench prints the table and one JSON line (5 companies)', () => {
   const res = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'run.mjs'), '--companies', '5', '--skills', '6', '--files', '3', '--bytes', '512', '--runs', '1', '--noop-runs', '3'], {
