@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StoreError, errorMessage } from './errors.js';
+import { EXIT_STATUS } from './exit-codes.js';
 import type { Store } from './store/store.js';
 import { readJsonIfExists, writeFileAtomic } from './util/atomic.js';
 
@@ -74,6 +75,7 @@ export function writeRunState(store: Store, state: RunState): void {
 export function recordRunProblem(store: Store, problem: string): void {
   const state = readRunState(store);
   if (!state.lastRun) return;
-  state.lastRun = { ...state.lastRun, ok: false, exitCode: Math.max(1, state.lastRun.exitCode ?? 0), skipped: [...(state.lastRun.skipped ?? []), problem] };
+  const exitCode = Math.max(state.lastRun.exitCode ?? EXIT_STATUS.ok, EXIT_STATUS['needs-attention']);
+  state.lastRun = { ...state.lastRun, ok: false, exitCode, skipped: [...(state.lastRun.skipped ?? []), problem] };
   writeRunState(store, state);
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { exitStatus } from '../exit-codes.js';
 import { RollbackRefusedError, runRollback, type RollbackResult, type SkillRollback } from '../snapshot/rollback.js';
 import { collect, loadContext, parseSeconds, printJson, run, withWritableStore } from './context.js';
 
@@ -30,7 +31,7 @@ export function registerRollback(program: Command): void {
         }
         if (opts.json) printJson({ ...result, refused: null });
         else console.log(formatRollback(result));
-        return result.companies.every((c) => c.ok) ? 0 : 1;
+        return exitStatus(result.companies.map((c) => !c.ok && 'incomplete'));
       }),
     );
 }

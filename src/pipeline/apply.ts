@@ -13,6 +13,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import type { Config } from '../config.js';
 import { errorMessage, isRunFatal } from '../errors.js';
+import { exitStatus } from '../exit-codes.js';
 import type { Logger } from '../log.js';
 import { BlobReader } from '../apply/apply.js';
 import { recordConflicts } from '../apply/merge-files.js';
@@ -252,7 +253,7 @@ function recordRunState(store: Store, runState: RunState, outcomes: CompanyOutco
     o.lastSync = runState.companies[o.name].lastSync;
   }
   const failed = outcomes.filter((o) => !o.ok).map((o) => o.name);
-  const exitCode = failed.length > 0 || skipped.count > 0 ? 1 : 0;
+  const exitCode = exitStatus([failed.length > 0 && 'incomplete', skipped.count > 0 && 'needs-attention']);
   runState.lastRun = { at: now, ok: exitCode === 0, failed, exitCode, skipped: skipped.run };
   writeRunState(store, runState);
 }
