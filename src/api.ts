@@ -20,6 +20,7 @@ import { Store } from './store/store.js';
 import { exitCodeOf, runSync, type SyncResult } from './sync.js';
 import { toJson } from './cli/format.js';
 import { pushedStates } from './pipeline/outcome.js';
+import type { SkillState } from './merge/decide.js';
 
 /** Any logger with these four methods (pino, console, a wrapper). Optional: without one, nothing is logged. */
 export type LibrarySyncLogger = Logger;
@@ -37,7 +38,8 @@ export type SyncReport = ReturnType<typeof toJson> & { exitCode: number; snapsho
 export interface PushedCompany {
   company: string;
   ok: boolean;
-  skills: ReturnType<typeof pushedStates>;
+  /** Spelled out (not derived from src/pipeline/outcome.ts) so that the shipped declarations need no Node types. */
+  skills: { skill: string; before: SkillState; state: SkillState; changedDuringRun: boolean }[];
 }
 
 export interface PlanSkill {
