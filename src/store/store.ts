@@ -6,11 +6,9 @@
  * after `gc` or `repack`: loose objects and packs, loose refs and packed-refs.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
-import { RefMovedError, StoreError, UsageError, errorMessage } from '../errors.js';
-import { checkpoint } from '../util/faults.js';
+import { StoreError, errorMessage } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import {
   type CommitData,
@@ -26,6 +24,10 @@ import {
 } from './objects.js';
 import { PackReadError, PackSet, type RawObject } from './packs.js';
 import { RefReader } from './refs.js';
+import { compareAndSwapRef } from './ref-lock.js';
+import { checkAccess, StoreAccessError } from './access.js';
+
+export { StoreAccessError };
 
 export interface Commit extends CommitData {
   oid: string;
@@ -39,48 +41,6 @@ export class ObjectError extends StoreError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-  }
-}
-
-/** The store (or its folder) cannot be read or written by this user: exit 2, with the permission it needs. */
-export class StoreAccessError extends UsageError {
-  override readonly code = 'EACCESS';
-  constructor(
-    readonly problem: string,
-    readonly fix: string,
-  ) {
-    super(`${problem}; ${fix}`);
-  }
-}
-
-function userName(): string {
-  try {
-    return `user ${os.userInfo().username} (uid ${process.getuid?.() ?? '?'})`;
-  } catch {
-    return `uid ${process.getuid?.() ?? '?'}`;
-  }
-}
-
-/** Throw a StoreAccessError naming `dir` and what it lacks; a missing `dir` is left to the caller. */
-function checkAccess(dir: string, mode: number, what: 'read' | 'write' | 'create', store = dir): void {
-  try {
-    fs.accessSync(dir, mode);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return;
-    if (code === 'EROFS') {
-      throw new StoreAccessError(`store ${store} cannot be written: ${dir} is on a read-only file system`, 'remount it read-write, or point "store" in the config at a writable folder');
-    }
-    let owner = '';
-    try {
-      const st = fs.statSync(dir);
-      owner = ` (owner uid ${st.uid}, mode ${(st.mode & 0o777).toString(8).padStart(4, '0')})`;
-    } catch {
-      /* a parent folder hides it */
-    }
-    const needs = what === 'read' ? 'read and search (r-x)' : 'write and search (-wx)';
-    const verb = what === 'create' ? `cannot be created by ${userName()}` : `cannot be ${what === 'read' ? 'read' : 'written'} by ${userName()}`;
-    throw new StoreAccessError(`store ${store} ${verb}: ${dir}${owner} needs ${needs} permission for that user`, `run library as the store's owner, or give that user access (e.g. \`chown -R\` the store to it)`);
   }
 }
 
@@ -357,7 +317,8 @@ export class Store {
    */
   async updateRef(ref: string, oid: string, expected: string | null, alsoDiscard: string[] = []): Promise<void> {
     try {
-      await this.casRef(ref, oid, expected);
+      if (!ref.startsWith('refs/')) throw new StoreError(`refusing to write ref outside refs/: ${ref}`);
+      await compareAndSwapRef(this.gitdir, ref, oid, expected, () => this.readRef(ref), this.fence);
     } catch (err) {
       for (const o of [oid, ...alsoDiscard]) {
         if (!this.created.delete(o)) continue;
@@ -365,33 +326,6 @@ export class Store {
         this.known.delete(o);
       }
       throw err;
-    }
-  }
-
-  private async casRef(ref: string, oid: string, expected: string | null): Promise<void> {
-    if (!ref.startsWith('refs/')) throw new StoreError(`refusing to write ref outside refs/: ${ref}`);
-    this.fence?.check();
-    const file = path.join(this.gitdir, ref);
-    const lock = `${file}.lock`;
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const fd = await openRefLock(lock);
-    let renamed = false;
-    try {
-      fs.writeSync(fd, `${oid}\n`);
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      const current = await this.readRef(ref);
-      if (current !== expected) {
-        throw new RefMovedError(
-          `ref ${ref} in store ${this.gitdir} moved while this run held it (expected ${expected ?? 'no ref'}, found ${current ?? 'no ref'}): another run wrote it; nothing was overwritten, run again`,
-        );
-      }
-      this.fence?.check();
-      fs.renameSync(lock, file);
-      renamed = true;
-      checkpoint(`renamed into place: ${path.basename(file)}`);
-    } finally {
-      if (!renamed) fs.rmSync(lock, { force: true });
     }
   }
 
@@ -438,24 +372,5 @@ export class Store {
   /** Full names of refs under a prefix such as `refs/tags/snapshot/`, loose and packed, sorted. */
   async listRefs(prefix: string): Promise<string[]> {
     return this.refs.list(prefix);
-  }
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Create `<ref>.lock` exclusively. Native git holds such a lock for
- * milliseconds; one that stays is a leftover of a killed or fenced-out run
- * (this run holds the store's lock, so no live run of ours owns it) and is
- * removed.
- */
-async function openRefLock(lock: string): Promise<number> {
-  for (let waited = 0; ; waited += 50) {
-    try {
-      return fs.openSync(lock, 'wx', 0o644);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    if (waited >= 1000) fs.rmSync(lock, { force: true });
-    else await sleep(50);
   }
 }
