@@ -19,6 +19,8 @@ import { readRunState } from './state.js';
 import { Store } from './store/store.js';
 import { exitCodeOf, runSync, type SyncResult } from './sync.js';
 import { toJson } from './cli/format.js';
+import { pushedStates } from './pipeline/outcome.js';
+import type { SkillState } from './merge/decide.js';
 
 /** Any logger with these four methods (pino, console, a wrapper). Optional: without one, nothing is logged. */
 export type LibrarySyncLogger = Logger;
@@ -32,6 +34,14 @@ export type OpenOptions = ({ configFile?: string } | { config: RawConfig; config
 /** A run's result as data: the CLI's `sync --json` shape, plus the exit code the CLI would give. */
 export type SyncReport = ReturnType<typeof toJson> & { exitCode: number; snapshot: string | null };
 
+/** One company after a push: each pushed skill's state before and after. */
+export interface PushedCompany {
+  company: string;
+  ok: boolean;
+  /** Spelled out (not derived from src/pipeline/outcome.ts) so that the shipped declarations need no Node types. */
+  skills: { skill: string; before: SkillState; state: SkillState; changedDuringRun: boolean }[];
+}
+
 export interface PlanSkill {
   name: string;
   state: string;
@@ -44,11 +54,12 @@ export interface LibrarySync {
   plan(opts?: { companies?: string[] }): Promise<SyncReport>;
   /** `sync --fix`: apply the plan, then rebuild the search index (unless `index: false`). */
   sync(opts?: { companies?: string[]; force?: boolean; allowEmptyLibrary?: boolean; index?: boolean }): Promise<SyncReport & { index: IndexOutcome | null }>;
-  /** Force the library's version of skills into companies, ending overrides. */
-  push(skills: string | string[], opts: { companies: string[] }): Promise<SyncReport>;
+  /** Force the library's version of skills into companies, ending overrides; `pushed`: each skill's state after the push. */
+  push(skills: string | string[], opts: { companies: string[] }): Promise<SyncReport & { pushed: PushedCompany[] }>;
   /** The plan plus each company's last sync and the last run. */
   status(opts?: { companies?: string[] }): Promise<SyncReport & { lastRun: unknown; lastSync: Record<string, string | null> }>;
-  rollback(snapshot: string, opts?: { companies?: string[]; skills?: string[]; dryRun?: boolean }): Promise<RollbackResult>;
+  /** Refused with a RollbackRefusedError (exit 2, nothing written) when it would remove more than safety.maxRemovePercent of a company's skills, unless `force`. */
+  rollback(snapshot: string, opts?: { companies?: string[]; skills?: string[]; dryRun?: boolean; force?: boolean }): Promise<RollbackResult>;
   /** Tag the store as it is now: the tag name (`snapshot/<name>`) and the company heads that could not be read. */
   snapshot(name?: string, opts?: { message?: string }): Promise<SnapshotTaken>;
   snapshots(): Promise<SnapshotInfo[]>;
@@ -112,9 +123,10 @@ class Handle implements LibrarySync {
   async push(skills: string | string[], o: { companies: string[] }) {
     const list = Array.isArray(skills) ? skills : [skills];
     if (list.length === 0 || !o?.companies?.length) throw new UsageError('push needs at least one skill and one company');
-    return this.locked(`library-sync API: push ${list.join(' ')}`, async (store) =>
-      this.report(await runSync(this.ctx(store), { mode: 'push', skills: list, companies: o.companies })),
-    );
+    return this.locked(`library-sync API: push ${list.join(' ')}`, async (store) => {
+      const result = await runSync(this.ctx(store), { mode: 'push', skills: list, companies: o.companies });
+      return { ...this.report(result), pushed: result.companies.map((c) => ({ company: c.name, ok: c.ok, skills: pushedStates(c) })) };
+    });
   }
 
   async status(o: { companies?: string[] } = {}) {
@@ -125,9 +137,9 @@ class Handle implements LibrarySync {
     return { ...report, lastRun: runState.lastRun, lastSync };
   }
 
-  async rollback(snapshot: string, o: { companies?: string[]; skills?: string[]; dryRun?: boolean } = {}) {
+  async rollback(snapshot: string, o: { companies?: string[]; skills?: string[]; dryRun?: boolean; force?: boolean } = {}) {
     return this.locked(`library-sync API: rollback ${snapshot}`, (store) =>
-      runRollback(this.ctx(store) as { config: Config; store: Store; log: Logger }, { snapshot, companies: o.companies, skills: o.skills, dryRun: o.dryRun ?? false }),
+      runRollback(this.ctx(store) as { config: Config; store: Store; log: Logger }, { snapshot, companies: o.companies, skills: o.skills, dryRun: o.dryRun ?? false, force: o.force ?? false }),
     );
   }
 

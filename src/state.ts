@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StoreError, errorMessage } from './errors.js';
+import { EXIT_STATUS } from './exit-codes.js';
 import type { Store } from './store/store.js';
 import { readJsonIfExists, writeFileAtomic } from './util/atomic.js';
 
@@ -12,12 +13,29 @@ export interface CompanyRunState {
   lastSync: string | null;
   lastAttempt: string | null;
   lastError: string | null;
+  /** What its last sync or push skipped (blocked skills): kept until it is attempted again, so a run of other companies does not hide it. */
+  skipped?: string[];
   /** skill → the rollback that put its current version there (tree null: rolled back to absent). */
   rollbacks?: Record<string, { snapshot: string; tree: string | null; at: string }>;
 }
 
+/**
+ * The last writing run (`sync --fix` or `push`), as its exit code saw it, so
+ * that `status --check` knows everything the scheduler's exit status knows.
+ */
+export interface LastRun {
+  at: string;
+  /** exitCode === 0. */
+  ok: boolean;
+  failed: string[];
+  /** The exit code the run's command gave (absent in state files written before it was recorded). */
+  exitCode?: number;
+  /** What the run skipped that belongs to no company (each company's own are in its state): library skills that failed validation, invalid company names, an index that was not rebuilt. */
+  skipped?: string[];
+}
+
 export interface RunState {
-  lastRun: { at: string; ok: boolean; failed: string[] } | null;
+  lastRun: LastRun | null;
   companies: Record<string, CompanyRunState>;
 }
 
@@ -51,4 +69,13 @@ export function resetRunStateIfDamaged(store: Store): string | null {
 
 export function writeRunState(store: Store, state: RunState): void {
   writeFileAtomic(stateFile(store), `${JSON.stringify(state, null, 2)}\n`, 0o600);
+}
+
+/** A search-index failure after a sync makes the run's exit code 1: record it with the run (under the run's lock). */
+export function recordRunProblem(store: Store, problem: string): void {
+  const state = readRunState(store);
+  if (!state.lastRun) return;
+  const exitCode = Math.max(state.lastRun.exitCode ?? EXIT_STATUS.ok, EXIT_STATUS['needs-attention']);
+  state.lastRun = { ...state.lastRun, ok: false, exitCode, skipped: [...(state.lastRun.skipped ?? []), problem] };
+  writeRunState(store, state);
 }

@@ -12,10 +12,10 @@ import { UsageError } from './errors.js';
 import { exitStatus, type Failure } from './exit-codes.js';
 import type { Logger } from './log.js';
 import { recoverCompany, skillMapOf } from './company.js';
-import type { LibraryView } from './library/source.js';
+import { readLibrary, type LibraryView } from './library/source.js';
 import type { SyncRequest } from './merge/plan.js';
 import { applySync } from './pipeline/apply.js';
-import type { CompanyOutcome } from './pipeline/outcome.js';
+import { skippedOf, type CompanyOutcome } from './pipeline/outcome.js';
 import { planSync } from './pipeline/plan.js';
 import { readWorkspace, selectCompanies } from './pipeline/read.js';
 import type { Store } from './store/store.js';
@@ -59,6 +59,9 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
   const writing = opts.mode !== 'plan' && store !== null;
   const request: SyncRequest = opts.mode === 'push' ? { kind: 'push', skills: new Set(opts.skills ?? []) } : { kind: 'sync' };
 
+  // A push names skills: one that is not in the library is refused before anything is touched (recovery included).
+  const pushLibrary = request.kind === 'push' ? await readLibrary(config, store) : undefined;
+  if (request.kind === 'push') checkPushable(pushLibrary!, request.skills);
   const recovered = new Map<string, string[]>();
   if (writing) {
     for (const company of selectCompanies(config, opts.companies)) {
@@ -69,13 +72,9 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
       }
     }
   }
-  const ws = await readWorkspace(config, store, { companies: opts.companies, request });
+  const ws = await readWorkspace(config, store, { companies: opts.companies, request, library: pushLibrary });
   const { library } = ws;
   for (const p of [...library.problems, ...library.blocked.values()]) log.warn({ skill: p.skill, path: p.path }, p.message);
-  if (request.kind === 'push') {
-    const missing = [...request.skills].filter((s) => !library.skills.has(s));
-    if (missing.length > 0) throw new UsageError(`skill "${missing.join('", "')}" is not in the library (${library.source}): nothing to push`);
-  }
   if (library.skills.size === 0 && !opts.allowEmptyLibrary) {
     throw new UsageError(
       `library ${library.source} has no skills: refusing to sync, since an unmounted or emptied library would remove every company's skills; pass --allow-empty-library if this is intended`,
@@ -97,16 +96,29 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
   return { mode: opts.mode, libraryCommit, library, companies: planned.map((p) => p.outcome), problems: ws.problems, snapshot };
 }
 
+const listSome = (xs: string[]) => (xs.length === 0 ? 'no skills' : xs.length <= 12 ? xs.join(', ') : `${xs.slice(0, 12).join(', ')} and ${xs.length - 12} more`);
+
+function checkPushable(library: LibraryView, skills: ReadonlySet<string>): void {
+  if (skills.size === 0) throw new UsageError('push needs at least one skill');
+  for (const s of skills) {
+    const problem = library.blocked.get(s);
+    if (problem) throw new UsageError(`skill "${s}" cannot be pushed: ${problem.message}; nothing was pushed`);
+  }
+  const missing = [...skills].filter((s) => !library.skills.has(s));
+  if (missing.length > 0) {
+    throw new UsageError(`${missing.length === 1 ? 'skill' : 'skills'} "${missing.join('", "')}" ${missing.length === 1 ? 'is' : 'are'} not in the library (${library.source}): nothing was pushed; the library has ${listSome([...library.skills.keys()])}`);
+  }
+}
+
 /**
  * What a run leaves for a person: a company that failed, and anything skipped
  * (a blocked skill, an invalid name), which the scheduler's LastExitStatus
  * should show too. src/exit-codes.ts turns these into the exit status.
  */
 export function syncFailures(result: SyncResult): Failure[] {
-  const skipped = result.library.problems.length + result.library.blocked.size + result.problems.length;
   const failures: Failure[] = [];
   if (result.companies.some((c) => !c.ok)) failures.push('incomplete');
-  if (skipped > 0 || result.companies.some((c) => c.blocked.length > 0)) failures.push('needs-attention');
+  if (skippedOf(result.library, result.problems, result.companies).count > 0) failures.push('needs-attention');
   return failures;
 }
 

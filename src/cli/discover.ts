@@ -8,8 +8,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { UsageError } from '../errors.js';
 import { rebuildIndex } from '../discover/build.js';
-import { loadIndex } from '../discover/index-file.js';
-import { formatIndexOutcome, rebuildOptions } from '../discover/refresh.js';
+import { currentIndex, formatIndexOutcome, rebuildOptions } from '../discover/refresh.js';
 import { searchIndex, type SearchHit } from '../discover/search.js';
 import { withLock } from '../lock.js';
 import { CONFIG_HELP, loadContext, openStoreIfExists, parseSeconds, printJson, run } from './context.js';
@@ -90,7 +89,9 @@ export function buildProgram(): Command {
           else console.log(formatIndexOutcome({ ...result, error: null }));
           return result.skipped.length ? 1 : 0;
         }
-        const hits = searchIndex(loadIndex(ctx.config.indexFile), query, { company: opts.company, limit: opts.limit });
+        // Never from a stale index: checked against the store's refs, and updated if one moved.
+        const index = await currentIndex(ctx, openStoreIfExists(ctx.config));
+        const hits = searchIndex(index, query, { company: opts.company, limit: opts.limit });
         if (opts.json) printJson({ query, company: opts.company ?? null, index: ctx.config.indexFile, hits });
         else console.log(formatHits(query, hits));
         return 0;

@@ -2,7 +2,7 @@
 import type { CompanyOutcome, SyncResult } from '../sync.js';
 import type { PlannedSkill } from '../merge/plan.js';
 import type { SkillState } from '../merge/decide.js';
-import { formatAge, type SyncHealth } from '../health/health.js';
+import { formatAge } from '../health/health.js';
 import { formatFinding } from '../validate/library.js';
 
 const short = (oid: string | null | undefined) => (oid ? oid.slice(0, 7) : '-');
@@ -80,15 +80,6 @@ function appliedLine(o: CompanyOutcome, libraryCommit: string | null): string {
 export function ago(iso: string | null, now = Date.now()): string {
   if (!iso) return 'never';
   return `${formatAge(Math.max(0, Math.round((now - Date.parse(iso)) / 1000)))} ago`;
-}
-
-/** The health summary: `status --check`'s output, and the first line of `status`. */
-export function formatHealth(h: SyncHealth, maxAgeSeconds: number, summaryOnly = false): string {
-  const run = h.lastRun ? `last run ${ago(h.lastRun.at)}: ${h.lastRun.ok ? 'ok' : `failed for ${h.lastRun.failed.join(', ')}`}` : 'no run yet';
-  const line = `last successful sync: ${h.oldestSync ? `${ago(h.oldestSync)} (the oldest of every company's)` : 'never'}; ${run}`;
-  if (summaryOnly) return line;
-  if (h.problems.length === 0) return `ok: ${line}; limit ${formatAge(maxAgeSeconds)}`;
-  return h.problems.map((p) => `${p.check}: ${p.message}; fix: ${p.fix}`).join('\n');
 }
 
 /** `note` adds text after a skill's line (status: where a rollback came from, the override's reason). */

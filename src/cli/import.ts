@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { DEFAULT_ARCHIVE_LIMITS } from '../snapshot/limits.js';
-import { loadContext, parseSeconds, printJson, run, withWritableStore } from './context.js';
+import type { ImportResult } from '../snapshot/import.js';
+import { loadContext, openStoreIfExists, parseSeconds, printJson, run, withWritableStore } from './context.js';
 
 export function registerImport(program: Command): void {
   program
     .command('import <source>')
-    .description('record a backup folder or .tar.gz (export layout, or <backup>/<company>/<skill>/) as snapshot/<name>')
+    .description('record a backup folder or .tar.gz (export layout, <backup>/<company>/<skill>/ or <backup>/<company>/.claude/skills/<skill>/) as snapshot/<name>')
     .requiredOption('--name <name>', 'the snapshot name')
+    .option('--dry-run', 'print what would be imported, per company; write nothing')
     .option('--max-entries <n>', `refuse an archive with more entries (default ${DEFAULT_ARCHIVE_LIMITS.maxEntries})`, count)
     .option('--max-bytes <n>', `refuse an archive whose files add up to more bytes (default ${DEFAULT_ARCHIVE_LIMITS.maxBytes}, 2 GiB)`, count)
     .option('--max-file-bytes <n>', 'refuse an archive or folder with a larger file (default: safety.maxFileBytes, 10 MB)', count)
@@ -19,9 +21,11 @@ export function registerImport(program: Command): void {
         const { importSnapshot } = await import('../snapshot/import.js'); // loads node-tar only when needed
         const caps = { maxEntries: opts.maxEntries, maxBytes: opts.maxBytes, maxFileBytes: opts.maxFileBytes };
         for (const k of Object.keys(caps) as (keyof typeof caps)[]) if (caps[k] === undefined) delete caps[k];
-        const result = await withWritableStore(ctx, `library import ${source}`, opts.wait, (store) => importSnapshot(ctx.config, store, source, opts.name, caps));
+        const result = opts.dryRun
+          ? await importSnapshot(ctx.config, openStoreIfExists(ctx.config), source, opts.name, caps, { dryRun: true }) // writes nothing: no lock
+          : await withWritableStore(ctx, `library import ${source}`, opts.wait, (store) => importSnapshot(ctx.config, store, source, opts.name, caps));
         if (opts.json) printJson(result);
-        else console.log(`imported ${result.companies.length} compan${result.companies.length === 1 ? 'y' : 'ies'}${result.library ? ' and the library' : ''} as ${result.snapshot} (${result.layout} layout); roll back with \`library rollback ${result.snapshot.replace(/^snapshot\//, '')}\``);
+        else console.log(formatImport(result, source));
         return 0;
       }),
     );
@@ -32,4 +36,16 @@ function count(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`expected a positive whole number, got "${value}"`);
   return n;
+}
+
+/** Per company what was found, then the next step: always a dry run of the rollback first. */
+function formatImport(r: ImportResult, source: string): string {
+  const name = r.snapshot.replace(/^snapshot\//, '');
+  const width = Math.max(...r.found.map((f) => f.company.length), 7);
+  const lines = [`${r.dryRun ? 'would import' : 'imported'} ${r.companies.length} ${r.companies.length === 1 ? 'company' : 'companies'}${r.library ? ' and the library' : ''} (${r.layout} layout)${r.dryRun ? '' : ` as ${r.snapshot}`}:`];
+  for (const f of r.found) lines.push(`  ${f.company.padEnd(width)} ${String(f.skills).padStart(4)} skill${f.skills === 1 ? ' ' : 's'}  from ${f.folder}`);
+  if (r.librarySkills !== null) lines.push(`  ${'library'.padEnd(width)} ${String(r.librarySkills).padStart(4)} skill${r.librarySkills === 1 ? ' ' : 's'}`);
+  if (r.dryRun) lines.push(`(dry run: nothing written) import it with \`library import ${source} --name ${name}\`, then see what a rollback would do with \`library rollback ${name} --dry-run\``);
+  else lines.push(`see what a rollback would do first: \`library rollback ${name} --dry-run\` (then \`library rollback ${name} --company <name>\`)`);
+  return lines.join('\n');
 }

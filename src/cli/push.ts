@@ -1,28 +1,55 @@
 import type { Command } from 'commander';
+import { resolveCompanies } from '../config.js';
 import { UsageError } from '../errors.js';
 import { checkName } from '../names.js';
-import { exitCodeOf, runSync } from '../sync.js';
-import { collect, loadContext, parseSeconds, printJson, withWritableStore , run } from './context.js';
-import { formatPlan, toJson } from './format.js';
+import { pushedStates } from '../pipeline/outcome.js';
+import { exitCodeOf, runSync, type SyncResult } from '../sync.js';
+import { collect, loadContext, parseSeconds, printJson, withWritableStore, run } from './context.js';
+import { toJson } from './format.js';
 
 export function registerPush(program: Command): void {
   program
-    .command('push <skill>')
-    .description("force the library's version of a skill into companies, ending an override")
-    .option('--company <name>', 'company to normalize (repeatable, required)', collect)
+    .command('push <skill...>')
+    .description("force the library's version of skills into companies, ending their overrides")
+    .option('--company <name>', 'company to normalize (repeatable)', collect)
+    .option('--all-companies', 'every configured company')
     .option('--wait <seconds>', 'wait this long for another run to finish', parseSeconds, 0)
     .option('--json', 'print JSON')
     .action(
-      run(async (skill: string, opts, cmd: Command) => {
-      checkName('skill', skill);
-      if (!opts.company?.length) throw new UsageError('push needs --company NAME (repeatable): which companies should take the library version');
-      const ctx = loadContext(cmd);
-      const result = await withWritableStore(ctx, `library push ${skill}`, opts.wait, (store) =>
-        runSync({ ...ctx, store }, { mode: 'push', skills: [skill], companies: opts.company }),
-      );
-      if (opts.json) printJson(toJson(result));
-      else console.log(formatPlan(result));
-      return exitCodeOf(result);
+      run(async (skills: string[], opts, cmd: Command) => {
+        for (const skill of skills) checkName('skill', skill);
+        if (opts.allCompanies && opts.company?.length) throw new UsageError('push takes --company NAME (repeatable) or --all-companies, not both');
+        if (!opts.allCompanies && !opts.company?.length) throw new UsageError('push needs --company NAME (repeatable) or --all-companies: which companies should take the library version');
+        const ctx = loadContext(cmd);
+        const companies: string[] = opts.allCompanies ? resolveCompanies(ctx.config).companies.map((c) => c.name) : [...new Set<string>(opts.company)];
+        const result = await withWritableStore(ctx, `library push ${skills.join(' ')}`, opts.wait, (store) =>
+          runSync({ ...ctx, store }, { mode: 'push', skills: [...new Set(skills)], companies }),
+        );
+        if (opts.json) printJson({ ...toJson(result), pushed: pushedOf(result) });
+        else console.log(formatPush(result));
+        return exitCodeOf(result);
       }),
     );
+}
+
+const pushedOf = (result: SyncResult) => result.companies.map((o) => ({ company: o.name, ok: o.ok, skills: pushedStates(o) }));
+
+/** The state AFTER the push, per company and skill, with what it was before. */
+function formatPush(result: SyncResult): string {
+  const lines = [`pushed library ${result.libraryCommit?.slice(0, 7) ?? '-'} (${result.library.source})`];
+  if (result.snapshot) lines.push(`snapshot ${result.snapshot} taken first (to undo: \`library rollback ${result.snapshot.replace(/^snapshot\//, '')} --company <name>\`)`);
+  for (const o of result.companies) {
+    const states = pushedStates(o);
+    if (!o.ok && states.length === 0) {
+      lines.push(`${o.name}: FAILED: ${o.error}`);
+      continue;
+    }
+    lines.push(`${o.name}:`);
+    for (const s of states) {
+      const how = s.changedDuringRun ? "(the company changed it during the push: its version is kept)" : s.before === s.state ? '(already)' : `(was ${s.before})`;
+      lines.push(`  ${s.state.padEnd(17)} ${s.skill.padEnd(24)} ${how}`);
+    }
+    if (!o.ok) lines.push(`  FAILED: ${o.error}`);
+  }
+  return lines.join('\n');
 }

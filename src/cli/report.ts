@@ -5,6 +5,8 @@ import { UsageError } from '../errors.js';
 import { collectDrift } from '../drift/collect.js';
 import { gatherReport } from '../drift/report-data.js';
 import { renderReport } from '../drift/report-html.js';
+import { gatherSyncHealth } from '../health/gather.js';
+import { parseDuration } from '../health/health.js';
 import { readRunState } from '../state.js';
 import { runSync } from '../sync.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -16,6 +18,7 @@ export function registerReport(program: Command): void {
     .description('write the drift page: one self-contained HTML file, a matrix of companies × skills with reasons and promote candidates')
     .requiredOption('--html <file>', 'the HTML file to write')
     .option('--company <name>', 'only this company (repeatable)', collect)
+    .option('--max-age <duration>', 'for the health verdict: the oldest acceptable last sync (15m, 90s, 2h, 1d)', parseDuration, 900)
     .action(
       run(async (opts, cmd: Command) => {
         const file = path.resolve(opts.html);
@@ -30,7 +33,7 @@ export function registerReport(program: Command): void {
         const store = openStoreIfExists(ctx.config);
         const result = await runSync({ ...ctx, store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true });
         const drift = await collectDrift(store, result);
-        const data = await gatherReport(store, result, drift, readRunState(store));
+        const data = await gatherReport(store, result, drift, readRunState(store), gatherSyncHealth(ctx.config, opts.maxAge, { store }));
         writeFileAtomic(file, renderReport(data));
         const failed = result.companies.filter((c) => !c.ok).length;
         console.log(

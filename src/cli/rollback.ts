@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { runRollback } from '../snapshot/rollback.js';
+import { exitStatus } from '../exit-codes.js';
+import { RollbackRefusedError, runRollback, type RollbackResult, type SkillRollback } from '../snapshot/rollback.js';
 import { collect, loadContext, parseSeconds, printJson, run, withWritableStore } from './context.js';
 
 export function registerRollback(program: Command): void {
@@ -8,28 +9,64 @@ export function registerRollback(program: Command): void {
     .description("check a snapshot's company trees out into the company folders (all, some companies, or single skills)")
     .option('--company <name>', 'only this company (repeatable)', collect)
     .option('--skill <name>', 'only this skill (repeatable)', collect)
-    .option('--dry-run', 'print what would change; write nothing')
+    .option('--dry-run', 'print the plan (added, replaced, removed per skill); write nothing')
+    .option('--force', 'allow removing more than safety.maxRemovePercent of a company\'s skills')
     .option('--wait <seconds>', 'wait this long for another run to finish', parseSeconds, 0)
     .option('--json', 'print JSON')
     .action(
       run(async (snapshot: string, opts, cmd: Command) => {
         const ctx = loadContext(cmd);
-        const result = await withWritableStore(ctx, `library rollback ${snapshot}`, opts.wait, (store) =>
-          runRollback({ ...ctx, store }, { snapshot, companies: opts.company, skills: opts.skill, dryRun: Boolean(opts.dryRun) }),
-        );
-        if (opts.json) printJson(result);
-        else {
-          if (result.preSnapshot) console.log(`snapshot ${result.preSnapshot} taken first`);
-          for (const c of result.companies) {
-            const verb = result.dryRun ? 'would roll back' : 'rolled back';
-            if (!c.ok) console.log(`${c.name}: FAILED: ${c.error}`);
-            if (c.changes.length === 0) console.log(`${c.name}: already as in ${result.snapshot}`);
-            else console.log(`${c.name}: ${verb} ${c.changes.map((x) => (x.to ? x.skill : `${x.skill} (removed)`)).join(', ')}`);
-            for (const s of c.skipped) console.log(`  skipped ${s}`);
+        let result: RollbackResult;
+        try {
+          result = await withWritableStore(ctx, `library rollback ${snapshot}`, opts.wait, (store) =>
+            runRollback({ ...ctx, store }, { snapshot, companies: opts.company, skills: opts.skill, dryRun: Boolean(opts.dryRun), force: Boolean(opts.force) }),
+          );
+        } catch (err) {
+          // Refused by the guard: show the plan it refused, then the one-line error (exit 2).
+          if (err instanceof RollbackRefusedError) {
+            if (opts.json) printJson({ ...err.result, refused: err.message });
+            else console.log(formatRollback(err.result, true));
           }
-          if (!result.dryRun) console.log('rolled-back skills that differ from the library are overrides now: sync keeps them; `library push` resumes distribution');
+          throw err;
         }
-        return result.companies.every((c) => c.ok) ? 0 : 1;
+        if (opts.json) printJson({ ...result, refused: null });
+        else console.log(formatRollback(result));
+        return exitStatus(result.companies.map((c) => !c.ok && 'incomplete'));
       }),
     );
+}
+
+const NEXT_SYNC: Record<Exclude<SkillRollback['nextSync'], 'kept'>, string> = {
+  'take-library': "takes the library's version again",
+  remove: 'removes it again (the library deleted it)',
+  merge: "merges the library's changes into it, file by file",
+};
+
+/** The plan, per company and skill, and what the next sync will do with it. */
+export function formatRollback(r: RollbackResult, refused = false): string {
+  const lines: string[] = [];
+  const planOnly = r.dryRun || refused;
+  if (r.preSnapshot) lines.push(`snapshot ${r.preSnapshot} taken first (to undo: \`library rollback ${r.preSnapshot.replace(/^snapshot\//, '')}\`)`);
+  for (const c of r.companies) {
+    if (!c.ok && c.changes.length === 0) {
+      lines.push(`${c.name}: FAILED: ${c.error}`);
+      continue;
+    }
+    if (c.changes.length === 0) lines.push(`${c.name}: already as in ${r.snapshot}`);
+    else lines.push(`${c.name}: ${planOnly ? 'would roll back' : 'rolled back'} to ${r.snapshot} (${c.skills} skills now):`);
+    for (const x of c.changes) lines.push(`  ${x.change.padEnd(9)} ${x.skill.padEnd(24)} → ${x.state ?? 'gone'}${x.nextSync === 'kept' ? '' : `  (the next sync ${NEXT_SYNC[x.nextSync]})`}`);
+    for (const s of c.skipped) lines.push(`  skipped   ${s}`);
+    if (c.guard) lines.push(`  ${refused ? 'REFUSED' : r.dryRun ? 'needs --force' : 'forced'}: ${c.guard}`);
+    const removed = c.changes.filter((x) => x.change === 'removed' && x.nextSync === 'kept');
+    const pushable = removed.filter((x) => x.inLibrary).map((x) => x.skill);
+    if (removed.length) {
+      lines.push(`  removed skills stay removed: the next sync keeps them out${pushable.length ? `; to bring the library's back: \`library push ${pushable.join(' ')} --company ${c.name}\`` : ''}`);
+    }
+    if (!c.ok) lines.push(`  FAILED: ${c.error}`);
+  }
+  if (r.companies.some((c) => c.changes.some((x) => x.change !== 'removed' && x.nextSync === 'kept' && x.state?.startsWith('override')))) {
+    lines.push('rolled-back skills that differ from the library are overrides: the next sync keeps them; `library push <skill>... --company <name>` resumes distribution');
+  }
+  if (r.dryRun) lines.push('(dry run: nothing written)');
+  return lines.join('\n');
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readRunState } from '../state.js';
 import { runSync } from '../sync.js';
 import { gatherSyncHealth } from '../health/gather.js';
-import { parseDuration } from '../health/health.js';
+import { formatAge, formatProblems, healthSummary, parseDuration } from '../health/health.js';
 import fs from 'node:fs';
 import { UsageError } from '../errors.js';
 import { resolveCompanies, type Config } from '../config.js';
@@ -10,7 +10,7 @@ import { ignoredIn, ignoreRulesOf } from '../scan/ignore.js';
 import { collectDrift, driftJson, reasonOf } from '../drift/collect.js';
 import { collect, loadContext, openStoreIfExists, printJson, run, summarised } from './context.js';
 import { READING, sayError, setStatus } from './terminal.js';
-import { ago, formatHealth, formatStatus, toJson } from './format.js';
+import { ago, formatStatus, toJson } from './format.js';
 import { formatRemoteStatuses, remoteStatuses } from '../remote/state.js';
 import { formatDrift, reasonNote } from './drift-format.js';
 import { describeExplanation, explainOverrides } from '../drift/explain.js';
@@ -21,7 +21,7 @@ export function registerStatus(program: Command): void {
     .description('per company: last distribution, last sync, and the state of every skill as the folders are now')
     .option('--company <name>', 'only this company (repeatable)', collect)
     .option('--json', 'print JSON')
-    .option('--check', 'for monitors: exit 1 if the last sync is too old, a company failed in the last run, or the lock is stale')
+    .option('--check', 'for monitors: exit 1, one line per reason, if the last run exited non-zero or skipped anything, a remote failed, a company folder is missing, a sync is too old, or the lock is stale')
     .option('--max-age <duration>', 'with --check: the oldest acceptable last sync (15m, 90s, 2h, 1d)', parseDuration, 900)
     .option('--strict', 'with --check: unexplained drift (an override with no recorded reason) fails too')
     .option('--ignored', 'list the files the ignore rules leave out of every skill, and the rule that does')
@@ -35,7 +35,7 @@ export function registerStatus(program: Command): void {
         if (opts.check) {
           // Without --strict this reads only the run state and the lock: cheap enough to call every minute.
           if (opts.json) printJson({ ok: health.problems.length === 0, maxAgeSeconds: opts.maxAge, ...health });
-          else console.log(formatHealth(health, opts.maxAge));
+          else console.log(health.problems.length ? formatProblems(health).join('\n') : `ok: ${healthSummary(health)}; limit ${formatAge(opts.maxAge)}`);
           if (health.problems.length > 0) return 1;
           if (!opts.strict) return 0;
           const drift = await collectDrift(store, await runSync({ ...ctx, store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true }));
@@ -85,12 +85,14 @@ export function registerStatus(program: Command): void {
               blocked,
             })),
             problems: json.problems,
+            health: { ok: health.problems.length === 0, maxAgeSeconds: opts.maxAge, problems: health.problems },
             drift: driftJson(drift),
             remotes: remoteStatuses(ctx.config, store),
           });
         } else {
           const remotes = formatRemoteStatuses(remoteStatuses(ctx.config, store), (t) => ago(t));
-          console.log([formatHealth(health, opts.maxAge, true), formatStatus(result, note), ...formatDrift(drift), ...remotes].join('\n'));
+          // The verdict first: the same reasons `status --check` gives.
+          console.log([healthSummary(health), ...formatProblems(health).map((l) => `  ${l}`), formatStatus(result, note), ...formatDrift(drift), ...remotes].join('\n'));
         }
         return result.companies.every((c) => c.ok) ? 0 : 1;
       }),

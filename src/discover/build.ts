@@ -51,6 +51,18 @@ export interface RebuildOptions {
 type Content = Omit<IndexEntry, 'library' | 'companies'>;
 
 export async function rebuildIndex(store: Store, opts: RebuildOptions): Promise<RebuildResult> {
+  return (await buildIndex(store, opts)).result;
+}
+
+/**
+ * The index as the store's refs are now: the one on disk when nothing it was
+ * built from has moved (a few ref reads), else updated incrementally and
+ * written. `write: false` builds it in memory only.
+ */
+export async function buildIndex(
+  store: Store,
+  opts: RebuildOptions & { write?: boolean },
+): Promise<{ result: RebuildResult; index: SkillIndex; /** undefined: the file on disk is this index already; null: there is none */ previousText: string | null | undefined }> {
   const { file, log } = opts;
   const started = Date.now();
   for (const f of removeKilledTempFiles(file)) log.warn({ path: f }, `removed ${f}, left by a rebuild that was killed`);
@@ -62,12 +74,13 @@ export async function rebuildIndex(store: Store, opts: RebuildOptions): Promise<
   const { text: previousText, index: previous } = readPrevious(file, log);
   const result: RebuildResult = { index: file, written: false, skills: 0, read: [], reused: 0, libraryCommit: sources.library, companies: Object.keys(sources.companies), skipped: unreadable };
   const done = () => {
-    log.info({ action: 'index', durationMs: Date.now() - started, skills: result.skills, read: result.read.length, written: result.written }, `search index: ${result.skills} skill versions, ${result.read.length} read`);
+    // A search's own check (write: false) is not worth a line at info level.
+    log[opts.write === false ? 'debug' : 'info']({ action: 'index', durationMs: Date.now() - started, skills: result.skills, read: result.read.length, written: result.written }, `search index: ${result.skills} skill versions, ${result.read.length} read`);
     return result;
   };
   if (previous && previous.store === store.gitdir && isDeepStrictEqual(previous.sources, sources)) {
     result.skills = result.reused = Object.keys(previous.skills).length;
-    return done();
+    return { result: done(), index: previous, previousText: undefined };
   }
 
   const library = await validSkillMap(store, (await store.readCommit(sources.library)).tree);
@@ -107,8 +120,8 @@ export async function rebuildIndex(store: Store, opts: RebuildOptions): Promise<
   // Marked incomplete, so that the next rebuild (after `doctor --repair`) reads what was left out.
   const index: SkillIndex = { version: INDEX_VERSION, store: store.gitdir, sources: result.skipped.length ? { ...sources, skipped: result.skipped } : sources, skills };
   result.skills = Object.keys(skills).length;
-  result.written = writeIndex(file, serializeIndex(index), previousText);
-  return done();
+  if (opts.write !== false) result.written = writeIndex(file, serializeIndex(index), previousText);
+  return { result: done(), index, previousText };
 }
 
 /** The refs the index depends on; cheap to read, so an unchanged store costs almost nothing. */

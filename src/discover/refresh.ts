@@ -1,10 +1,17 @@
-/** The index step after `library sync --fix`: a failure is reported, never undoes the sync. */
+/**
+ * The index step after `library sync --fix` (a failure is reported, never
+ * undoes the sync), and the check every search makes first, so that no
+ * command that moves a ref (rollback, push, doctor --repair, a receiving
+ * store's push) can leave `discover` answering from an old tree.
+ */
 import type { Config } from '../config.js';
 import { errorMessage } from '../errors.js';
 import { LIBRARY_REF } from '../history.js';
 import type { Logger } from '../log.js';
+import { recordRunProblem } from '../state.js';
 import type { Store } from '../store/store.js';
-import { rebuildIndex, type RebuildResult } from './build.js';
+import { buildIndex, rebuildIndex, type RebuildResult } from './build.js';
+import { loadIndex, serializeIndex, writeIndex, type SkillIndex } from './index-file.js';
 
 export type IndexOutcome = (RebuildResult & { error: null }) | { index: string; error: string };
 
@@ -18,6 +25,7 @@ export async function refreshIndex(ctx: { config: Config; log: Logger }, store: 
   } catch (err) {
     const error = `the sync is done, but the search index was not rebuilt: ${errorMessage(err)}`;
     ctx.log.error({ action: 'index', err }, error);
+    recordRunProblem(store, `search index: ${errorMessage(err)}`); // the run's exit code is 1: status --check says so too
     return { index: ctx.config.indexFile, error };
   }
 }
@@ -27,4 +35,25 @@ export function formatIndexOutcome(o: IndexOutcome): string {
   const what = `${o.skills} skill version${o.skills === 1 ? '' : 's'}, ${o.read.length} read`;
   const skipped = o.skipped.length ? `; left out (unreadable, see \`library doctor\`): ${o.skipped.join('; ')}` : '';
   return `${o.written ? `search index: ${what}; wrote ${o.index}` : `search index: up to date (${what})`}${skipped}`;
+}
+
+/**
+ * The index for a search: checked against the store's refs (a few small
+ * reads) and, when any moved, updated incrementally (only versions it has
+ * never seen are read) and written back. Without the lock, so a search never
+ * makes a sync wait: the file is replaced atomically, and records the refs it
+ * was built from, so a write that lost a race is simply updated again by the
+ * next search. An index that cannot be written is still used, with a warning.
+ */
+export async function currentIndex(ctx: { config: Config; log: Logger }, store: Store | null): Promise<SkillIndex> {
+  if (!store) return loadIndex(ctx.config.indexFile);
+  const { result, index, previousText } = await buildIndex(store, { ...rebuildOptions(ctx), write: false });
+  if (previousText !== undefined) {
+    try {
+      writeIndex(result.index, serializeIndex(index), previousText);
+    } catch (err) {
+      ctx.log.warn({ action: 'index', err }, `search index: answering from the store; ${errorMessage(err)}`);
+    }
+  }
+  return index;
 }

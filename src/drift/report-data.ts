@@ -8,6 +8,7 @@ import type { SkillState } from '../merge/decide.js';
 import type { RunState } from '../state.js';
 import type { Store } from '../store/store.js';
 import type { SyncResult } from '../sync.js';
+import type { HealthProblem, SyncHealth } from '../health/health.js';
 import type { DriftView } from './analyze.js';
 import { driftJson } from './collect.js';
 
@@ -43,6 +44,8 @@ export interface ReportData {
   libraryCommit: string | null;
   librarySource: string;
   lastRun: RunState['lastRun'];
+  /** The health verdict (src/health/health.ts), as `status --check` gives it. */
+  health: { ok: boolean; problems: HealthProblem[] };
   /** Remote-tracking refs in the store (refs/remotes/…), with their tip's date. */
   remotes: { ref: string; commit: string; date: string }[];
   skills: string[];
@@ -78,7 +81,7 @@ async function lastChanges(store: Store, ref: string): Promise<{ changes: Record
   return { changes, tree: current };
 }
 
-export async function gatherReport(store: Store | null, result: SyncResult, drift: DriftView, runState: RunState): Promise<ReportData> {
+export async function gatherReport(store: Store | null, result: SyncResult, drift: DriftView, runState: RunState, health: SyncHealth): Promise<ReportData> {
   const skills = new Set<string>(result.library.skills.keys());
   const companies: ReportCompany[] = [];
   for (const o of result.companies) {
@@ -113,6 +116,7 @@ export async function gatherReport(store: Store | null, result: SyncResult, drif
     libraryCommit: result.libraryCommit,
     librarySource: result.library.source,
     lastRun: runState.lastRun,
+    health: { ok: health.problems.length === 0, problems: health.problems },
     remotes,
     skills: [...skills].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })),
     libraryChanges: store ? (await lastChanges(store, LIBRARY_REF).catch(() => ({ changes: {} }))).changes : {},

@@ -97,7 +97,11 @@ export function renderReport(d: ReportData, now = Date.parse(d.generatedAt)): st
     never.length ? `never synced: ${esc(never.join(', '))}` : '',
     failed.length ? `<b class="bad">failed: ${esc(failed.join(', '))}</b>` : '',
   ].filter(Boolean).join(' · ');
-  const lastRun = d.lastRun ? `last run ${esc(d.lastRun.at)} ${d.lastRun.ok ? 'ok' : `<b class="bad">failed: ${esc(d.lastRun.failed.join(', '))}</b>`}` : 'no run recorded';
+  const lastRun = d.lastRun ? `last run ${esc(d.lastRun.at)} ${d.lastRun.ok ? 'ok' : `<b class="bad">exit ${d.lastRun.exitCode ?? 1}${d.lastRun.failed.length ? `, failed: ${esc(d.lastRun.failed.join(', '))}` : ''}</b>`}` : 'no run recorded';
+  // The health verdict, reason by reason, as `library status --check` prints it.
+  const health = d.health.ok
+    ? '<div id="health" class="meta" data-ok="true">healthy: every check of <code>library status --check</code> passes</div>'
+    : `<div id="health" class="bad" data-ok="false"><b>unhealthy</b> (<code>library status --check</code> fails):<ul>${d.health.problems.map((p) => `<li data-check="${esc(p.check)}"><b>${esc(p.check)}</b>: ${esc(p.message)}; fix: ${esc(p.fix)}</li>`).join('')}</ul></div>`;
   const remotes = d.remotes.length
     ? d.remotes.map((r) => `${esc(r.ref.replace('refs/remotes/', ''))} at ${short(r.commit)} (${esc(r.date)})`).join('; ')
     : 'none configured';
@@ -122,6 +126,7 @@ section{padding:8px 16px}details{margin:8px 0}summary{font-weight:600;cursor:poi
 <title>Skill drift: ${d.companies.length} companies × ${d.skills.length} skills</title>
 <style>${css}</style></head><body>
 <header><h1>Skill drift</h1>
+${health}
 <div class="meta">generated ${esc(d.generatedAt)} · library ${d.libraryCommit ? short(d.libraryCommit) : '(changed since the last sync --fix)'} from ${esc(d.librarySource)} · ${lastRun}</div>
 <div class="meta">${d.companies.length} companies × ${d.skills.length} skills · ${syncLine || 'no companies'} · remotes: ${remotes}</div>
 <div>${legend}<span class="lg"><i style="outline:2px solid #d00;outline-offset:-2px"></i>unexplained drift: <b id="n-unexplained">${dr.unexplained.length}</b></span></div>

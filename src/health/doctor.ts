@@ -17,10 +17,11 @@ import { needsBase } from './bases.js';
 import { DEFAULT_LABEL, parsePlist } from '../schedule/launchd.js';
 import { DEFAULT_UNIT } from '../schedule/systemd.js';
 import { defaultLaunchdDir, defaultSystemdDir, hasCommand, readScheduleRecord } from '../schedule/install.js';
-import { checkSyncHealth, formatAge } from './health.js';
+import { formatAge, type HealthCheckName, type SyncHealth } from './health.js';
+import { gatherSyncHealth } from './gather.js';
 
 export interface DoctorCheck {
-  check: 'config' | 'companies' | 'store' | 'refs' | 'state' | 'lock' | 'schedule' | 'last-sync' | 'company-failed';
+  check: 'config' | 'companies' | 'store' | 'refs' | 'state' | 'schedule' | HealthCheckName;
   ok: boolean;
   message: string;
   fix?: string;
@@ -185,7 +186,13 @@ export async function runDoctor(config: Config, maxAgeSeconds: number, now = Dat
   } catch (err) {
     checks.push({ check: 'state', ok: false, message: errorMessage(err).split(': run `')[0], fix: 'run `library doctor --repair`: it sets the damaged file aside and a fresh one starts with the next sync (last-sync times and rollback marks start again)' });
   }
-  const health = checkSyncHealth({ state, companies: names, lock, now, maxAgeSeconds, storeDir: config.storeDir });
+  let health: SyncHealth;
+  try {
+    health = gatherSyncHealth(config, maxAgeSeconds, { now, store, state, lock });
+  } catch (err) {
+    // The companies or remotes.json cannot be read: the verdict cannot be given.
+    health = { lastRun: state.lastRun, oldestSync: null, oldestSyncAgeSeconds: null, problems: [{ check: 'last-sync', message: `cannot judge the last sync: ${errorMessage(err)}`, fix: 'fix what the message names' }] };
+  }
   const lockProblem = health.problems.find((p) => p.check === 'lock');
   if (lockProblem) checks.push({ check: 'lock', ok: false, message: lockProblem.message, fix: lockProblem.fix });
   else if (lock?.held) checks.push({ check: 'lock', ok: true, message: `held by a running sync: pid ${lock.owner?.pid ?? '?'} (${lock.owner?.command ?? '?'}) since ${lock.owner?.startedAt ?? '?'}` });
@@ -195,10 +202,11 @@ export async function runDoctor(config: Config, maxAgeSeconds: number, now = Dat
   } catch (err) {
     checks.push({ check: 'schedule', ok: false, message: errorMessage(err), fix: 'see the message; `library systemd install` (or `launchd install`) rewrites the record' });
   }
+  // The health verdict, as `status --check` gives it: one failed check per reason.
   const syncProblems = health.problems.filter((p) => p.check !== 'lock');
   for (const p of syncProblems) checks.push({ check: p.check, ok: false, message: p.message, fix: p.fix });
   if (syncProblems.length === 0) {
-    checks.push({ check: 'last-sync', ok: true, message: `every company synced within ${formatAge(health.oldestSyncAgeSeconds ?? 0)} (limit ${formatAge(maxAgeSeconds)})` });
+    checks.push({ check: 'last-sync', ok: true, message: `every company synced within ${formatAge(health.oldestSyncAgeSeconds ?? 0)} (limit ${formatAge(maxAgeSeconds)}); the last run exited 0` });
   }
   return checks;
 }

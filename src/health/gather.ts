@@ -1,20 +1,56 @@
-/** Read what the health check needs: the run state, the configured companies and the lock. Writes nothing. */
+/**
+ * Read what the health verdict needs: the run state, the configured company
+ * folders, the remotes' last forge-sync and the lock. Cheap (no skill folder
+ * is scanned, no object read) and writes nothing.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
 import { resolveCompanies, type Config } from '../config.js';
 import { lockHealth, type LockHealth } from '../lock.js';
-import { readRunState } from '../state.js';
+import { remoteStatuses } from '../remote/state.js';
+import { readRunState, type RunState } from '../state.js';
 import { Store, StoreAccessError } from '../store/store.js';
 import { checkSyncHealth, type SyncHealth } from './health.js';
 
-export function gatherSyncHealth(config: Config, maxAgeSeconds: number, now = Date.now()): SyncHealth & { lock: LockHealth | null } {
-  let store: Store | null = null;
+export interface GatherOptions {
+  now?: number;
+  /** Already read by the caller (doctor reads them leniently, to report each as its own check). */
+  store?: Store | null;
+  state?: RunState;
+  lock?: LockHealth | null;
+}
+
+export function gatherSyncHealth(config: Config, maxAgeSeconds: number, opts: GatherOptions = {}): SyncHealth & { lock: LockHealth | null } {
+  const now = opts.now ?? Date.now();
+  const store = opts.store !== undefined ? opts.store : openIfExists(config);
+  const lock = opts.lock !== undefined ? opts.lock : store ? lockHealth(store, now) : null;
+  const state = opts.state ?? readRunState(store);
+  const companies = resolveCompanies(config).companies;
+  const names = new Set(companies.map((c) => c.name));
+  const missing: { name: string; dir: string | null }[] = companies.filter((c) => !fs.existsSync(c.dir)).map((c) => ({ name: c.name, dir: c.dir }));
+  // A glob only finds folders that exist: a company it found before and no longer finds is missing too.
+  if (typeof config.companiesSpec === 'string') {
+    for (const [name, s] of Object.entries(state.companies)) if (!names.has(name) && s.lastSync) missing.push({ name, dir: null });
+  }
+  const health = checkSyncHealth({
+    state,
+    companies: companies.map((c) => c.name).filter((n) => !missing.some((m) => m.name === n)),
+    missing,
+    remotes: remoteStatuses(config, store),
+    lock,
+    now,
+    maxAgeSeconds,
+    storeDir: config.storeDir,
+    stateFile: path.join(config.storeDir, 'library-sync', 'state.json'),
+  });
+  return { ...health, lock };
+}
+
+function openIfExists(config: Config): Store | null {
   try {
-    store = Store.open(config.storeDir);
+    return Store.open(config.storeDir);
   } catch (err) {
     if (err instanceof StoreAccessError) throw err;
-    store = null; // never synced: reported as such
+    return null; // never synced: reported as such
   }
-  const lock = store ? lockHealth(store, now) : null;
-  const companies = resolveCompanies(config).companies.map((c) => c.name);
-  const health = checkSyncHealth({ state: readRunState(store), companies, lock, now, maxAgeSeconds, storeDir: config.storeDir });
-  return { ...health, lock };
 }

@@ -1,14 +1,19 @@
 /**
- * Is the scheduled sync healthy? Pure: run state, company names, lock state
- * and the clock in; problems out, each with the fix. `status --check` and
- * `doctor` both ask this.
+ * The health verdict: is the scheduled sync doing its job? Pure: run state,
+ * company folders, remotes, lock state and the clock in; one problem per
+ * reason out, each with its fix. `status --check`, `status`, `doctor` and the
+ * drift page all show this one verdict, so a monitor that runs
+ * `status --check` learns everything the scheduler's exit status knows.
  */
 import { UsageError } from '../errors.js';
 import type { LockHealth } from '../lock.js';
+import type { RemoteStatus } from '../remote/state.js';
 import type { RunState } from '../state.js';
 
+export type HealthCheckName = 'last-sync' | 'last-run' | 'company-failed' | 'skipped' | 'company-missing' | 'remote' | 'lock';
+
 export interface HealthProblem {
-  check: 'last-sync' | 'company-failed' | 'lock';
+  check: HealthCheckName;
   message: string;
   fix: string;
 }
@@ -23,11 +28,16 @@ export interface SyncHealth {
 
 export interface HealthInput {
   state: RunState;
+  /** The companies the config resolves to now. */
   companies: string[];
+  /** Configured company folders that do not exist, and companies synced before whose folder the glob no longer finds. */
+  missing: { name: string; dir: string | null }[];
+  remotes: readonly RemoteStatus[];
   lock: LockHealth | null;
   now: number;
   maxAgeSeconds: number;
   storeDir: string;
+  stateFile: string;
 }
 
 export function formatAge(seconds: number): string {
@@ -45,8 +55,9 @@ export function checkSyncHealth(input: HealthInput): SyncHealth {
   const age = (iso: string) => Math.max(0, (now - Date.parse(iso)) / 1000);
   let oldest: string | null = null;
   let never = false;
+  const run = state.lastRun;
 
-  if (!state.lastRun) {
+  if (!run) {
     problems.push({ check: 'last-sync', message: `no sync has ever run on store ${input.storeDir}`, fix: 'run `library sync --fix`, then install the schedule (`library launchd install` or `library systemd install`)' });
   } else {
     for (const name of input.companies) {
@@ -65,10 +76,49 @@ export function checkSyncHealth(input: HealthInput): SyncHealth {
         });
       }
     }
-    for (const name of state.lastRun.failed) {
-      const err = state.companies[name]?.lastError;
-      problems.push({ check: 'company-failed', message: `company ${name} failed in the last run (${state.lastRun.at})${err ? `: ${err}` : ''}`, fix: `fix the cause above, then \`library sync --fix --company ${name}\`` });
+    // Per company, from its own last attempt: a later run of other companies (a push, `--company`) does not hide it.
+    for (const name of input.companies) {
+      const s = state.companies[name];
+      if (s?.lastError) {
+        problems.push({ check: 'company-failed', message: `company ${name} failed in its last run (${s.lastAttempt ?? run.at}): ${s.lastError}`, fix: `fix the cause above, then \`library sync --fix --company ${name}\`` });
+      }
     }
+    for (const name of input.companies) {
+      const s = state.companies[name];
+      for (const what of s?.skipped ?? []) {
+        problems.push({ check: 'skipped', message: `company ${name}'s last run (${s!.lastAttempt ?? run.at}) skipped ${what}`, fix: 'do what the message says (rename, fix or remove what it names), then `library sync --fix`' });
+      }
+    }
+    for (const what of run.skipped ?? []) {
+      problems.push({ check: 'skipped', message: `the last run (${run.at}) skipped ${what}`, fix: 'do what the message says (rename, fix or remove what it names), then `library sync --fix`' });
+    }
+    // Older state files have no exit code; a run they call failed has its companies listed above.
+    if ((run.exitCode ?? 0) !== 0 && !problems.some((p) => p.check === 'company-failed' || p.check === 'skipped')) {
+      problems.push({ check: 'last-run', message: `the last run (${run.at}) exited ${run.exitCode}`, fix: RUN_FIX });
+    }
+  }
+  for (const m of input.missing) {
+    const last = state.companies[m.name]?.lastSync;
+    problems.push(
+      m.dir
+        ? { check: 'company-missing', message: `company ${m.name}'s folder ${m.dir} does not exist`, fix: 'create or restore the folder (moved? an unmounted volume?), or fix "companies" in the config' }
+        : {
+            check: 'company-missing',
+            message: `company ${m.name} synced before${last ? ` (last ${formatAge(age(last))} ago)` : ''}, but the companies glob no longer finds its folder`,
+            fix: `restore the folder (moved, renamed, or on an unmounted volume?); if ${m.name} is gone for good, delete its entry under "companies" in ${input.stateFile} (its history stays in the store)`,
+          },
+    );
+  }
+  for (const r of input.remotes) {
+    if (!r.configured || !r.lastError || !r.lastErrorAt || (r.lastPush && r.lastPush > r.lastErrorAt)) continue;
+    const diverged = r.lastFailure === 'diverged';
+    problems.push({
+      check: 'remote',
+      message: `remote ${r.name}: the last forge-sync (${formatAge(age(r.lastErrorAt))} ago) ${diverged ? 'found its library diverged' : 'failed'}: ${r.lastError}`,
+      fix: diverged
+        ? `find what else writes ${r.name}'s library (a receiving machine has "library": { "ref": "refs/heads/library" }), then \`library forge-sync ${r.name}\``
+        : `fix the cause above, then \`library forge-sync ${r.name}\``,
+    });
   }
   const lock = input.lock;
   if (lock?.stale) {
@@ -77,11 +127,11 @@ export function checkSyncHealth(input: HealthInput): SyncHealth {
     problems.push({
       check: 'lock',
       message: `the store lock ${lock.lockPath} is stale: held by ${who}, and ${why}`,
-      fix: 'the next run takes it over; if runs keep failing, make sure no library process is running and remove that folder',
+      fix: 'the next run takes it over; if runs keep failing, make sure no library command is running and remove that folder',
     });
   }
   const oldestSync = never ? null : oldest;
-  return { lastRun: state.lastRun, oldestSync, oldestSyncAgeSeconds: oldestSync ? Math.round(age(oldestSync)) : null, problems };
+  return { lastRun: run, oldestSync, oldestSyncAgeSeconds: oldestSync ? Math.round(age(oldestSync)) : null, problems };
 }
 
 /** `--max-age`: "15m", "90s", "2h", "1d" or plain seconds. */
@@ -89,4 +139,21 @@ export function parseDuration(value: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)?$/.exec(value.trim());
   if (!m) throw new UsageError(`expected a duration such as 15m, 90s, 2h or 1d, got "${value}"`);
   return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+}
+
+const ago = (iso: string, now: number) => `${formatAge(Math.max(0, Math.round((now - Date.parse(iso)) / 1000)))} ago`;
+
+/** One line: how stale the stalest company is, and how the last run ended. */
+export function healthSummary(h: SyncHealth, now = Date.now()): string {
+  const r = h.lastRun;
+  const n = h.problems.filter((p) => p.check === 'skipped').length;
+  const skipped = n ? `skipped ${n}` : '';
+  const failed = r?.failed.length ? `failed for ${r.failed.join(', ')}` : '';
+  const how = !r ? 'no run yet' : `last run ${ago(r.at, now)}: ${r.ok ? 'ok' : `exit ${r.exitCode ?? 1}${failed || skipped ? ` (${[failed, skipped].filter(Boolean).join('; ')})` : ''}`}`;
+  return `last successful sync: ${h.oldestSync ? `${ago(h.oldestSync, now)} (the oldest of every company's)` : 'never'}; ${how}`;
+}
+
+/** One line per problem, `<check>: <message>; fix: <fix>`: what `status --check` prints, and the top of `status`. */
+export function formatProblems(h: SyncHealth): string[] {
+  return h.problems.map((p) => `${p.check}: ${p.message}; fix: ${p.fix}`);
 }

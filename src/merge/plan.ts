@@ -134,10 +134,13 @@ function massDeletionGuard(skills: PlannedSkill[], input: CompanyPlanInput): str
   if (input.force) return undefined;
   const removals = skills.filter((s) => s.action === 'remove').length;
   const total = input.company.size;
-  if (removals <= 1 || total === 0) return undefined;
-  const percent = (removals * 100) / total;
-  if (percent <= input.maxRemovePercent) return undefined;
-  return `would remove ${removals} of ${total} skills (${percent.toFixed(0)}%), over safety.maxRemovePercent=${input.maxRemovePercent}%: check the library, then rerun with --force`;
+  if (!exceedsRemovalLimit(removals, total, input.maxRemovePercent)) return undefined;
+  return `would remove ${removals} of ${total} skills (${((removals * 100) / total).toFixed(0)}%), over safety.maxRemovePercent=${input.maxRemovePercent}%: check the library, then rerun with --force`;
+}
+
+/** The mass-deletion rule, shared by sync and rollback: more than maxPercent of a company's skills, a single removal always allowed. */
+export function exceedsRemovalLimit(removals: number, total: number, maxPercent: number): boolean {
+  return removals > 1 && total > 0 && (removals * 100) / total > maxPercent;
 }
 
 /** Counts per state, in a stable order for printing. */

@@ -13,6 +13,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import type { Config } from '../config.js';
 import { errorMessage, isRunFatal } from '../errors.js';
+import { exitStatus } from '../exit-codes.js';
 import type { Logger } from '../log.js';
 import { BlobReader } from '../apply/apply.js';
 import { recordConflicts } from '../apply/merge-files.js';
@@ -30,7 +31,7 @@ import { EMPTY_TREE_OID, type TreeEntry } from '../store/objects.js';
 import type { Store } from '../store/store.js';
 import { writePlanned } from '../store/tree-files.js';
 import type { CompanyOutcome } from './outcome.js';
-import { fail } from './outcome.js';
+import { fail, skippedOf } from './outcome.js';
 import type { Workspace } from './read.js';
 
 export interface ApplyContext {
@@ -115,7 +116,8 @@ export async function applySync(
       }),
     ),
   );
-  recordRunState(store, ws.runState, planned.map((p) => p.outcome));
+  const outcomes = planned.map((p) => p.outcome);
+  recordRunState(store, ws.runState, outcomes, skippedOf(ws.library, ws.problems, outcomes));
   treeFilterFor(ignoreRulesOf(config), store).save();
   return { libraryCommit, snapshot };
 }
@@ -242,13 +244,16 @@ function distributionMessage(name: string, request: SyncRequest, o: CompanyOutco
   return `${title}: ${parts.join('; ') || 'nothing to change'}\n\nLibrary-Commit: ${libraryCommit}\n`;
 }
 
-function recordRunState(store: Store, runState: RunState, outcomes: CompanyOutcome[]): void {
+/** Per company the last successful sync, its error and what it skipped; for the run, the exit code its command gives. */
+function recordRunState(store: Store, runState: RunState, outcomes: CompanyOutcome[], skipped: ReturnType<typeof skippedOf>): void {
   const now = new Date().toISOString();
   for (const o of outcomes) {
     const prev = runState.companies[o.name] ?? { lastSync: null, lastAttempt: null, lastError: null };
-    runState.companies[o.name] = { ...prev, lastSync: o.ok ? now : prev.lastSync, lastAttempt: now, lastError: o.error };
+    runState.companies[o.name] = { ...prev, lastSync: o.ok ? now : prev.lastSync, lastAttempt: now, lastError: o.error, skipped: skipped.companies.get(o.name) ?? [] };
     o.lastSync = runState.companies[o.name].lastSync;
   }
-  runState.lastRun = { at: now, ok: outcomes.every((o) => o.ok), failed: outcomes.filter((o) => !o.ok).map((o) => o.name) };
+  const failed = outcomes.filter((o) => !o.ok).map((o) => o.name);
+  const exitCode = exitStatus([failed.length > 0 && 'incomplete', skipped.count > 0 && 'needs-attention']);
+  runState.lastRun = { at: now, ok: exitCode === 0, failed, exitCode, skipped: skipped.run };
   writeRunState(store, runState);
 }

@@ -31,3 +31,31 @@ export function fail(outcome: CompanyOutcome, err: unknown): void {
   outcome.ok = false;
   outcome.error = `company ${outcome.name} (${outcome.dir}): ${errorMessage(err)}`;
 }
+
+/**
+ * What a run skipped that needs a person: the library's invalid or blocked
+ * skills and folders with invalid company names (`run`), each company's
+ * blocked skills (`companies`). Any of them makes the exit code 1.
+ */
+export function skippedOf(
+  library: { problems: readonly SkillProblem[]; blocked: ReadonlyMap<string, SkillProblem> },
+  problems: readonly { message: string }[],
+  outcomes: readonly CompanyOutcome[],
+): { run: string[]; companies: Map<string, string[]>; count: number } {
+  const run = [...[...library.problems, ...library.blocked.values()].map((p) => p.message), ...problems.map((p) => p.message)];
+  const companies = new Map(outcomes.map((o) => [o.name, o.blocked.map((b) => b.message)]));
+  return { run, companies, count: run.length + [...companies.values()].reduce((n, xs) => n + xs.length, 0) };
+}
+
+/**
+ * A push's skills as they are AFTER it: the library's version went in
+ * (in-sync), or the company changed the skill while the push wrote (kept,
+ * an override), or the write failed (as before). `before` is the planned state.
+ */
+export function pushedStates(o: CompanyOutcome): { skill: string; before: SkillState; state: SkillState; changedDuringRun: boolean }[] {
+  return o.skills.map((s) => {
+    const changedDuringRun = o.applied.changedDuringRun.includes(s.name);
+    const done = s.action === 'none' || o.applied.updated.includes(s.name) || o.applied.added.includes(s.name);
+    return { skill: s.name, before: s.state, state: changedDuringRun ? 'override' : done ? 'in-sync' : s.state, changedDuringRun };
+  });
+}

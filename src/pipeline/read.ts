@@ -45,12 +45,14 @@ export interface Workspace {
 export interface ReadOptions {
   companies?: string[];
   request: SyncRequest;
+  /** The library, when the caller has read it already (a push checks its skills before anything else). */
+  library?: LibraryView;
 }
 
 export async function readWorkspace(config: Config, store: Store | null, opts: ReadOptions): Promise<Workspace> {
   const { problems } = resolveCompanies(config);
   const companies = selectCompanies(config, opts.companies);
-  const library = await readLibrary(config, store);
+  const library = opts.library ?? (await readLibrary(config, store));
   const libraryTip = store ? await store.readRef(config.libraryRef ?? LIBRARY_REF) : null;
   let libraryCommit: string | null = null;
   if (library.kind === 'ref') libraryCommit = library.sourceCommit;

@@ -199,11 +199,11 @@ export async function forgeSync(store: Store, remote: RemoteConfig, log: Logger,
     out.error = failure.message;
     out.failure = failure.failure;
     out.exitCode = exitStatus([failure.failure]);
-    recordRemote(store, remote.name, remote.url, { lastAttempt: now, lastError: failure.message, lastErrorAt: now });
+    recordRemote(store, remote.name, remote.url, { lastAttempt: now, lastError: failure.message, lastErrorAt: now, lastFailure: failure.failure });
     log.error({ ...fields, err: failure.message }, failure.message);
   } else {
     out.ok = true;
-    recordRemote(store, remote.name, remote.url, { lastAttempt: now, lastPush: now, lastPushedLibrary: remoteLibrary, lastObjectsSent: out.objectsSent, lastError: null, lastErrorAt: null });
+    recordRemote(store, remote.name, remote.url, { lastAttempt: now, lastPush: now, lastPushedLibrary: remoteLibrary, lastObjectsSent: out.objectsSent, lastError: null, lastErrorAt: null, lastFailure: null });
     log.info(fields, `${label}: ${out.updated.length} refs updated, ${out.objectsSent} objects sent`);
   }
   return out;

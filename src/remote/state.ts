@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { Config } from '../config.js';
+import type { Failure } from '../exit-codes.js';
 import type { Store } from '../store/store.js';
 import { readJsonIfExists, writeFileAtomic } from '../util/atomic.js';
 
@@ -17,6 +18,8 @@ export interface RemoteRecord {
   lastAttempt: string | null;
   /** null after a successful push. */
   lastError: string | null;
+  /** What that error was (src/exit-codes.ts): `unreachable` (also a refusal or a timeout) or `diverged`. */
+  lastFailure?: Failure | null;
   lastErrorAt: string | null;
 }
 

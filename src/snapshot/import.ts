@@ -1,13 +1,18 @@
 /**
  * Record a folder tree (or a tar.gz of one) as a snapshot, so that old backups
- * become something `rollback` can use. Two layouts are accepted:
+ * become something `rollback` can use. Layouts, looked for through one
+ * wrapping folder:
  * - the export layout: `library/<skill>/…` and `companies/<name>/<skill>/…`;
- * - the old backup layout: `<backup>/<company>/<skill>/…`.
- * Imports are untrusted: a tar entry that is absolute, climbs with `..`, or is
+ * - the old backup layout: `<backup>/<company>/<skill>/…`;
+ * - copies of whole company folders (`cp -a ~/ALAI/<company>`):
+ *   `<backup>/<company>/.claude/skills/<skill>/…`, mixed freely with the above.
+ * An import that finds no skill at all is refused: a rollback to it would
+ * empty every company. Imports are untrusted: a tar entry that is absolute, climbs with `..`, or is
  * a link out of the tree, and any invalid name, refuses the whole import
  * before anything is written.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
@@ -19,6 +24,7 @@ import { recordScanTree } from '../scan/record.js';
 import { scanSkillsFolder, type ScanTree } from '../scan/scan.js';
 import { ignoreRulesOf } from '../scan/ignore.js';
 import { StatCache } from '../scan/stat-cache.js';
+import { EMPTY_TREE_OID } from '../store/objects.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_ARCHIVE_LIMITS } from './limits.js';
 import { tagSnapshot, snapshotRef, writeSnapshotTree } from './snapshot.js';
@@ -139,20 +145,31 @@ async function extractArchive(file: string, cwd: string, limits: ArchiveLimits):
   await streamArchive(file, unpack, limits);
 }
 
-const hasSkillFile = (dir: string, depth: number): boolean => {
-  if (depth === 0) return fs.existsSync(path.join(dir, 'SKILL.md'));
-  return fs.readdirSync(dir, { withFileTypes: true }).some((e) => e.isDirectory() && hasSkillFile(path.join(dir, e.name), depth - 1));
-};
+const isDir = (p: string) => fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+const visibleDirs = (dir: string) => fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.'));
 
-/** Find the layout's root: skip one wrapping folder (a tar of `backup-2026…/`). */
+/** A company copied whole (`cp -a ~/ALAI/<company>`) has its skills in `.claude/skills`; a plain backup holds them directly. */
+function skillsFolderOf(companyDir: string): string {
+  if (!isDir(path.join(companyDir, '.claude'))) return companyDir;
+  const skills = path.join(companyDir, '.claude', 'skills');
+  // A linked skills folder would import whatever it points at now, not what the backup holds.
+  if (fs.lstatSync(skills, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    throw new UnsafeArchiveError(`refusing import: ${skills} is a symlink (to "${fs.readlinkSync(skills)}"), not the skills themselves; copy them with \`cp -aL\`; nothing was imported`);
+  }
+  return skills;
+}
+
+const looksLikeCompany = (dir: string) => isDir(path.join(dir, '.claude', 'skills')) || visibleDirs(dir).some((e) => fs.existsSync(path.join(dir, e.name, 'SKILL.md')));
+
+/** Find the layout's root: skip one wrapping folder (a tar of `backup-2026…/`, or of `ALAI/`). */
 function findLayout(root: string): { kind: 'export' | 'backup'; dir: string } {
-  const entries = fs.readdirSync(root, { withFileTypes: true }).filter((e) => !e.name.startsWith('.'));
-  if (entries.some((e) => e.isDirectory() && e.name === 'companies')) return { kind: 'export', dir: root };
-  if (entries.length === 1 && entries[0].isDirectory()) {
-    const inner = path.join(root, entries[0].name);
-    if (fs.existsSync(path.join(inner, 'companies'))) return { kind: 'export', dir: inner };
-    // <inner>/<skill>/SKILL.md: inner is a company; <inner>/<company>/<skill>/SKILL.md: inner is the backup.
-    if (!hasSkillFile(inner, 1) && hasSkillFile(inner, 2)) return { kind: 'backup', dir: inner };
+  const dirs = visibleDirs(root);
+  if (dirs.some((e) => e.name === 'companies')) return { kind: 'export', dir: root };
+  if (dirs.length === 1) {
+    const inner = path.join(root, dirs[0].name);
+    if (isDir(path.join(inner, 'companies'))) return { kind: 'export', dir: inner };
+    // <inner>/<skill>/SKILL.md: inner is a company; <inner>/<company>/…: inner is the backup.
+    if (!looksLikeCompany(inner) && visibleDirs(inner).some((e) => looksLikeCompany(path.join(inner, e.name)))) return { kind: 'backup', dir: inner };
   }
   return { kind: 'backup', dir: root };
 }
@@ -182,15 +199,26 @@ function scanImported(dir: string, what: string, config: Config, maxFileBytes: n
 
 export interface ImportResult {
   snapshot: string;
+  dryRun: boolean;
   layout: 'export' | 'backup';
   companies: string[];
+  /** Per company: how many skills were found, and in which folder (relative to the import's root). */
+  found: { company: string; skills: number; folder: string }[];
   library: boolean;
+  librarySkills: number | null;
 }
 
-export async function importSnapshot(config: Config, store: Store, source: string, name: string, caps: Partial<ArchiveLimits> = {}): Promise<ImportResult> {
+export async function importSnapshot(
+  config: Config,
+  store: Store | null,
+  source: string,
+  name: string,
+  caps: Partial<ArchiveLimits> = {},
+  opts: { dryRun?: boolean } = {},
+): Promise<ImportResult> {
   const limits: ArchiveLimits = { ...DEFAULT_ARCHIVE_LIMITS, maxFileBytes: config.maxFileBytes, ...caps };
   snapshotRef(name); // validates the name before any work
-  if ((await store.readRef(snapshotRef(name))) !== null) throw new UsageError(`snapshot ${name} already exists: choose another --name`);
+  if (store && (await store.readRef(snapshotRef(name))) !== null) throw new UsageError(`snapshot ${name} already exists: choose another --name`);
   const abs = path.resolve(source);
   let st: fs.Stats;
   try {
@@ -203,33 +231,45 @@ export async function importSnapshot(config: Config, store: Store, source: strin
   try {
     if (st.isFile()) {
       await checkArchive(abs, limits);
-      staging = fs.mkdtempSync(path.join(store.dataDir, 'import-'));
+      staging = fs.mkdtempSync(path.join(store?.dataDir ?? os.tmpdir(), 'import-'));
       await extractArchive(abs, staging, limits);
       root = staging;
     }
     const layout = findLayout(root);
     const companiesDir = layout.kind === 'export' ? path.join(layout.dir, 'companies') : layout.dir;
-    const companies = new Map<string, { tree: ScanTree; dir: string }>();
+    const companies = new Map<string, { tree: ScanTree; dir: string; skills: number }>();
     for (const entry of fs.readdirSync(companiesDir, { withFileTypes: true })) {
       if (entry.name.startsWith('.')) continue;
-      const dir = path.join(companiesDir, entry.name);
+      const companyDir = path.join(companiesDir, entry.name);
       if (!entry.isDirectory()) {
-        if (layout.kind === 'export') throw new UsageError(`refusing import: ${dir} is not a company folder; nothing was imported`);
+        if (layout.kind === 'export') throw new UsageError(`refusing import: ${companyDir} is not a company folder; nothing was imported`);
         continue;
       }
       if (!isValidName(entry.name)) throw new UsageError(`refusing import: invalid company name ${JSON.stringify(entry.name)} in ${companiesDir}; nothing was imported`);
-      companies.set(entry.name, { tree: scanImported(dir, `company ${entry.name}`, config, limits.maxFileBytes), dir });
+      const dir = skillsFolderOf(companyDir);
+      const tree = isDir(dir) ? scanImported(dir, `company ${entry.name}`, config, limits.maxFileBytes) : null;
+      const skills = tree?.entries.filter((e) => e.tree).length ?? 0;
+      companies.set(entry.name, { tree: tree ?? { oid: EMPTY_TREE_OID, entries: [] }, dir, skills }); // `.claude` without `skills`: none
     }
-    if (companies.size === 0) throw new UsageError(`${abs} holds no company folders: expected <backup>/<company>/<skill>/ or companies/<company>/<skill>/`);
     const libraryDir = path.join(layout.dir, 'library');
     const library = layout.kind === 'export' && fs.existsSync(libraryDir) ? scanImported(libraryDir, 'the library', config, limits.maxFileBytes) : null;
+    const librarySkills = library ? library.entries.filter((e) => e.tree).length : null;
+    const total = [...companies.values()].reduce((n, c) => n + c.skills, 0) + (librarySkills ?? 0);
+    if (total === 0) {
+      throw new UsageError(
+        `refusing ${abs}: it holds no skill (${companies.size} compan${companies.size === 1 ? 'y' : 'ies'} found, none with a skill folder): expected <company>/<skill>/, <company>/.claude/skills/<skill>/ or companies/<company>/<skill>/, with at most one folder around them; nothing was imported`,
+      );
+    }
+    const found = [...companies].map(([company, c]) => ({ company, skills: c.skills, folder: path.relative(root, c.dir) || '.' }));
+    const result = { snapshot: `snapshot/${name}`, dryRun: Boolean(opts.dryRun), layout: layout.kind, companies: [...companies.keys()], found, library: library !== null, librarySkills };
+    if (opts.dryRun || !store) return result;
 
     // Everything checked: now write.
     for (const { tree, dir } of companies.values()) recordScanTree(store, tree, dir);
     if (library) recordScanTree(store, library, libraryDir);
     const snapshotTree = writeSnapshotTree(store, library?.oid ?? null, new Map([...companies].map(([n, c]) => [n, c.tree.oid])));
     const tag = await tagSnapshot(store, name, snapshotTree, `imported from ${abs} (${layout.kind} layout)`);
-    return { snapshot: tag, layout: layout.kind, companies: [...companies.keys()], library: library !== null };
+    return { ...result, snapshot: tag };
   } finally {
     if (staging) fs.rmSync(staging, { recursive: true, force: true });
   }

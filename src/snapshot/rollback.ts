@@ -1,15 +1,21 @@
 /**
  * Rollback is a checkout of a snapshot's company trees into the folders, atomic
  * per skill like sync. The merge base is left alone, so a rolled-back skill
- * that differs from the library is an override: the next scheduled sync keeps
- * it, and `library push` resumes distribution.
+ * that differs from the library is an override, and a skill the rollback
+ * removed is an override by deletion: the next scheduled sync keeps both (a
+ * rollback is the undo of a sync; if the schedule re-added what it removed,
+ * it would undo nothing). `library push` resumes distribution. Guarded like
+ * sync: removing more than safety.maxRemovePercent of a company's skills
+ * needs --force.
  */
 import path from 'node:path';
 import { resolveCompanies, type Config } from '../config.js';
 import { UsageError, errorMessage, isRunFatal } from '../errors.js';
-import { companyRef, signature } from '../history.js';
+import { companyRef, LIBRARY_REF, signature } from '../history.js';
 import type { Logger } from '../log.js';
 import { checkName } from '../names.js';
+import { decideSkill, type SkillState } from '../merge/decide.js';
+import { exceedsRemovalLimit } from '../merge/plan.js';
 import { BlobReader } from '../apply/apply.js';
 import { SkillWriter } from '../apply/writer.js';
 import { ignoreRulesOf } from '../scan/ignore.js';
@@ -24,13 +30,26 @@ export interface RollbackOptions {
   companies?: string[];
   skills?: string[];
   dryRun: boolean;
+  /** Allow removing more than safety.maxRemovePercent of a company's skills. */
+  force?: boolean;
 }
 
 export interface SkillRollback {
   skill: string;
+  change: 'added' | 'replaced' | 'removed';
   /** What the folder has now, and what the snapshot had (null: absent). */
   from: string | null;
   to: string | null;
+  /**
+   * What the next `sync --fix` does to the rolled-back skill, judged against the
+   * library as last recorded: `kept` (an override, or equal to the library), or
+   * it takes the library's version, removes it, or merges library files into it.
+   */
+  nextSync: 'kept' | 'take-library' | 'remove' | 'merge';
+  /** The skill's state once rolled back (`override` for a version that differs from the library, or a removal of a library skill); null: a company-only skill removed. */
+  state: SkillState | null;
+  /** The library (as last recorded) has this skill: `library push` can bring its version back. */
+  inLibrary: boolean;
 }
 
 export interface CompanyRollback {
@@ -38,9 +57,24 @@ export interface CompanyRollback {
   dir: string;
   ok: boolean;
   error: string | null;
+  /** Skills the folder holds now. */
+  skills: number;
   changes: SkillRollback[];
+  /** Set when the removals exceed safety.maxRemovePercent (the rollback is refused without --force). */
+  guard: string | null;
   skipped: string[];
   commit: string | null;
+}
+
+/** A rollback the mass-deletion guard refused: nothing was written. `result` is the plan. Exit 2. */
+export class RollbackRefusedError extends UsageError {
+  override readonly code = 'EROLLBACKGUARD';
+  constructor(
+    message: string,
+    readonly result: RollbackResult,
+  ) {
+    super(message);
+  }
 }
 
 export interface RollbackResult {
@@ -48,6 +82,16 @@ export interface RollbackResult {
   dryRun: boolean;
   preSnapshot: string | null;
   companies: CompanyRollback[];
+}
+
+/** What the next sync does to a skill the rollback leaves as `to` (the merge table, with the base the rollback keeps). */
+function nextSyncOf(base: Map<string, string> | null, skill: string, library: string | undefined, to: string | null, merge: Config['merge']): Pick<SkillRollback, 'nextSync' | 'state'> {
+  const inputs = { base: base?.get(skill), library, company: to ?? undefined, firstSync: base === null };
+  const { state, action } = decideSkill(inputs);
+  if (to === null && library === undefined) return { nextSync: 'kept', state: null };
+  if (action === 'take-library' || action === 'remove') return { nextSync: action, state };
+  // With file-level merges an override-behind gets the library's changes to files it did not change.
+  return { nextSync: state === 'override-behind' && merge !== 'skill' && inputs.base && to ? 'merge' : 'kept', state };
 }
 
 export async function runRollback(ctx: { config: Config; store: Store; log: Logger }, opts: RollbackOptions): Promise<RollbackResult> {
@@ -68,6 +112,9 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
     const skills = await skillMapOf(store, snap.companyTrees.get(c.name)!);
     snapSkills.set(c.name, await filterSkillMap(filter, store, skills, null));
   }
+  // What the next sync will do to each rolled-back skill is judged against the library as last recorded.
+  const libraryTip = await store.readRef(config.libraryRef ?? LIBRARY_REF);
+  const library = libraryTip ? await skillMapOf(store, (await store.readCommit(libraryTip)).tree) : new Map<string, string>();
   for (const skill of opts.skills ?? []) {
     checkName('skill', skill);
     if (!targets.some((c) => snapSkills.get(c.name)!.has(skill))) {
@@ -78,10 +125,11 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
   // Plan every company first, so that a bad folder is reported before anything is written.
   const plans = await Promise.all(
     targets.map(async (company) => {
-      const result: CompanyRollback = { name: company.name, dir: company.dir, ok: true, error: null, changes: [], skipped: [], commit: null };
+      const result: CompanyRollback = { name: company.name, dir: company.dir, ok: true, error: null, skills: 0, changes: [], guard: null, skipped: [], commit: null };
       try {
         if (!opts.dryRun) recoverCompany(store, company, config);
         const view = await readCompany(store, company, config);
+        result.skills = view.scan.skills.size;
         const want = snapSkills.get(company.name)!;
         const scope = opts.skills?.length ? opts.skills : [...new Set([...want.keys(), ...view.scan.skills.keys()])].sort();
         for (const skill of scope) {
@@ -91,7 +139,14 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
           }
           const from = view.scan.skills.get(skill) ?? null;
           const to = want.get(skill) ?? null;
-          if (from !== to) result.changes.push({ skill, from, to });
+          if (from === to) continue;
+          const change = from === null ? 'added' : to === null ? 'removed' : 'replaced';
+          result.changes.push({ skill, change, from, to, ...nextSyncOf(view.base, skill, library.get(skill), to, config.merge), inLibrary: library.has(skill) });
+        }
+        const removed = result.changes.filter((c) => c.change === 'removed');
+        if (exceedsRemovalLimit(removed.length, result.skills, config.maxRemovePercent)) {
+          const percent = ((removed.length * 100) / result.skills).toFixed(0);
+          result.guard = `${company.name} would lose ${removed.length} of its ${result.skills} skills (${percent}%, over safety.maxRemovePercent=${config.maxRemovePercent}%): ${removed.map((c) => c.skill).join(', ')}`;
         }
         return { result, view };
       } catch (err) {
@@ -104,6 +159,13 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
   );
   const result: RollbackResult = { snapshot: `snapshot/${snap.name}`, dryRun: opts.dryRun, preSnapshot: null, companies: plans.map((p) => p.result) };
   if (opts.dryRun) return result;
+  const guarded = result.companies.filter((c) => c.guard);
+  if (guarded.length > 0 && !opts.force) {
+    throw new RollbackRefusedError(
+      `rollback to snapshot/${snap.name} refused, nothing was written: ${guarded.map((c) => c.guard).join('; ')}; check the plan with \`library rollback ${snap.name} --dry-run\` (or roll back single skills with --skill), then rerun with --force to remove them`,
+      result,
+    );
+  }
 
   for (const p of plans) if (p.view) await observe(store, p.view);
   if (plans.some((p) => p.result.changes.length > 0)) {

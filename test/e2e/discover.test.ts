@@ -158,11 +158,17 @@ describe('the index', () => {
   it('a corrupt index is rebuilt from the store, with a warning', () => {
     cli(ws, ['sync', '--fix']);
     fs.writeFileSync(indexFile, '{"version": 1, "skills": {');
-    expect(discover(['pdf']).code).toBe(2);
+    // A search does not fail on it: it rebuilds the index first.
+    const search = discover(['pdf', '--json']);
+    expect(search.code).toBe(0);
+    expect(search.json.hits[0].name).toBe('pdf');
+    expect(search.stderr).toMatch(/is unusable; rebuilding it from the store/);
+    fs.writeFileSync(indexFile, '{"version": 1, "skills": {');
     const res = discover(['--rebuild-index', '--json']);
     expect(res.code).toBe(0);
     expect(res.json.read).toHaveLength(6);
     expect(res.stderr).toMatch(/is unusable; rebuilding it from the store/);
+    expect(JSON.parse(fs.readFileSync(indexFile, 'utf8')).version).toBe(1);
   });
 });
 

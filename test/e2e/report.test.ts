@@ -182,6 +182,7 @@ function syntheticReport(nCompanies: number, nSkills: number): ReportData {
     libraryCommit: 'b'.repeat(40),
     librarySource: '/system/library/skills',
     lastRun: { at, ok: true, failed: [] },
+    health: { ok: true, problems: [] },
     remotes: [],
     skills,
     libraryChanges: Object.fromEntries(skills.map((s) => [s, change])),

@@ -150,7 +150,13 @@ describe('export and import', () => {
     const tree = (t: string) => git(ws.storeDir, ['rev-parse', `${t}^{tree}`]).trim();
     expect(tree('snapshot/pre-autopush-tar')).toBe(tree('snapshot/pre-autopush'));
 
-    expect(cli(ws, ['rollback', 'pre-autopush', '--company', 'CodeCraft']).code).toBe(0);
+    // The backup predates three of CodeCraft's skills: removing them all needs --force.
+    const now = snapshotFolder(ws.companyDir('CodeCraft'));
+    const refused = cli(ws, ['rollback', 'pre-autopush', '--company', 'CodeCraft']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/CodeCraft would lose 3 of its 3 skills \(100%, over safety.maxRemovePercent=25%\): brand-voice, docx, xlsx/);
+    expect(snapshotFolder(ws.companyDir('CodeCraft'))).toEqual(now);
+    expect(cli(ws, ['rollback', 'pre-autopush', '--company', 'CodeCraft', '--force']).code).toBe(0);
     expect(snapshotFolder(ws.companyDir('CodeCraft'))).toEqual(before);
   });
 

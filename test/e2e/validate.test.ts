@@ -215,6 +215,6 @@ describe('library status', () => {
     const failed = cli(ws, ['status', '--check', '--max-age', '1h', '--json']);
     expect(failed.code).toBe(1);
     expect(failed.json.problems.map((p: any) => p.check)).toEqual(['company-failed']);
-    expect(failed.json.problems[0].message).toMatch(/company Northwind failed in the last run .*ENOSPC/);
+    expect(failed.json.problems[0].message).toMatch(/company Northwind failed in its last run .*ENOSPC/);
   });
 });

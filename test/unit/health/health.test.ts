@@ -12,6 +12,9 @@ function input(over: Partial<HealthInput> = {}): HealthInput {
       companies: { A: { lastSync: ago(60), lastAttempt: ago(60), lastError: null }, B: { lastSync: ago(300), lastAttempt: ago(60), lastError: null } },
     },
     companies: ['A', 'B'],
+    missing: [],
+    remotes: [],
+    stateFile: '/s.git/library-sync/state.json',
     lock: null,
     now: NOW,
     maxAgeSeconds: 900,
@@ -35,7 +38,10 @@ describe('checkSyncHealth', () => {
     const base = input();
     base.state.lastRun = { at: ago(60), ok: false, failed: ['B'] };
     base.state.companies.B.lastError = 'company B (/b): ENOSPC';
-    expect(checkSyncHealth(base).problems.map((p) => [p.check, p.message])).toEqual([['company-failed', `company B failed in the last run (${ago(60)}): company B (/b): ENOSPC`]]);
+    expect(checkSyncHealth(base).problems.map((p) => [p.check, p.message])).toEqual([['company-failed', `company B failed in its last run (${ago(60)}): company B (/b): ENOSPC`]]);
+    // A later run of only company A (a push, `sync --fix --company A`) does not hide B's failure.
+    base.state.lastRun = { at: ago(10), ok: true, failed: [], exitCode: 0, skipped: [] };
+    expect(checkSyncHealth(base).problems.map((p) => p.check)).toEqual(['company-failed']);
   });
   it('never synced: no run at all, or a configured company never synced', () => {
     expect(checkSyncHealth(input({ state: { lastRun: null, companies: {} } })).problems[0].message).toBe('no sync has ever run on store /s.git');
@@ -60,5 +66,38 @@ describe('parseDuration', () => {
   it('garbage is a usage error saying what is accepted (the CLI names the flag)', () => {
     expect(() => parseDuration('soon')).toThrow(/^expected a duration such as 15m, 90s, 2h or 1d, got "soon"$/);
     expect(() => parseDuration('-5m')).toThrow();
+  });
+
+  it('fails for every reason the last run exited non-zero: skipped skills, an exit code alone', () => {
+    const run = { at: ago(60), ok: false, failed: [], exitCode: 1, skipped: ['search index: EACCES'] };
+    const state = input().state;
+    state.companies.A.skipped = ['/a/pdf copy: invalid skill name "pdf copy"'];
+    const h = checkSyncHealth(input({ state: { ...state, lastRun: run } }));
+    expect(h.problems.map((p) => [p.check, p.message])).toEqual([
+      ['skipped', `company A's last run (${ago(60)}) skipped /a/pdf copy: invalid skill name "pdf copy"`],
+      ['skipped', `the last run (${ago(60)}) skipped search index: EACCES`],
+    ]);
+    const bare = checkSyncHealth(input({ state: { ...input().state, lastRun: { ...run, skipped: [] } } }));
+    expect(bare.problems.map((p) => [p.check, p.message])).toEqual([['last-run', `the last run (${ago(60)}) exited 1`]]);
+  });
+
+  it('fails for a remote whose last forge-sync failed or diverged, not for one that succeeded since', () => {
+    const remote = { name: 'forge', url: 'me@h:s.git', configured: true, lastPush: ago(600), lastPushedLibrary: null, lastObjectsSent: 0, lastAttempt: ago(60), lastError: 'forge: unreachable (ECONNREFUSED)', lastErrorAt: ago(60), lastFailure: 'unreachable' as const };
+    const diverged = { ...remote, name: 'mirror', lastError: "mirror: the remote's library diverged", lastFailure: 'diverged' as const };
+    const h = checkSyncHealth(input({ remotes: [remote, diverged, { ...remote, name: 'ok', lastError: null, lastErrorAt: null }, { ...remote, name: 'gone', configured: false }] }));
+    expect(h.problems.map((p) => [p.check, p.message])).toEqual([
+      ['remote', 'remote forge: the last forge-sync (60s ago) failed: forge: unreachable (ECONNREFUSED)'],
+      ['remote', "remote mirror: the last forge-sync (60s ago) found its library diverged: mirror: the remote's library diverged"],
+    ]);
+    expect(h.problems[1].fix).toMatch(/library forge-sync mirror/);
+  });
+
+  it('fails for a configured company folder that is missing, and for a company the glob no longer finds', () => {
+    const h = checkSyncHealth(input({ companies: ['A'], missing: [{ name: 'B', dir: null }, { name: 'C', dir: '/alai/C' }] }));
+    expect(h.problems.map((p) => [p.check, p.message])).toEqual([
+      ['company-missing', 'company B synced before (last 5m ago), but the companies glob no longer finds its folder'],
+      ['company-missing', "company C's folder /alai/C does not exist"],
+    ]);
+    expect(h.problems[0].fix).toContain('/s.git/library-sync/state.json');
   });
 });
