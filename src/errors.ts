@@ -5,16 +5,6 @@
  */
 import { EXIT_STATUS, type Failure } from './exit-codes.js';
 
-/** The exit statuses by name, from the one table. */
-export const EXIT = {
-  ok: EXIT_STATUS.ok,
-  companyFailed: EXIT_STATUS.incomplete,
-  usage: EXIT_STATUS.usage,
-  remoteUnreachable: EXIT_STATUS.unreachable,
-  remoteDiverged: EXIT_STATUS.diverged,
-  locked: EXIT_STATUS.locked,
-} as const;
-
 export class LibrarySyncError extends Error {
   readonly code: string = 'EINTERNAL';
   readonly failure: Failure = 'internal';

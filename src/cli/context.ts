@@ -1,5 +1,6 @@
 /** What every command needs: global flags, the config, the store, the logger. */
 import type { Command } from 'commander';
+import type { Failure } from '../exit-codes.js';
 import { loadConfig, type Config, type ConfigLookup } from '../config.js';
 import type { SyncContext } from '../sync.js';
 import { companyProgress, isTerminal, say } from './terminal.js';
@@ -86,12 +87,17 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-let commandExitCode = 0;
-export const lastCommandExitCode = (): number => commandExitCode;
+/** What the last command body reported (commander discards return values). */
+let commandFailures: readonly (Failure | null | false | undefined)[] = [];
+export const lastCommandFailures = (): readonly (Failure | null | false | undefined)[] => commandFailures;
 
-/** Wrap a command body that resolves to its exit code (commander discards return values). */
-export function run<A extends unknown[]>(body: (...args: A) => Promise<number>): (...args: A) => Promise<void> {
+/**
+ * Wrap a command body. It resolves to what went wrong, as facts (empty: all
+ * went through); src/cli/main.ts turns them into the exit status, from the one
+ * table in src/exit-codes.ts.
+ */
+export function run<A extends unknown[]>(body: (...args: A) => Promise<readonly (Failure | null | false | undefined)[]>): (...args: A) => Promise<void> {
   return async (...args: A) => {
-    commandExitCode = await body(...args);
+    commandFailures = await body(...args);
   };
 }

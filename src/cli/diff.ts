@@ -26,12 +26,12 @@ export function registerDiff(program: Command): void {
         const diffs = await skillDiffs(ctx.config, store, result, opts.skill);
         if (opts.json) {
           printJson({ libraryCommit: result.libraryCommit, diffs });
-          return 0;
+          return [];
         }
         const drift = await collectDrift(store, result);
         const blocks = diffs.map((d) => formatSkillDiff(d, reasonNote(drift, d.company, d.skill), store?.gitdir));
         console.log(blocks.join('\n\n') || (opts.skill ? `${opts.skill}: in sync everywhere` : 'no overrides: every company has the library version of every library skill'));
-        return 0;
+        return [];
       }),
     );
 }

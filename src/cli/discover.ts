@@ -87,14 +87,14 @@ export function buildProgram(): Command {
           const result = await withLock(store, { waitSeconds: opts.wait, command: 'discover --rebuild-index', staleMs: ctx.config.lockStaleMs }, () => rebuildIndex(store, rebuildOptions(ctx)));
           if (opts.json) printJson(result);
           else console.log(formatIndexOutcome({ ...result, error: null }));
-          return result.skipped.length ? 1 : 0;
+          return result.skipped.length ? ['incomplete'] : [];
         }
         // Never from a stale index: checked against the store's refs, and updated if one moved.
         const index = await currentIndex(ctx, openStoreIfExists(ctx.config));
         const hits = searchIndex(index, query, { company: opts.company, limit: opts.limit });
         if (opts.json) printJson({ query, company: opts.company ?? null, index: ctx.config.indexFile, hits });
         else console.log(formatHits(query, hits));
-        return 0;
+        return [];
       }),
     );
 }

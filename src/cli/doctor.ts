@@ -37,7 +37,7 @@ export function registerDoctor(program: Command): void {
             if (!c.ok && c.fix) console.log(`      ${''.padEnd(14)} fix: ${c.fix}`);
           }
         }
-        return ok ? 0 : 1;
+        return ok ? [] : ['needs-attention'];
       }),
     );
 }

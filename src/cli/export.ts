@@ -17,7 +17,7 @@ export function registerExport(program: Command): void {
         const result = await exportSnapshot(ctx.config, store, snapshot, opts.output);
         if (opts.json) printJson(result);
         else console.log(`wrote ${result.file} (${result.files} files)`);
-        return 0;
+        return [];
       }),
     );
 }

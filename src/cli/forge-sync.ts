@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Command } from 'commander';
-import { EXIT, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { forgeSync, type ForgeSyncResult } from '../remote/forge-sync.js';
 import { hostRefName, resolveRemotes } from '../remote/resolve.js';
 import { Store } from '../store/store.js';
@@ -65,7 +65,7 @@ export function registerForgeSync(program: Command): void {
         }
         if (opts.json) printJson({ remotes: results });
         // Diverged (4) outranks unreachable (3): it needs a person, a retry will not fix it.
-        return results.reduce((code, r) => Math.max(code, r.exitCode), EXIT.ok as number);
+        return results.map((r) => r.failure);
       }),
     );
 }

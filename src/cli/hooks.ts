@@ -51,12 +51,12 @@ export function registerHooks(program: Command): void {
           ctx.log.info({ action: 'hooks-install', receive: true, changes }, `receive hooks installed in ${dir}`);
           if (opts.json) {
             printJson({ hooksDir: dir, changes, log: logs.log });
-            return 0;
+            return [];
           }
           for (const c of changes) console.log(`${c.action.padEnd(9)} ${c.file}${c.action === 'chained' ? ' (the hook that was there runs first)' : ''}`);
           console.log(`a push to ${gitdir} is now checked (refs/heads/library and refs/hosts/<host>/… only, fast-forward, no deletions) and distributed by a background sync that logs to ${logs.log}`);
           console.log(`on the pushing machine: "remotes": { "${os.hostname().split('.')[0] || 'forge'}": { "url": "${os.userInfo().username}@${os.hostname()}:${gitdir}" } }`);
-          return 0;
+          return [];
         }
         const repo = libraryRepo(ctx.config, opts.repo);
         const dir = hooksDirOf(repo.workTree, repo.gitdir);
@@ -67,7 +67,7 @@ export function registerHooks(program: Command): void {
           for (const c of changes) console.log(`${c.action.padEnd(9)} ${c.file}${c.action === 'chained' ? ' (the hook that was there runs first)' : ''}`);
           console.log(`a commit to ${repo.workTree} is now validated first and synced after, with ${ctx.config.file}; the background sync logs to ${logs.log}`);
         }
-        return 0;
+        return [];
       }),
     );
 
@@ -87,7 +87,7 @@ export function registerHooks(program: Command): void {
           const what = { restored: 'restored the hook that was there before', removed: 'removed', 'not-ours': 'left alone: not installed by library-sync', absent: 'nothing there' }[c.action];
           console.log(`${c.file}: ${what}`);
         }
-        return 0;
+        return [];
       }),
     );
 }

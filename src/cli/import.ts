@@ -26,7 +26,7 @@ export function registerImport(program: Command): void {
           : await withWritableStore(ctx, `library import ${source}`, opts.wait, (store) => importSnapshot(ctx.config, store, source, opts.name, caps));
         if (opts.json) printJson(result);
         else console.log(formatImport(result, source));
-        return 0;
+        return [];
       }),
     );
 }

@@ -39,7 +39,7 @@ export function registerInit(program: Command): void {
           loggerFor(cmd).warn({ action: 'init', file, shadowed: now === file ? before : file }, message);
         }
         console.log(`wrote ${file}\ncreated store ${config.storeDir}\nnext: library sync (to see the plan), then library sync --fix`);
-        return 0;
+        return [];
       }),
     );
 }

@@ -3,8 +3,9 @@
  * place that prints a fatal error and maps it to the exit status.
  */
 import { type Command, CommanderError, InvalidArgumentError } from 'commander';
-import { EXIT, LibrarySyncError, errorMessage } from '../errors.js';
-import { lastCommandExitCode, loggerFor } from './context.js';
+import { LibrarySyncError, errorMessage } from '../errors.js';
+import { exitStatus } from '../exit-codes.js';
+import { lastCommandFailures, loggerFor } from './context.js';
 import { clearStatus, label, sayError } from './terminal.js';
 
 /**
@@ -38,11 +39,11 @@ export async function runProgram(program: Command, argv: string[]): Promise<numb
   usageErrorsFromParsers(program);
   try {
     await program.parseAsync(argv);
-    return lastCommandExitCode();
+    return exitStatus(lastCommandFailures());
   } catch (err) {
     clearStatus();
     // commander has printed its one line (unknown option, bad value, missing argument); --help and --version exit 0.
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT.usage;
+    if (err instanceof CommanderError) return exitStatus([err.exitCode !== 0 && 'usage']);
     const name = program.name();
     const verbose = argv.includes('--verbose');
     const logFile = program.opts().logFile as string | undefined;
@@ -56,7 +57,7 @@ export async function runProgram(program: Command, argv: string[]): Promise<numb
         process.stderr.write(`${name}: cannot write log file: ${errorMessage(logErr)}\n`);
       }
     }
-    return err instanceof LibrarySyncError ? err.exitCode : EXIT.companyFailed;
+    return exitStatus([err instanceof LibrarySyncError ? err.failure : 'internal']);
   } finally {
     clearStatus();
   }

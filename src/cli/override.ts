@@ -40,7 +40,7 @@ export function registerOverride(program: Command): void {
           console.log(`recorded: ${out.company}'s ${skill} (${out.state}, ${version}) is intended: ${reason}`);
           console.log(`see it with: git --git-dir ${out.store} log --notes=${NOTES_REF.replace('refs/notes/', '')} -1 companies/${out.company}`);
         }
-        return 0;
+        return [];
       }),
     );
 }

@@ -19,7 +19,7 @@ export function registerPromote(program: Command): void {
         const res = await withWritableStore(ctx, `library promote ${skill}`, opts.wait, (store) => promoteSkill(ctx, store, skill, opts.from, opts.force));
         if (opts.json) {
           printJson(res);
-          return 0;
+          return [];
         }
         const lines = [
           `copied ${res.from}'s ${res.skill} (version ${res.tree.slice(0, 7)}) into ${res.target}`,
@@ -35,7 +35,7 @@ export function registerPromote(program: Command): void {
           lines.push('WARNING: the library is a plain folder, not a git repository: there is nothing to commit, and the next `library sync --fix` distributes this version to every company that has not overridden it');
         }
         console.log(lines.join('\n'));
-        return 0;
+        return [];
       }),
     );
 }

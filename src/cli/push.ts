@@ -3,7 +3,7 @@ import { resolveCompanies } from '../config.js';
 import { UsageError } from '../errors.js';
 import { checkName } from '../names.js';
 import { pushedStates } from '../pipeline/outcome.js';
-import { exitCodeOf, runSync, type SyncResult } from '../sync.js';
+import { runSync, syncFailures, type SyncResult } from '../sync.js';
 import { collect, loadContext, parseSeconds, printJson, withWritableStore, run } from './context.js';
 import { toJson } from './format.js';
 
@@ -27,7 +27,7 @@ export function registerPush(program: Command): void {
         );
         if (opts.json) printJson({ ...toJson(result), pushed: pushedOf(result) });
         else console.log(formatPush(result));
-        return exitCodeOf(result);
+        return syncFailures(result);
       }),
     );
 }

@@ -39,7 +39,7 @@ export function registerReport(program: Command): void {
         console.log(
           `wrote ${file}: ${data.companies.length} companies × ${data.skills.length} skills, ${drift.overrides.length} overrides (${drift.unexplained.length} unexplained), ${drift.promoteCandidates.length} promote candidates${failed ? `, ${failed} companies FAILED` : ''}`,
         );
-        return failed ? 1 : 0;
+        return failed ? ['incomplete'] : [];
       }),
     );
 }

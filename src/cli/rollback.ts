@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { exitStatus } from '../exit-codes.js';
 import { RollbackRefusedError, runRollback, type RollbackResult, type SkillRollback } from '../snapshot/rollback.js';
 import { collect, loadContext, parseSeconds, printJson, run, withWritableStore } from './context.js';
 
@@ -31,7 +30,7 @@ export function registerRollback(program: Command): void {
         }
         if (opts.json) printJson({ ...result, refused: null });
         else console.log(formatRollback(result));
-        return exitStatus(result.companies.map((c) => !c.ok && 'incomplete'));
+        return result.companies.map((c) => !c.ok && 'incomplete');
       }),
     );
 }

@@ -73,13 +73,13 @@ export function registerLaunchd(program: Command): void {
         const logs = logFiles(spec.logDir);
         if (opts.json) {
           printJson({ file, label, loaded: load, programArguments: jobArguments(spec), logs });
-          return 0;
+          return [];
         }
         console.log(`wrote ${file}: \`library sync --fix\` every ${spec.intervalSeconds} s`);
         if (load) console.log(`loaded: launchctl list ${label} shows it (LastExitStatus 0 when the last run was fine)`);
         else console.log(`not loaded${isMac ? ' (--no-load)' : ': launchctl is macOS-only'}; to load it: launchctl load -w ${file}`);
         console.log(`logs: ${logs.log} (JSON lines), ${logs.out}, ${logs.err}\nhealth: library status --check`);
-        return 0;
+        return [];
       }),
     );
 
@@ -104,7 +104,7 @@ export function registerLaunchd(program: Command): void {
         const removed = removeFiles([file]);
         await updateScheduleRecord(ctx.config, 'launchd', undefined);
         console.log(removed.length ? `removed ${file}` : `nothing to remove: ${file} does not exist`);
-        return 0;
+        return [];
       }),
     );
 
@@ -114,7 +114,7 @@ export function registerLaunchd(program: Command): void {
     .action(
       run(async (opts, cmd: Command) => {
         process.stdout.write(`${plistFor(opts, cmd).xml}\n`);
-        return 0;
+        return [];
       }),
     );
 }
@@ -151,13 +151,13 @@ export function registerSystemd(program: Command): void {
         const logs = logFiles(spec.logDir);
         if (opts.json) {
           printJson({ files, unit, enabled: canEnable, programArguments: jobArguments(spec), logs });
-          return 0;
+          return [];
         }
         console.log(`wrote ${files.join(' and ')}: \`library sync --fix\` every ${spec.intervalSeconds} s`);
         if (canEnable) console.log(`enabled: systemctl --user list-timers ${unit}.timer shows the next run`);
         else console.log(`not enabled${opts.enable === false ? ' (--no-enable)' : ': no systemctl here'}; to enable: systemctl --user daemon-reload && systemctl --user enable --now ${unit}.timer`);
         console.log(`logs: ${logs.log} (JSON lines), ${logs.out}, ${logs.err}\nhealth: library status --check`);
-        return 0;
+        return [];
       }),
     );
 
@@ -182,7 +182,7 @@ export function registerSystemd(program: Command): void {
         const removed = removeFiles([path.join(dest, `${unit}.service`), path.join(dest, `${unit}.timer`)]);
         await updateScheduleRecord(ctx.config, 'systemd', undefined);
         console.log(removed.length ? `removed ${removed.join(' and ')}` : `nothing to remove: no ${unit} units in ${dest}`);
-        return 0;
+        return [];
       }),
     );
 
@@ -193,7 +193,7 @@ export function registerSystemd(program: Command): void {
       run(async (opts, cmd: Command) => {
         const { unit, units } = unitsFor(opts, cmd);
         process.stdout.write(`# ${unit}.service\n${units.service}\n# ${unit}.timer\n${units.timer}`);
-        return 0;
+        return [];
       }),
     );
 }

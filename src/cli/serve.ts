@@ -59,7 +59,7 @@ export function registerServe(program: Command): void {
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);
         });
-        return 0;
+        return [];
       }),
     );
 }

@@ -19,7 +19,7 @@ export function registerSnapshot(program: Command): void {
         for (const s of skipped) sayError('library', `${s.ref} left out of ${tag}: ${s.error}`, ctx.globals.logFile);
         if (opts.json) printJson({ snapshot: tag, skipped });
         else console.log(`created ${tag}${skipped.length ? ` without ${skipped.map((s) => s.ref).join(', ')}` : ''}`);
-        return skipped.length ? 1 : 0;
+        return skipped.length ? ['incomplete'] : [];
       }),
     );
 
@@ -38,7 +38,7 @@ export function registerSnapshot(program: Command): void {
         if (opts.json) printJson({ snapshots: list, ...(unreadable.length ? { unreadable } : {}) });
         else if (list.length === 0) console.log('no snapshots yet');
         else for (const s of list) console.log(`snapshot/${s.name}  ${s.date}  ${s.automatic ? '(auto) ' : ''}${s.message}  [${s.companies.join(', ')}]`);
-        return unreadable.length ? 1 : 0;
+        return unreadable.length ? ['incomplete'] : [];
       }),
     );
 }

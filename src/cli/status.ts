@@ -4,6 +4,7 @@ import { runSync } from '../sync.js';
 import { gatherSyncHealth } from '../health/gather.js';
 import { formatAge, formatProblems, healthSummary, parseDuration } from '../health/health.js';
 import fs from 'node:fs';
+import type { Failure } from '../exit-codes.js';
 import { UsageError } from '../errors.js';
 import { resolveCompanies, type Config } from '../config.js';
 import { ignoredIn, ignoreRulesOf } from '../scan/ignore.js';
@@ -36,13 +37,13 @@ export function registerStatus(program: Command): void {
           // Without --strict this reads only the run state and the lock: cheap enough to call every minute.
           if (opts.json) printJson({ ok: health.problems.length === 0, maxAgeSeconds: opts.maxAge, ...health });
           else console.log(health.problems.length ? formatProblems(health).join('\n') : `ok: ${healthSummary(health)}; limit ${formatAge(opts.maxAge)}`);
-          if (health.problems.length > 0) return 1;
-          if (!opts.strict) return 0;
+          if (health.problems.length > 0) return ['needs-attention'];
+          if (!opts.strict) return [];
           const drift = await collectDrift(store, await runSync({ ...ctx, store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true }));
-          if (drift.unexplained.length === 0) return 0;
+          if (drift.unexplained.length === 0) return [];
           const list = drift.unexplained.map((o) => `${o.company}/${o.skill}`).join(', ');
           sayError('library', `status --check --strict: unexplained drift in ${list}: record a reason with \`library override\`, or end the override with \`library push\``, ctx.globals.logFile);
-          return 1;
+          return ['needs-attention'];
         }
         if (ctx.onCompanyDone) setStatus(READING);
         const result = await runSync({ ...summarised(ctx), store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true }); // printed in full below
@@ -94,20 +95,20 @@ export function registerStatus(program: Command): void {
           // The verdict first: the same reasons `status --check` gives.
           console.log([healthSummary(health), ...formatProblems(health).map((l) => `  ${l}`), formatStatus(result, note), ...formatDrift(drift), ...remotes].join('\n'));
         }
-        return result.companies.every((c) => c.ok) ? 0 : 1;
+        return result.companies.every((c) => c.ok) ? [] : ['incomplete'];
       }),
     );
 }
 
 /** `status --ignored`: per folder, each ignored path and the rule (as `git check-ignore -v` would say). */
-function printIgnored(config: Config, only: string[] | undefined, json: boolean): number {
+function printIgnored(config: Config, only: string[] | undefined, json: boolean): Failure[] {
   const rules = ignoreRulesOf(config);
   const folders = resolveCompanies(config).companies.filter((c) => !only?.length || only.includes(c.name)).map((c) => ({ where: c.name, dir: c.dir }));
   if (config.libraryDir && !only?.length) folders.unshift({ where: 'library', dir: config.libraryDir });
   const found = folders.map((f) => ({ ...f, ignored: fs.existsSync(f.dir) ? ignoredIn(f.dir, rules) : [] }));
   if (json) {
     printJson({ rules: rules.patterns, folders: found });
-    return 0;
+    return [];
   }
   const lines: string[] = [];
   for (const f of found) {
@@ -116,5 +117,5 @@ function printIgnored(config: Config, only: string[] | undefined, json: boolean)
     for (const i of f.ignored) lines.push(`  ${i.path.padEnd(48)} ${i.source === 'default' ? 'built-in' : i.source}: ${i.pattern}`);
   }
   console.log(lines.length ? lines.join('\n') : 'nothing is ignored: no folder holds a file the ignore rules match');
-  return 0;
+  return [];
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatIndexOutcome, refreshIndex, type IndexOutcome } from '../discover/refresh.js';
-import { exitCodeOf, runSync } from '../sync.js';
+import { runSync, syncFailures } from '../sync.js';
 import { collect, loadContext, openStoreIfExists, parseSeconds, printJson, run, summarised, withWritableStore } from './context.js';
 import { READING, clearStatus, sayFailure, setStatus } from './terminal.js';
 import { formatPlan, toJson } from './format.js';
@@ -41,7 +41,7 @@ export function registerSync(program: Command): void {
         if (opts.json) printJson(opts.fix ? { ...toJson(result), index } : toJson(result));
         else console.log(index ? `${formatPlan(result)}\n${formatIndexOutcome(index)}` : formatPlan(result));
         if (index?.error) sayFailure('library', index.error, ctx.globals.logFile);
-        return index?.error ? 1 : exitCodeOf(result);
+        return [...syncFailures(result), index?.error ? 'incomplete' : null];
       }),
     );
 }

@@ -35,7 +35,7 @@ export function registerValidate(program: Command): void {
           for (const f of report.findings) console.log(formatFinding(f, opts.staged ? dir : report.target, { severity: true }));
           if (!opts.quiet) console.log(summary(report, failed));
         }
-        return failed ? 1 : 0;
+        return failed ? ['needs-attention'] : [];
       }),
     );
 }
