@@ -109,6 +109,15 @@ export class Fence {
     this.lost ??= reason;
   }
 
+  /**
+   * The run is over: any write still in flight after it (a company task that
+   * had not reached its next check when another failed) is refused, as for a
+   * lost lock. The fence is never simply removed.
+   */
+  release(): void {
+    this.lost ??= 'this run had already ended and given the lock back';
+  }
+
   get held(): boolean {
     if (this.lost || !this.token) return false;
     let st: fs.Stats;
@@ -197,8 +206,9 @@ export async function withLock<T>(
     await holdForTest();
     return await fn();
   } finally {
-    store.fence = null;
-    if (fence.held) {
+    const held = fence.held;
+    fence.release(); // stays on the store: stragglers of this run hit it
+    if (held) {
       fs.rmSync(owner, { force: true });
       opts.log?.debug({ action: 'unlock', command: opts.command }, 'lock released');
       await release();

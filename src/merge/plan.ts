@@ -76,7 +76,7 @@ export function planCompany(given: CompanyPlanInput): CompanyPlan {
     };
     const decision = decideSkill(inputs);
     const sides = { name, state: decision.state, base: inputs.base, library: inputs.library, company: inputs.company };
-    let skill = toPlanned(sides, decision.action);
+    let skill = toPlanned(sides, decision.action); // one object per skill: a no-op plan makes 20,000 of them
     let nb = nextBase(inputs, decision);
     if (request.kind === 'push' && inputs.library !== undefined) {
       // A push ends an override: the library's version goes in whatever the company did.
@@ -99,9 +99,9 @@ export function planCompany(given: CompanyPlanInput): CompanyPlan {
 }
 
 function toPlanned(sides: Sides, action: PlannedSkill['action']): PlannedSkill {
-  if (action === 'take-library') return { ...sides, action, library: sides.library! };
-  if (action === 'remove') return { ...sides, action, company: sides.company! };
-  return { ...sides, action: action === 'merge' ? 'keep-company' : action };
+  const planned = sides as PlannedSkill;
+  planned.action = action === 'merge' ? 'keep-company' : action; // 'merge' is only set with its plan, below
+  return planned;
 }
 
 function withEmptied(input: CompanyPlanInput): CompanyPlanInput {

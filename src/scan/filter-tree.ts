@@ -18,7 +18,7 @@ import type { IgnoreMatcher } from './ignore.js';
 
 interface CacheFile {
   rules: string;
-  /** "skill/tree" → the filtered tree, "" when nothing but litter remains. */
+  /** tree (or "skill/tree" when rules name paths) → the filtered tree, "" when nothing but litter remains. */
   trees: Record<string, string>;
 }
 
@@ -45,7 +45,8 @@ export class TreeFilter {
 
   /** Skill tree `oid` without its ignored paths (null: nothing left). Reads `src` only on a cache miss; writes nothing. */
   async filter(src: Store, oid: string, skill: string): Promise<string | null> {
-    const key = `${skill}/${oid}`;
+    // With name-only rules (the usual case) the skill's name cannot change the answer: keyed by tree alone.
+    const key = this.rules.pathDependent ? `${skill}/${oid}` : oid;
     let out = this.trees.get(key);
     if (out === undefined) {
       out = (await this.build(src, oid, skill, null)) ?? '';

@@ -55,7 +55,8 @@ export class IgnoreMatcher implements IgnoreRules {
   /** Answers by name (or by path, with path patterns), files and folders apart. */
   private readonly files = new Map<string, boolean>();
   private readonly dirs = new Map<string, boolean>();
-  private readonly pathDependent: boolean;
+  /** Some pattern names a path (`/pdf/out/`), not just a name: answers depend on where a file is. */
+  readonly pathDependent: boolean;
   readonly patterns: readonly IgnorePattern[];
   /** Changes whenever the rules do: caches of filtered trees are keyed by it. */
   readonly id: string;
