@@ -7,6 +7,7 @@ import { companyProgress, isTerminal, say } from './terminal.js';
 import { createLogger, type Logger } from '../log.js';
 import { Store, StoreAccessError } from '../store/store.js';
 import { withLock } from '../lock.js';
+import { StoreError } from '../errors.js';
 
 export const CONFIG_HELP = 'config file (default: $LIBRARY_CONFIG, else library.config.json here or in a folder above, else ~/.config/library-sync/config.json)';
 
@@ -58,6 +59,13 @@ export function openStoreIfExists(config: Config): Store | null {
     if (err instanceof StoreAccessError) throw err; // it exists, but this user cannot read it: say so
     return null;
   }
+}
+
+/** The store, which must exist already (a command reading snapshots). */
+export function existingStore(config: Config): Store {
+  const store = openStoreIfExists(config);
+  if (!store) throw new StoreError(`store ${config.storeDir} does not exist yet: run \`library sync --fix\` first`);
+  return store;
 }
 
 /** Open (creating if needed) the store and run `fn` under its lock. */

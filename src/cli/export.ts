@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { StoreError } from '../errors.js';
-import { loadContext, openStoreIfExists, printJson, run } from './context.js';
+import { existingStore, loadContext, printJson, run } from './context.js';
 
 export function registerExport(program: Command): void {
   program
@@ -12,9 +11,7 @@ export function registerExport(program: Command): void {
       run(async (snapshot: string, opts, cmd: Command) => {
         const ctx = loadContext(cmd);
         const { exportSnapshot } = await import('../snapshot/export.js'); // loads node-tar only when needed
-        const store = openStoreIfExists(ctx.config);
-        if (!store) throw new StoreError(`store ${ctx.config.storeDir} does not exist yet: run \`library sync --fix\` first`);
-        const result = await exportSnapshot(ctx.config, store, snapshot, opts.output);
+        const result = await exportSnapshot(ctx.config, existingStore(ctx.config), snapshot, opts.output);
         if (opts.json) printJson(result);
         else console.log(`wrote ${result.file} (${result.files} files)`);
         return [];

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { RollbackRefusedError, runRollback, type RollbackResult, type SkillRollback } from '../snapshot/rollback.js';
-import { collect, loadContext, parseSeconds, printJson, run, withWritableStore } from './context.js';
+import type { Store } from '../store/store.js';
+import { collect, existingStore, loadContext, parseSeconds, printJson, run, withWritableStore } from './context.js';
 
 export function registerRollback(program: Command): void {
   program
@@ -17,9 +18,10 @@ export function registerRollback(program: Command): void {
         const ctx = loadContext(cmd);
         let result: RollbackResult;
         try {
-          result = await withWritableStore(ctx, `library rollback ${snapshot}`, opts.wait, (store) =>
-            runRollback({ ...ctx, store }, { snapshot, companies: opts.company, skills: opts.skill, dryRun: Boolean(opts.dryRun), force: Boolean(opts.force) }),
-          );
+          const rollback = (store: Store) =>
+            runRollback({ ...ctx, store }, { snapshot, companies: opts.company, skills: opts.skill, dryRun: Boolean(opts.dryRun), force: Boolean(opts.force) });
+          // A dry run writes nothing, so it reads beside a running sync instead of waiting for its lock.
+          result = opts.dryRun ? await rollback(existingStore(ctx.config)) : await withWritableStore(ctx, `library rollback ${snapshot}`, opts.wait, rollback);
         } catch (err) {
           // Refused by the guard: show the plan it refused, then the one-line error (exit 2).
           if (err instanceof RollbackRefusedError) {

@@ -30,10 +30,13 @@ export function defaultLogDir(config: Config): string {
   return path.join(path.dirname(config.storeDir), 'logs');
 }
 
+/** What forge-sync reads from the environment: the remotes and the ssh command to reach them. */
+const JOB_ENV = ['LIBRARY_FORGE_REMOTES', 'LIBRARY_SSH'] as const;
+
 export function jobSpecFor(config: Config, opts: ScheduleOptions): JobSpec {
   const env: Record<string, string> = { PATH: jobPath(process.execPath) };
-  // The wrapper's forge-sync step reads this; copied so the job sees what the installer saw.
-  if (process.env.LIBRARY_FORGE_REMOTES) env.LIBRARY_FORGE_REMOTES = process.env.LIBRARY_FORGE_REMOTES;
+  // The wrapper's forge-sync step reads these; copied so the job sees what the installer saw.
+  for (const name of JOB_ENV) if (process.env[name]) env[name] = process.env[name]!;
   return {
     node: process.execPath,
     cli: CLI_PATH,

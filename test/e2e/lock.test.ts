@@ -120,11 +120,16 @@ describe('the store lock', () => {
     fsck(ws.storeDir);
   });
 
-  it('push takes the lock too', async () => {
+  it('push and rollback take the lock too; a rollback --dry-run writes nothing, so it does not wait for it', async () => {
     expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    expect(cli(ws, ['snapshot', 'before-hold']).code).toBe(0);
     await startHolder();
     const res = cli(ws, ['push', 'pdf', '--company', 'CodeCraft']);
     expect(res.code).toBe(75);
     expect(res.stderr).toMatch(/is locked by pid/);
+    expect(cli(ws, ['rollback', 'before-hold']).code).toBe(75);
+    const dry = cli(ws, ['rollback', 'before-hold', '--dry-run']);
+    expect([dry.code, dry.stderr]).toEqual([0, '']);
+    expect(dry.stdout).toContain('(dry run: nothing written)');
   });
 });

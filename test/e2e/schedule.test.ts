@@ -54,6 +54,16 @@ describe('library launchd', () => {
     expect(p.ProgramArguments[5]).toBe(path.join(path.dirname(ws.storeDir), 'logs', 'library-sync.log'));
   });
 
+  it("forge-sync's environment (remotes and the ssh command) is copied into the job, nothing else", () => {
+    const env = { LIBRARY_FORGE_REMOTES: 'forge', LIBRARY_SSH: 'ssh -i ~/.ssh/forge_key', LIBRARY_UNRELATED: 'x' };
+    const p = parse(cli(ws, ['launchd', 'print'], env).stdout) as Record<string, any>;
+    expect(Object.keys(p.EnvironmentVariables).sort()).toEqual(['LIBRARY_FORGE_REMOTES', 'LIBRARY_SSH', 'PATH']);
+    expect(p.EnvironmentVariables.LIBRARY_SSH).toBe(env.LIBRARY_SSH);
+    const unit = cli(ws, ['systemd', 'print'], env).stdout;
+    expect(unit).toContain('Environment="LIBRARY_SSH=ssh -i ~/.ssh/forge_key"');
+    expect(unit).not.toContain('LIBRARY_UNRELATED');
+  });
+
   it('uninstall removes it; bad flags are exit 2 and write nothing', () => {
     expect(cli(ws, ['launchd', 'install', '--dest', dest, '--no-load', '--log-dir', logDir, '--label', 'test.agent']).code).toBe(0);
     expect(fs.readdirSync(dest)).toEqual(['test.agent.plist']);
