@@ -66,6 +66,12 @@ export class RemoteDivergedError extends LibrarySyncError {
   override readonly failure = 'diverged';
 }
 
+/** forge-sync sent every ref it could read; some refs' history is damaged here (`doctor --repair`): exit 1. */
+export class DamagedRefsError extends LibrarySyncError {
+  override readonly code = 'EDAMAGEDREFS';
+  override readonly failure = 'incomplete';
+}
+
 /** The store is missing objects or refs it needs. */
 export class StoreError extends LibrarySyncError {
   override readonly code = 'ESTORE';

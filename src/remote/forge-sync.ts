@@ -5,7 +5,8 @@
  * the remote lacks, in one receive-pack request. Every try is bounded; the
  * outcome is recorded for `library status`.
  */
-import { RemoteDivergedError, RemoteError, StoreError, errorMessage } from '../errors.js';
+import { DamagedRefsError, RemoteDivergedError, RemoteError, StoreError, errorMessage } from '../errors.js';
+import { ObjectError } from '../store/store.js';
 import { EXIT_STATUS, exitStatus, type Failure } from '../exit-codes.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
@@ -14,7 +15,7 @@ import type { RemoteConfig } from './config.js';
 import { HttpSession, SessionError, type PushSession } from './session.js';
 import { SshSession } from './ssh.js';
 import { parseRemoteUrl, type RemoteUrl } from './url.js';
-import { objectsToSend } from './objects.js';
+import { objectsToSend, type SendSet } from './objects.js';
 import { parseReportStatus, receivePackCommands } from './pktline.js';
 import { LIBRARY_REF, ZERO_OID, backoffDelays, mapRefs, planUpdates, type RefUpdate } from './resolve.js';
 import { recordRemote } from './state.js';
@@ -36,6 +37,13 @@ export interface ForgeSyncOptions {
   verbose?: (line: string) => void;
 }
 
+/** A ref not sent: the remote's diverged or it refused it, or this store's history of it cannot be read. */
+export interface RefusedRef {
+  ref: string;
+  kind: 'diverged' | 'refused' | 'damaged';
+  reason: string;
+}
+
 export interface ForgeSyncResult {
   name: string;
   url: string;
@@ -49,7 +57,7 @@ export interface ForgeSyncResult {
   advertised: number;
   updated: { ref: string; old: string; new: string }[];
   upToDate: string[];
-  refused: { ref: string; reason: string }[];
+  refused: RefusedRef[];
   objectsSent: number;
   packBytes: number;
   exchanges: Exchange[];
@@ -81,6 +89,21 @@ function divergedReason(u: RefUpdate): string {
   return `${u.remote} is ${short(u.old)} there, not an ancestor of ${short(u.new)} here (another store with this host name, or a rebuilt store): not overwritten`;
 }
 
+/** The objects the remote lacks for these updates, packed; an ObjectError when some cannot be read. */
+async function packFor(store: Store, updates: readonly RefUpdate[], haves: readonly string[]): Promise<{ send: SendSet; pack: Uint8Array } | ObjectError> {
+  try {
+    const send = await objectsToSend(store, updates.map((u) => u.new), haves);
+    return { send, pack: await packObjects(store, send.oids) };
+  } catch (err) {
+    if (err instanceof ObjectError) return err;
+    throw err;
+  }
+}
+
+function damaged(u: RefUpdate, err: ObjectError): RefusedRef {
+  return { ref: u.remote, kind: 'damaged', reason: `${u.local} cannot be sent, its history here is damaged (${err.message})` };
+}
+
 async function attempt(store: Store, remote: RemoteConfig, local: Map<string, string>, t: PushSession, opts: ForgeSyncOptions, out: ForgeSyncResult) {
   const say = opts.verbose ?? (() => undefined);
   const cache = {};
@@ -91,21 +114,37 @@ async function attempt(store: Store, remote: RemoteConfig, local: Map<string, st
 
   const { upToDate, updates } = planUpdates(mapRefs([...local.keys()], opts.host), local, advertised);
   out.upToDate = upToDate.map((u) => u.remote);
-  const toPush: RefUpdate[] = [];
+  let toPush: RefUpdate[] = [];
   for (const u of updates) {
-    const fastForward = u.old === ZERO_OID || (u.kind !== 'snapshot' && (await isAncestor(store, u.old, u.new, cache)));
-    if (fastForward) toPush.push(u);
-    else out.refused.push({ ref: u.remote, reason: divergedReason(u) });
+    try {
+      const fastForward = u.old === ZERO_OID || (u.kind !== 'snapshot' && (await isAncestor(store, u.old, u.new, cache)));
+      if (fastForward) toPush.push(u);
+      else out.refused.push({ ref: u.remote, kind: 'diverged', reason: divergedReason(u) });
+    } catch (err) {
+      if (!(err instanceof ObjectError)) throw err;
+      out.refused.push(damaged(u, err));
+    }
+  }
+  const haves: string[] = [];
+  for (const oid of new Set(advertised.values())) if (await store.hasAnywhere(oid)) haves.push(oid);
+  let packed = await packFor(store, toPush, haves);
+  if (packed instanceof ObjectError) {
+    // Some history here cannot be read (a lost object): send every ref that is whole, name the others.
+    const whole: RefUpdate[] = [];
+    for (const u of toPush) {
+      const alone = await packFor(store, [u], haves);
+      if (alone instanceof ObjectError) out.refused.push(damaged(u, alone));
+      else whole.push(u);
+    }
+    toPush = whole;
+    packed = await packFor(store, toPush, haves);
+    if (packed instanceof ObjectError) throw packed; // each ref was readable alone: not damage, a bug
   }
   if (toPush.length === 0) {
     await t.finish();
     return say(`forge-sync: ${remote.name}: ${out.refused.length ? `${out.refused.length} refs refused, ` : ''}nothing to send, 0 objects`);
   }
-
-  const haves: string[] = [];
-  for (const oid of new Set(advertised.values())) if (await store.hasAnywhere(oid)) haves.push(oid);
-  const send = await objectsToSend(store, toPush.map((u) => u.new), haves);
-  const pack = await packObjects(store, send.oids, cache);
+  const { send, pack } = packed;
   out.objectsSent = send.oids.length;
   out.packBytes = pack.byteLength;
   for (const u of toPush) say(`  ${u.old === ZERO_OID ? 'create' : 'update'} ${u.remote} ${u.old === ZERO_OID ? '' : `${short(u.old)}..`}${short(u.new)}`);
@@ -121,7 +160,12 @@ async function attempt(store: Store, remote: RemoteConfig, local: Map<string, st
   for (const u of toPush) {
     const r = report.refs.get(u.remote);
     if (r?.ok) out.updated.push({ ref: u.remote, old: u.old, new: u.new });
-    else out.refused.push({ ref: u.remote, reason: `refused by the remote: ${u.remote}: ${r?.reason ?? 'no status reported'}` });
+    else {
+      const reason = r?.reason ?? 'no status reported';
+      // The far side's own fast-forward and tag rules say it diverged in their words.
+      const kind = /non-fast-forward|fetch first|stale info|already exists/.test(reason) ? 'diverged' : 'refused';
+      out.refused.push({ ref: u.remote, kind, reason: `refused by the remote: ${u.remote}: ${reason}` });
+    }
   }
 }
 
@@ -154,7 +198,7 @@ export async function forgeSync(store: Store, remote: RemoteConfig, log: Logger,
     url.kind === 'http'
       ? new HttpSession(url, { connectTimeoutMs: opts.connectTimeoutMs, timeoutMs: opts.timeoutMs, headers })
       : new SshSession(url, { connectTimeoutMs: opts.connectTimeoutMs, timeoutMs: opts.timeoutMs, command: opts.sshCommand, onStderr: opts.onStderr ?? (() => undefined) });
-  let failure: RemoteError | RemoteDivergedError | null = null;
+  let failure: RemoteError | RemoteDivergedError | DamagedRefsError | null = null;
 
   for (let i = 0; i < opts.tries; i++) {
     out.tries = i + 1;
@@ -188,8 +232,8 @@ export async function forgeSync(store: Store, remote: RemoteConfig, log: Logger,
   if (!failure && out.refused.length > 0) {
     const libraryFirst = [...out.refused].sort((a, b) => Number(b.ref === LIBRARY_REF) - Number(a.ref === LIBRARY_REF));
     const message = `${label}: ${libraryFirst.map((r) => r.reason).join('; ')}`;
-    const diverged = out.refused.some((r) => !r.reason.startsWith('refused by the remote') || /non-fast-forward|fetch first|stale info|already exists/.test(r.reason));
-    failure = diverged ? new RemoteDivergedError(message) : new RemoteError(message);
+    const kinds = new Set(out.refused.map((r) => r.kind));
+    failure = kinds.has('diverged') ? new RemoteDivergedError(message) : kinds.has('refused') ? new RemoteError(message) : new DamagedRefsError(message);
   }
 
   const now = new Date().toISOString();

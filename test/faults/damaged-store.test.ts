@@ -6,11 +6,14 @@
  * command working (or refusing with one clear line) and `git fsck --strict`
  * clean.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ExampleWorkspace } from '../../example/workspace.js';
+import { hostRefName } from '../../src/remote/resolve.js';
+import { cliAsync, startPlainBackend } from '../remote-helpers.js';
 import { CLI, DISCOVER, ROOT, cleanupTempDirs, cli, exampleWorkspace, fsck, git, stateOf, tempDir, type CliResult } from '../helpers.js';
 
 afterAll(cleanupTempDirs);
@@ -86,6 +89,39 @@ describe('one lost object', () => {
     expect(read(at('Lexicon', 'docx'))).toContain('v3');
     expect(cli(ws, ['doctor', '--json']).json.checks.filter((c: any) => !c.ok).map((c: any) => c.check)).toEqual(['schedule']);
     fsck(ws.storeDir);
+  });
+
+  it("forge-sync sends every company it can read, names the damaged one with its fix, and sends it once repaired", async () => {
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    fs.appendFileSync(lib('docx'), 'v2\n');
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    const head = rev('companies/Lexicon');
+    fs.rmSync(objectFile(head));
+    const forgeStore = path.join(tempDir('lsync-forge-'), 'forge.git');
+    execFileSync('git', ['init', '-q', '--bare', forgeStore]);
+    const backend = await startPlainBackend(forgeStore);
+    try {
+      const there = () => git(forgeStore, ['for-each-ref', '--format=%(refname:lstrip=4)', `refs/hosts/${hostRefName(os.hostname())}/companies/`]).trim().split('\n');
+      const res = await cliAsync(ws.configFile, ['forge-sync', backend.url, '--json']);
+      expect(res.code, res.stderr).toBe(1);
+      const remote = res.json.remotes[0];
+      expect(remote.refused).toEqual([{ ref: expect.stringMatching(/^refs\/hosts\/.+\/companies\/Lexicon$/), kind: 'damaged', reason: expect.stringContaining(`object ${head} is missing`) }]);
+      expect(remote.error).toMatch(/refs\/heads\/companies\/Lexicon cannot be sent, its history here is damaged .*library doctor --repair/);
+      expect(res.stderr.split('\n').filter((l) => l.startsWith('library:'))).toHaveLength(1);
+      // Everything else arrived whole, the library included.
+      expect(there()).toEqual(['CodeCraft', 'Northwind']);
+      expect(git(forgeStore, ['rev-parse', 'refs/heads/library']).trim()).toBe(rev('refs/heads/library'));
+      for (const c of ['CodeCraft', 'Northwind']) expect(git(forgeStore, ['rev-parse', `refs/hosts/${hostRefName(os.hostname())}/companies/${c}`]).trim()).toBe(rev(`companies/${c}`));
+      fsck(forgeStore);
+
+      expect(cli(ws, ['doctor', '--repair']).stdout).toContain('every ref now reaches only intact objects');
+      const again = await cliAsync(ws.configFile, ['forge-sync', backend.url, '--json']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(there()).toEqual(['CodeCraft', 'Lexicon', 'Northwind']);
+      fsck(forgeStore);
+    } finally {
+      await backend.close();
+    }
   });
 
   it('a blob only history holds: the history keeps every commit, without that one skill version, and says so', () => {
