@@ -69,8 +69,8 @@ export function setRemote(configFile: string, name: string, url: string, tokenEn
 }
 
 /** `library serve --port 0` as a subprocess; resolves once it prints where it listens. */
-export function startServe(forge: Forge): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [CLI, '--config', forge.configFile, '--log-file', path.join(forge.root, 'serve.log'), 'serve', '--port', '0'], {
+export function startServe(forge: Forge, args: string[] = []): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [CLI, '--config', forge.configFile, '--log-file', path.join(forge.root, 'serve.log'), 'serve', '--port', '0', ...args], {
     env: { ...process.env, FORGE_TOKEN },
   });
   return new Promise((resolve, reject) => {
@@ -196,11 +196,11 @@ export function backendPids(gitdir: string): number[] {
 }
 
 /** POST a body to a URL with the token; resolves with the status and the answer's text. */
-export function rawPost(url: string, body: Buffer, token: string): Promise<{ status: number; text: string }> {
+export function rawPost(url: string, body: Buffer, token: string, headers: http.OutgoingHttpHeaders = {}): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const req = http.request(
-      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-git-receive-pack-request' } },
+      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-git-receive-pack-request', ...headers } },
       (res) => {
         let text = '';
         res.on('data', (c) => (text += c));

@@ -85,6 +85,13 @@ export function parseSeconds(value: string): number {
   return n;
 }
 
+/** A count of bytes or entries: a positive whole number. */
+export function parseByteCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`expected a positive whole number, got "${value}"`);
+  return n;
+}
+
 export function parsePositiveSeconds(value: string): number {
   const n = parseSeconds(value);
   if (n === 0) throw new Error(`expected a number of seconds greater than 0, got "${value}"`);

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
 import { DEFAULT_ARCHIVE_LIMITS } from '../snapshot/limits.js';
 import type { ImportResult } from '../snapshot/import.js';
-import { loadContext, openStoreIfExists, parseSeconds, printJson, run, withWritableStore } from './context.js';
+import { loadContext, openStoreIfExists, parseByteCount, parseSeconds, printJson, run, withWritableStore } from './context.js';
 
 export function registerImport(program: Command): void {
   program
@@ -10,9 +9,9 @@ export function registerImport(program: Command): void {
     .description('record a backup folder or .tar.gz (export layout, <backup>/<company>/<skill>/ or <backup>/<company>/.claude/skills/<skill>/) as snapshot/<name>')
     .requiredOption('--name <name>', 'the snapshot name')
     .option('--dry-run', 'print what would be imported, per company; write nothing')
-    .option('--max-entries <n>', `refuse an archive with more entries (default ${DEFAULT_ARCHIVE_LIMITS.maxEntries})`, count)
-    .option('--max-bytes <n>', `refuse an archive whose files add up to more bytes (default ${DEFAULT_ARCHIVE_LIMITS.maxBytes}, 2 GiB)`, count)
-    .option('--max-file-bytes <n>', 'refuse an archive or folder with a larger file (default: safety.maxFileBytes, 10 MB)', count)
+    .option('--max-entries <n>', `refuse an archive with more entries (default ${DEFAULT_ARCHIVE_LIMITS.maxEntries})`, parseByteCount)
+    .option('--max-bytes <n>', `refuse an archive whose files add up to more bytes (default ${DEFAULT_ARCHIVE_LIMITS.maxBytes}, 2 GiB)`, parseByteCount)
+    .option('--max-file-bytes <n>', 'refuse an archive or folder with a larger file (default: safety.maxFileBytes, 10 MB)', parseByteCount)
     .option('--wait <seconds>', 'wait this long for another run to finish', parseSeconds, 0)
     .option('--json', 'print JSON')
     .action(
@@ -32,12 +31,6 @@ export function registerImport(program: Command): void {
 }
 
 /** The CLI names the flag (src/cli/main.ts); this says what it accepts. */
-function count(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`expected a positive whole number, got "${value}"`);
-  return n;
-}
-
 /** Per company what was found, then the next step: always a dry run of the rollback first. */
 function formatImport(r: ImportResult, source: string): string {
   const name = r.snapshot.replace(/^snapshot\//, '');

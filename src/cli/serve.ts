@@ -4,9 +4,9 @@ import path from 'node:path';
 import net from 'node:net';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { MOUNT, SyncAfterPush, startServer } from '../remote/server.js';
+import { DEFAULT_MAX_BODY_BYTES, MOUNT, SyncAfterPush, startServer } from '../remote/server.js';
 import { Store } from '../store/store.js';
-import { loadContext, parseSeconds, run } from './context.js';
+import { loadContext, parseByteCount, parseSeconds, run } from './context.js';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -23,6 +23,7 @@ export function registerServe(program: Command): void {
     .option('--port <port>', 'port to listen on (default: serve.port, else 8174; 0 picks a free one)', parsePort)
     .option('--bind <address>', 'address to listen on; anything but loopback must be given here', '127.0.0.1')
     .option('--wait <seconds>', 'how long a push waits for a running sync to release the lock', parseSeconds, 30)
+    .option('--max-body-bytes <n>', `refuse a request body larger than this, decoded (default ${DEFAULT_MAX_BODY_BYTES}, 2 GiB)`, parseByteCount)
     .action(
       run(async (opts, cmd: Command) => {
         const ctx = loadContext(cmd);
@@ -49,6 +50,7 @@ export function registerServe(program: Command): void {
           log: ctx.log,
           lockWaitSeconds: opts.wait,
           onPush: () => after.trigger(),
+          maxBodyBytes: opts.maxBodyBytes,
         });
         if (cleaned.length) ctx.log.warn({ removed: cleaned }, `serve: removed ${cleaned.length} leftovers of receives that were cut off (a killed server or push)`);
         ctx.log.info({ port, bind }, 'serve: listening');

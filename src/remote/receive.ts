@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { RECEIVE_CHECK_PATH, renderHook } from '../hooks/install.js';
@@ -53,11 +54,32 @@ export function writeServeHooks(store: Store): string {
   return dir;
 }
 
-/** The whole request body into `file` (a gzip-encoded push decoded); resolves with its length. */
-export async function spool(req: http.IncomingMessage, file: string, gunzip: boolean): Promise<number> {
+/** A request body larger than the server takes (`serve --max-body-bytes`), counted after decoding. */
+export class BodyTooLargeError extends Error {}
+
+/**
+ * The whole request body into `file` (a gzip-encoded push decoded); resolves with
+ * its length. Past `maxBytes` nothing more is written (the rest is read and
+ * dropped, so the pusher still gets its answer) and the file is removed: a
+ * pusher, or a gzip bomb, cannot fill the disk.
+ */
+export async function spool(req: http.IncomingMessage, file: string, gunzip: boolean, maxBytes: number): Promise<number> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > maxBytes) throw new BodyTooLargeError(`the request body is ${declared} bytes, over the server's limit of ${maxBytes} (serve --max-body-bytes)`);
+  let bytes = 0;
+  const cap = new Transform({
+    transform(chunk: Buffer, _enc, next) {
+      bytes += chunk.length;
+      next(null, bytes > maxBytes ? undefined : chunk);
+    },
+  });
   const out = fs.createWriteStream(file, { flags: 'wx', mode: 0o600 });
-  await (gunzip ? pipeline(req, zlib.createGunzip(), out) : pipeline(req, out));
-  return fs.statSync(file).size;
+  await (gunzip ? pipeline(req, zlib.createGunzip(), cap, out) : pipeline(req, cap, out));
+  if (bytes > maxBytes) {
+    fs.rmSync(file, { force: true });
+    throw new BodyTooLargeError(`the request body is ${bytes} bytes${gunzip ? ' decoded' : ''}, over the server's limit of ${maxBytes} (serve --max-body-bytes)`);
+  }
+  return bytes;
 }
 
 /** The spooled push's commands, or why it is not a push: a garbled list of refs, or a pack that is cut off or damaged. */

@@ -19,7 +19,7 @@ import { withLock } from '../lock.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import { tokenMatches, tokenOf } from './auth.js';
-import { anyUpdated, checkPush, cleanLeftovers, spool, spoolDir, writeServeHooks } from './receive.js';
+import { BodyTooLargeError, anyUpdated, checkPush, cleanLeftovers, spool, spoolDir, writeServeHooks } from './receive.js';
 
 /** The store is served at http://host:port/store.git. */
 export const MOUNT = '/store.git';
@@ -48,7 +48,12 @@ export interface ServeOptions {
   lockWaitSeconds: number;
   /** Called after every push that moved a ref. */
   onPush: () => void;
+  /** The largest request body taken, decoded (413 beyond it). */
+  maxBodyBytes?: number;
 }
+
+/** The default body limit: a push of a whole store rarely comes near it; a disk-filling one is cut off. */
+export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 ** 3;
 
 function backendEnv(store: Store, hooksDir: string, req: http.IncomingMessage, pathInfo: string, query: string): NodeJS.ProcessEnv {
   const config: [string, string][] = [...BACKEND_CONFIG, ['core.hooksPath', hooksDir]];
@@ -185,7 +190,7 @@ export async function startServer(opts: ServeOptions): Promise<{ port: number; c
     const gzip = push && /gzip/i.test(req.headers['content-encoding'] ?? '');
     const file = path.join(spoolDir(store), `${process.pid}-${++requests}`);
     const handle = async (): Promise<number> => {
-      const bytes = await spool(req, file, gzip);
+      const bytes = await spool(req, file, gzip, opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
       env.CONTENT_LENGTH = String(bytes);
       if (gzip) delete env.HTTP_CONTENT_ENCODING;
       if (!push) return runBackend(env, file, res, log);
@@ -205,6 +210,10 @@ export async function startServer(opts: ServeOptions): Promise<{ port: number; c
         if (req.destroyed && !req.complete) {
           log.warn({ err: errorMessage(err) }, 'serve: the client went away before its request was complete; nothing was run');
           return 499;
+        }
+        if (err instanceof BodyTooLargeError) {
+          log.warn({ err: err.message }, `serve: request refused: ${err.message}`);
+          return answer(413, err.message);
         }
         const locked = err instanceof LockedError;
         log.error({ err: errorMessage(err) }, `serve: request failed: ${errorMessage(err)}`);

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExampleWorkspace } from '../../example/workspace.js';
 import { hostRefName } from '../../src/remote/resolve.js';
@@ -310,6 +311,50 @@ describe('serve killed mid-push', () => {
       fsck(forge.storeDir);
     } finally {
       await second.stop();
+    }
+  });
+});
+
+describe('serve --max-body-bytes', () => {
+  it('answers 413 to a body over the limit, sent whole, chunked or as a gzip bomb; writes nothing; a push under it lands', async () => {
+    const forge = forgeWorkspace(tempDir('lsync-forge-'));
+    const serve = await startServe(forge, ['--max-body-bytes', '100000']);
+    try {
+      const spool = path.join(forge.storeDir, 'library-sync', 'serve-spool');
+      const refs = refsOf(forge.storeDir);
+      const work = tempDir('lsync-big-');
+      execFileSync('git', ['init', '-q', work]);
+      const commit = (name: string, bytes: number) => {
+        fs.writeFileSync(path.join(work, name), crypto.randomBytes(bytes));
+        execFileSync('git', ['-C', work, 'add', '.']);
+        execFileSync('git', ['-C', work, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', name]);
+      };
+      const push = (...config: string[]) =>
+        spawnSync('git', ['-C', work, '-c', `http.extraHeader=Authorization: Bearer ${FORGE_TOKEN}`, ...config, 'push', serve.url, 'HEAD:refs/hosts/big/companies/X'], { encoding: 'utf8' });
+      commit('big.bin', 300_000);
+      // git sends a body under http.postBuffer with its length, a larger one chunked: both are cut off at the limit.
+      for (const config of [[], ['-c', 'http.postBuffer=65536']]) {
+        const r = push(...config);
+        expect(r.status, config.join(' ')).not.toBe(0);
+        expect(r.stderr).toMatch(/413/);
+        expect(refsOf(forge.storeDir)).toBe(refs);
+        expect(fs.readdirSync(spool)).toEqual([]);
+      }
+      const bomb = await rawPost(`${serve.url}/git-receive-pack`, zlib.gzipSync(Buffer.alloc(20_000_000)), FORGE_TOKEN, { 'content-encoding': 'gzip' });
+      expect(bomb.status).toBe(413);
+      expect(bomb.text).toMatch(/^the request body is 20000000 bytes decoded, over the server's limit of 100000 \(serve --max-body-bytes\)/);
+      expect(fs.readdirSync(spool)).toEqual([]);
+      expect(refsOf(forge.storeDir)).toBe(refs);
+
+      execFileSync('git', ['-C', work, 'rm', '-q', 'big.bin']);
+      execFileSync('git', ['-C', work, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'small']);
+      execFileSync('git', ['-C', work, 'checkout', '-q', '--orphan', 'small']);
+      commit('small.bin', 1000);
+      expect(push().status).toBe(0);
+      expect(git(forge.storeDir, ['rev-parse', 'refs/hosts/big/companies/X']).trim()).toBe(git(path.join(work, '.git'), ['rev-parse', 'HEAD']).trim());
+      fsck(forge.storeDir);
+    } finally {
+      await serve.stop();
     }
   });
 });
