@@ -2,22 +2,19 @@
  * The programmatic API: `import { openLibrarySync } from 'library-sync'`.
  * Each method that writes takes the store's lock itself (and gives it back),
  * so an embedder cannot forget it; read-only methods take none. Results are
- * plain data (the same shapes as the CLI's --json). The CLI is one user of
- * these same functions.
+ * plain data (the same shapes as the CLI's --json). The CLI runs the same
+ * engine (src/engine.ts) and formats its rich results.
  */
-import os from 'node:os';
 import { checkConfigPaths, loadConfig, parseConfig, type Config, type RawConfig } from './config.js';
-import { refreshIndex, type IndexOutcome } from './discover/refresh.js';
+import type { IndexOutcome } from './discover/refresh.js';
+import { Engine } from './engine.js';
 import { UsageError } from './errors.js';
-import { withLock } from './lock.js';
 import { createLogger, type Logger } from './log.js';
-import { forgeSync as pushToRemote, type ForgeSyncResult } from './remote/forge-sync.js';
-import { hostRefName, resolveRemotes } from './remote/resolve.js';
-import { runRollback, type RollbackResult } from './snapshot/rollback.js';
-import { createSnapshot, listSnapshots, timestampName, type SnapshotInfo, type SnapshotTaken } from './snapshot/snapshot.js';
+import type { ForgeSyncResult } from './remote/forge-sync.js';
+import type { RollbackResult } from './snapshot/rollback.js';
+import type { SnapshotInfo, SnapshotTaken } from './snapshot/snapshot.js';
 import { readRunState } from './state.js';
-import { Store } from './store/store.js';
-import { exitCodeOf, runSync, type SyncResult } from './sync.js';
+import { exitCodeOf, type SyncResult } from './sync.js';
 import { toJson } from './cli/format.js';
 import { pushedStates } from './pipeline/outcome.js';
 import type { SkillState } from './merge/decide.js';
@@ -73,35 +70,23 @@ const SILENT: LibrarySyncLogger = { debug() {}, info() {}, warn() {}, error() {}
 
 export async function openLibrarySync(opts: OpenOptions = {}): Promise<LibrarySync> {
   const config = 'config' in opts ? checkConfigPaths(parseConfig(opts.config, opts.configFile ?? `${process.cwd()}/library.config.json`)) : loadConfig(opts.configFile);
-  return new Handle(config, opts.logger ?? SILENT, opts.waitSeconds ?? 0);
+  return new Handle(new Engine({ config, log: opts.logger ?? SILENT, waitSeconds: opts.waitSeconds ?? 0 }));
 }
 
+/** The engine the CLI runs, with its results as plain data. */
 class Handle implements LibrarySync {
   private closed = false;
 
-  constructor(
-    readonly config: Config,
-    private readonly log: Logger,
-    private readonly waitSeconds: number,
-  ) {}
+  constructor(private readonly engine: Engine) {}
 
-  private ctx(store: Store | null) {
+  get config(): Config {
+    return this.engine.config;
+  }
+
+  /** Every call goes through here: a closed handle refuses. */
+  private get open(): Engine {
     if (this.closed) throw new UsageError('this library-sync handle is closed: open another with openLibrarySync()');
-    return { config: this.config, store, log: this.log };
-  }
-
-  private readable(): Store | null {
-    try {
-      return Store.open(this.config.storeDir);
-    } catch {
-      return null;
-    }
-  }
-
-  private async locked<T>(command: string, fn: (store: Store) => Promise<T>): Promise<T> {
-    this.ctx(null);
-    const store = await Store.openOrCreate(this.config.storeDir);
-    return withLock(store, { waitSeconds: this.waitSeconds, command, log: this.log, staleMs: this.config.lockStaleMs }, () => fn(store));
+    return this.engine;
   }
 
   private report(result: SyncResult): SyncReport {
@@ -109,69 +94,42 @@ class Handle implements LibrarySync {
   }
 
   async plan(o: { companies?: string[] } = {}): Promise<SyncReport> {
-    return this.report(await runSync(this.ctx(this.readable()), { mode: 'plan', companies: o.companies, allowEmptyLibrary: true }));
+    return this.report(await this.open.view(o.companies));
   }
 
   async sync(o: { companies?: string[]; force?: boolean; allowEmptyLibrary?: boolean; index?: boolean } = {}) {
-    return this.locked('library-sync API: sync', async (store) => {
-      const result = await runSync(this.ctx(store), { mode: 'fix', companies: o.companies, force: o.force, allowEmptyLibrary: o.allowEmptyLibrary });
-      const index = o.index === false ? null : await refreshIndex(this.ctx(store), store);
-      return { ...this.report(result), index };
-    });
+    const { result, index } = await this.open.sync(o);
+    return { ...this.report(result), index };
   }
 
   async push(skills: string | string[], o: { companies: string[] }) {
-    const list = Array.isArray(skills) ? skills : [skills];
-    if (list.length === 0 || !o?.companies?.length) throw new UsageError('push needs at least one skill and one company');
-    return this.locked(`library-sync API: push ${list.join(' ')}`, async (store) => {
-      const result = await runSync(this.ctx(store), { mode: 'push', skills: list, companies: o.companies });
-      return { ...this.report(result), pushed: result.companies.map((c) => ({ company: c.name, ok: c.ok, skills: pushedStates(c) })) };
-    });
+    const result = await this.open.push(Array.isArray(skills) ? skills : [skills], o?.companies ?? []);
+    return { ...this.report(result), pushed: result.companies.map((c) => ({ company: c.name, ok: c.ok, skills: pushedStates(c) })) };
   }
 
   async status(o: { companies?: string[] } = {}) {
-    const store = this.readable();
-    const report = this.report(await runSync(this.ctx(store), { mode: 'plan', companies: o.companies, allowEmptyLibrary: true }));
-    const runState = readRunState(store);
+    const engine = this.open;
+    const report = this.report(await engine.view(o.companies));
+    const runState = readRunState(engine.readable());
     const lastSync = Object.fromEntries(report.companies.map((c) => [c.name, runState.companies[c.name]?.lastSync ?? null]));
     return { ...report, lastRun: runState.lastRun, lastSync };
   }
 
   async rollback(snapshot: string, o: { companies?: string[]; skills?: string[]; dryRun?: boolean; force?: boolean } = {}) {
-    return this.locked(`library-sync API: rollback ${snapshot}`, (store) =>
-      runRollback(this.ctx(store) as { config: Config; store: Store; log: Logger }, { snapshot, companies: o.companies, skills: o.skills, dryRun: o.dryRun ?? false, force: o.force ?? false }),
-    );
+    return this.open.rollback(snapshot, { companies: o.companies, skills: o.skills, dryRun: o.dryRun ?? false, force: o.force ?? false });
   }
 
   async snapshot(name?: string, o: { message?: string } = {}) {
-    return this.locked('library-sync API: snapshot', (store) => createSnapshot(store, name ?? timestampName(''), o.message ?? (name ? `snapshot ${name}` : 'manual snapshot')));
+    return this.open.snapshot(name, o.message);
   }
 
   async snapshots() {
-    const store = this.readable();
-    return store ? listSnapshots(store) : [];
+    const engine = this.open;
+    return engine.readable() ? engine.snapshots() : [];
   }
 
   async forgeSync(remote?: string, o: { tries?: number; timeoutSeconds?: number; connectTimeoutSeconds?: number } = {}) {
-    this.ctx(null);
-    const store = Store.open(this.config.storeDir);
-    const results: ForgeSyncResult[] = [];
-    for (const r of resolveRemotes(remote, this.config.remotes, this.config.file)) {
-      const token = r.tokenEnv ? process.env[r.tokenEnv] : undefined;
-      if (r.tokenEnv && !token) throw new UsageError(`forge-sync: remote ${r.name} needs a token in $${r.tokenEnv}, which is not set`);
-      results.push(
-        await pushToRemote(store, r, this.log, {
-          connectTimeoutMs: (o.connectTimeoutSeconds ?? 10) * 1000,
-          timeoutMs: (o.timeoutSeconds ?? 120) * 1000,
-          tries: o.tries ?? 3,
-          retryDelayMs: 1000,
-          host: hostRefName(os.hostname()),
-          authorization: token ? `Basic ${Buffer.from(`library-sync:${token}`).toString('base64')}` : null,
-          sshCommand: process.env.LIBRARY_SSH || undefined,
-        }),
-      );
-    }
-    return results;
+    return this.open.forgeSync(remote, o);
   }
 
   async close(): Promise<void> {

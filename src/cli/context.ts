@@ -5,9 +5,7 @@ import { loadConfig, type Config, type ConfigLookup } from '../config.js';
 import type { SyncContext } from '../sync.js';
 import { companyProgress, isTerminal, say } from './terminal.js';
 import { createLogger, type Logger } from '../log.js';
-import { Store, StoreAccessError } from '../store/store.js';
-import { withLock } from '../lock.js';
-import { StoreError } from '../errors.js';
+import { Engine } from '../engine.js';
 
 export const CONFIG_HELP = 'config file (default: $LIBRARY_CONFIG, else library.config.json here or in a folder above, else ~/.config/library-sync/config.json)';
 
@@ -52,26 +50,12 @@ export function summarised(ctx: CommandContext): CommandContext {
 }
 
 /** The store for reading: null when it does not exist yet (nothing was ever synced). */
-export function openStoreIfExists(config: Config): Store | null {
-  try {
-    return Store.open(config.storeDir);
-  } catch (err) {
-    if (err instanceof StoreAccessError) throw err; // it exists, but this user cannot read it: say so
-    return null;
-  }
-}
-
-/** The store, which must exist already (a command reading snapshots). */
-export function existingStore(config: Config): Store {
-  const store = openStoreIfExists(config);
-  if (!store) throw new StoreError(`store ${config.storeDir} does not exist yet: run \`library sync --fix\` first`);
-  return store;
-}
-
-/** Open (creating if needed) the store and run `fn` under its lock. */
-export async function withWritableStore<T>(ctx: CommandContext, command: string, waitSeconds: number, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await Store.openOrCreate(ctx.config.storeDir);
-  return withLock(store, { waitSeconds, command, log: ctx.log, staleMs: ctx.config.lockStaleMs }, () => fn(store));
+/**
+ * The engine for this command: the same one the API runs (src/engine.ts). `waitSeconds` is how long a
+ * writing command waits for another run's lock.
+ */
+export function engineOf(ctx: CommandContext, waitSeconds = 0): Engine {
+  return new Engine({ config: ctx.config, log: ctx.log, waitSeconds, onCompanyDone: ctx.onCompanyDone });
 }
 
 export function collect(value: string, previous: string[] = []): string[] {

@@ -4,8 +4,7 @@ import { conflictsRef } from '../apply/merge-files.js';
 import { collectDrift } from '../drift/collect.js';
 import { skillDiffs, type SkillDiff } from '../drift/skill-diffs.js';
 import { checkName } from '../names.js';
-import { runSync } from '../sync.js';
-import { collect, loadContext, openStoreIfExists, printJson, run } from './context.js';
+import { collect, loadContext, engineOf, printJson, run } from './context.js';
 import { reasonNote } from './drift-format.js';
 
 export function registerDiff(program: Command): void {
@@ -19,8 +18,9 @@ export function registerDiff(program: Command): void {
       run(async (opts, cmd: Command) => {
         if (opts.skill) checkName('skill', opts.skill);
         const ctx = loadContext(cmd);
-        const store = openStoreIfExists(ctx.config);
-        const result = await runSync({ ...ctx, store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true });
+        const engine = engineOf(ctx);
+        const store = engine.readable();
+        const result = await engine.view(opts.company);
         const known = opts.skill && (result.library.skills.has(opts.skill) || result.companies.some((c) => c.skills.some((s) => s.name === opts.skill)));
         if (opts.skill && !known) throw new UsageError(`skill "${opts.skill}" is neither in the library nor in any company selected`);
         const diffs = await skillDiffs(ctx.config, store, result, opts.skill);

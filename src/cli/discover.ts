@@ -10,8 +10,7 @@ import { UsageError } from '../errors.js';
 import { rebuildIndex } from '../discover/build.js';
 import { currentIndex, formatIndexOutcome, rebuildOptions } from '../discover/refresh.js';
 import { searchIndex, type SearchHit } from '../discover/search.js';
-import { withLock } from '../lock.js';
-import { CONFIG_HELP, loadContext, openStoreIfExists, parseSeconds, printJson, run } from './context.js';
+import { CONFIG_HELP, loadContext, engineOf, parseSeconds, printJson, run } from './context.js';
 import { runProgram } from './main.js';
 
 function parseLimit(value: string): number {
@@ -81,16 +80,16 @@ export function buildProgram(): Command {
         }
         const ctx = loadContext(cmd);
         if (opts.rebuildIndex) {
-          const store = openStoreIfExists(ctx.config);
-          if (!store) throw new UsageError(`store ${ctx.config.storeDir} does not exist yet: run \`library sync --fix\` first`);
+          const engine = engineOf(ctx, opts.wait);
+          if (!engine.readable()) throw new UsageError(`store ${ctx.config.storeDir} does not exist yet: run \`library sync --fix\` first`);
           // The lock gives a consistent view of the refs, and one index writer at a time.
-          const result = await withLock(store, { waitSeconds: opts.wait, command: 'discover --rebuild-index', staleMs: ctx.config.lockStaleMs }, () => rebuildIndex(store, rebuildOptions(ctx)));
+          const result = await engine.locked('discover --rebuild-index', (store) => rebuildIndex(store, rebuildOptions(ctx)));
           if (opts.json) printJson(result);
           else console.log(formatIndexOutcome({ ...result, error: null }));
           return result.skipped.length ? ['incomplete'] : [];
         }
         // Never from a stale index: checked against the store's refs, and updated if one moved.
-        const index = await currentIndex(ctx, openStoreIfExists(ctx.config));
+        const index = await currentIndex(ctx, engineOf(ctx).readable());
         const hits = searchIndex(index, query, { company: opts.company, limit: opts.limit });
         if (opts.json) printJson({ query, company: opts.company ?? null, index: ctx.config.indexFile, hits });
         else console.log(formatHits(query, hits));

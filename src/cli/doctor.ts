@@ -3,7 +3,7 @@ import { loadConfig } from '../config.js';
 import { errorMessage } from '../errors.js';
 import { runDoctor, type DoctorCheck } from '../health/doctor.js';
 import { parseDuration } from '../health/health.js';
-import { globalsOf, loadContext, printJson, run, withWritableStore } from './context.js';
+import { globalsOf, loadContext, printJson, run, engineOf } from './context.js';
 import { repairStore, type RepairReport } from '../health/repair.js';
 import { damaged } from '../store/verify.js';
 
@@ -20,7 +20,7 @@ export function registerDoctor(program: Command): void {
         let repair: RepairReport | undefined;
         if (opts.repair) {
           const ctx = loadContext(cmd);
-          repair = await withWritableStore(ctx, 'library doctor --repair', 0, (store) => repairStore(ctx.config, store));
+          repair = await engineOf(ctx).locked('library doctor --repair', (store) => repairStore(ctx.config, store));
           if (!opts.json) console.log(formatRepair(repair));
         }
         try {

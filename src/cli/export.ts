@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { existingStore, loadContext, printJson, run } from './context.js';
+import { engineOf, loadContext, printJson, run } from './context.js';
 
 export function registerExport(program: Command): void {
   program
@@ -11,7 +11,7 @@ export function registerExport(program: Command): void {
       run(async (snapshot: string, opts, cmd: Command) => {
         const ctx = loadContext(cmd);
         const { exportSnapshot } = await import('../snapshot/export.js'); // loads node-tar only when needed
-        const result = await exportSnapshot(ctx.config, existingStore(ctx.config), snapshot, opts.output);
+        const result = await exportSnapshot(ctx.config, engineOf(ctx).existing(), snapshot, opts.output);
         if (opts.json) printJson(result);
         else console.log(`wrote ${result.file} (${result.files} files)`);
         return [];

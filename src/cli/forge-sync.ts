@@ -1,10 +1,6 @@
-import os from 'node:os';
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
-import { forgeSync, type ForgeSyncResult } from '../remote/forge-sync.js';
-import { hostRefName, resolveRemotes } from '../remote/resolve.js';
-import { Store } from '../store/store.js';
-import { loadContext, parsePositiveSeconds, parseSeconds, printJson, run } from './context.js';
+import type { ForgeSyncResult } from '../remote/forge-sync.js';
+import { engineOf, loadContext, parsePositiveSeconds, parseSeconds, printJson, run } from './context.js';
 import { sayError } from './terminal.js';
 
 function parseTries(value: string): number {
@@ -34,35 +30,19 @@ export function registerForgeSync(program: Command): void {
     .action(
       run(async (arg: string | undefined, opts, cmd: Command) => {
         const ctx = loadContext(cmd);
-        const remotes = resolveRemotes(arg, ctx.config.remotes, ctx.config.file);
-        // Every token is checked before anything goes over the network.
-        const auth = new Map<string, string | null>();
-        for (const r of remotes) {
-          const token = r.tokenEnv ? process.env[r.tokenEnv] : undefined;
-          if (r.tokenEnv && !token) throw new UsageError(`forge-sync: remote ${r.name} needs a token in $${r.tokenEnv}, which is not set: export it (the server's serve token)`);
-          auth.set(r.name, token ? `Basic ${Buffer.from(`library-sync:${token}`).toString('base64')}` : null);
-        }
-        // Reading only: no lock, so a slow or dead remote never holds up the local sync.
-        const store = Store.open(ctx.config.storeDir);
-        const verbose = ctx.globals.verbose && !opts.json ? (line: string) => console.log(line) : undefined;
-        const results: ForgeSyncResult[] = [];
-        for (const remote of remotes) {
-          const result = await forgeSync(store, remote, ctx.log, {
-            connectTimeoutMs: opts.connectTimeout * 1000,
-            timeoutMs: opts.timeout * 1000,
-            tries: opts.tries,
-            retryDelayMs: opts.retryDelay * 1000,
-            host: hostRefName(os.hostname()),
-            authorization: auth.get(remote.name)!,
-            sshCommand: process.env.LIBRARY_SSH || undefined,
-            // ssh's own words (a host key warning, the far side's hook output) go to our stderr as they come.
-            onStderr: (text) => process.stderr.write(text),
-            verbose,
-          });
-          if (result.error) sayError('library', result.error, ctx.globals.logFile); // on a terminal, not again after the log's error line
-          if (!opts.json) console.log(summary(result));
-          results.push(result);
-        }
+        const results = await engineOf(ctx).forgeSync(arg, {
+          connectTimeoutSeconds: opts.connectTimeout,
+          timeoutSeconds: opts.timeout,
+          tries: opts.tries,
+          retryDelaySeconds: opts.retryDelay,
+          // ssh's own words (a host key warning, the far side's hook output) go to our stderr as they come.
+          onStderr: (text) => process.stderr.write(text),
+          verbose: ctx.globals.verbose && !opts.json ? (line: string) => console.log(line) : undefined,
+          onResult: (result) => {
+            if (result.error) sayError('library', result.error, ctx.globals.logFile); // on a terminal, not again after the log's error line
+            if (!opts.json) console.log(summary(result));
+          },
+        });
         if (opts.json) printJson({ remotes: results });
         // Diverged (4) outranks unreachable (3): it needs a person, a retry will not fix it.
         return results.map((r) => r.failure);

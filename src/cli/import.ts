@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_ARCHIVE_LIMITS } from '../snapshot/limits.js';
 import type { ImportResult } from '../snapshot/import.js';
-import { loadContext, openStoreIfExists, parseByteCount, parseSeconds, printJson, run, withWritableStore } from './context.js';
+import { engineOf, loadContext, parseByteCount, parseSeconds, printJson, run } from './context.js';
 
 export function registerImport(program: Command): void {
   program
@@ -20,9 +20,10 @@ export function registerImport(program: Command): void {
         const { importSnapshot } = await import('../snapshot/import.js'); // loads node-tar only when needed
         const caps = { maxEntries: opts.maxEntries, maxBytes: opts.maxBytes, maxFileBytes: opts.maxFileBytes };
         for (const k of Object.keys(caps) as (keyof typeof caps)[]) if (caps[k] === undefined) delete caps[k];
+        const engine = engineOf(ctx, opts.wait);
         const result = opts.dryRun
-          ? await importSnapshot(ctx.config, openStoreIfExists(ctx.config), source, opts.name, caps, { dryRun: true }) // writes nothing: no lock
-          : await withWritableStore(ctx, `library import ${source}`, opts.wait, (store) => importSnapshot(ctx.config, store, source, opts.name, caps));
+          ? await importSnapshot(ctx.config, engine.readable(), source, opts.name, caps, { dryRun: true }) // writes nothing: no lock
+          : await engine.locked(`library import ${source}`, (store) => importSnapshot(ctx.config, store, source, opts.name, caps));
         if (opts.json) printJson(result);
         else console.log(formatImport(result, source));
         return [];

@@ -5,7 +5,7 @@ import { observeVersion, plannedSkillOf } from '../drift/observe.js';
 import { NOTES_REF, checkReason, writeReason } from '../drift/reasons.js';
 import { checkName } from '../names.js';
 import { runSync } from '../sync.js';
-import { loadContext, parseSeconds, printJson, run, withWritableStore } from './context.js';
+import { engineOf, loadContext, parseSeconds, printJson, run } from './context.js';
 
 export function registerOverride(program: Command): void {
   program
@@ -21,7 +21,7 @@ export function registerOverride(program: Command): void {
         checkName('company', opts.company);
         const reason = checkReason(opts.reason);
         const ctx = loadContext(cmd);
-        const out = await withWritableStore(ctx, `library override ${skill}`, opts.wait, async (store) => {
+        const out = await engineOf(ctx, opts.wait).locked(`library override ${skill}`, async (store) => {
           const result = await runSync({ ...ctx, store }, { mode: 'plan', companies: [opts.company], allowEmptyLibrary: true });
           const { outcome: o, planned } = plannedSkillOf(result, opts.company, skill);
           if (!planned || !isOverride(planned.state)) {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { promoteSkill } from '../drift/promote.js';
 import { checkName } from '../names.js';
-import { loadContext, parseSeconds, printJson, run, withWritableStore } from './context.js';
+import { engineOf, loadContext, parseSeconds, printJson, run } from './context.js';
 
 export function registerPromote(program: Command): void {
   program
@@ -16,7 +16,7 @@ export function registerPromote(program: Command): void {
         checkName('skill', skill);
         checkName('company', opts.from);
         const ctx = loadContext(cmd);
-        const res = await withWritableStore(ctx, `library promote ${skill}`, opts.wait, (store) => promoteSkill(ctx, store, skill, opts.from, opts.force));
+        const res = await engineOf(ctx, opts.wait).locked(`library promote ${skill}`, (store) => promoteSkill(ctx, store, skill, opts.from, opts.force));
         if (opts.json) {
           printJson(res);
           return [];

@@ -3,8 +3,8 @@ import { resolveCompanies } from '../config.js';
 import { UsageError } from '../errors.js';
 import { checkName } from '../names.js';
 import { pushedStates } from '../pipeline/outcome.js';
-import { runSync, syncFailures, type SyncResult } from '../sync.js';
-import { collect, loadContext, parseSeconds, printJson, withWritableStore, run } from './context.js';
+import { syncFailures, type SyncResult } from '../sync.js';
+import { collect, engineOf, loadContext, parseSeconds, printJson, run } from './context.js';
 import { toJson } from './format.js';
 
 export function registerPush(program: Command): void {
@@ -21,10 +21,8 @@ export function registerPush(program: Command): void {
         if (opts.allCompanies && opts.company?.length) throw new UsageError('push takes --company NAME (repeatable) or --all-companies, not both');
         if (!opts.allCompanies && !opts.company?.length) throw new UsageError('push needs --company NAME (repeatable) or --all-companies: which companies should take the library version');
         const ctx = loadContext(cmd);
-        const companies: string[] = opts.allCompanies ? resolveCompanies(ctx.config).companies.map((c) => c.name) : [...new Set<string>(opts.company)];
-        const result = await withWritableStore(ctx, `library push ${skills.join(' ')}`, opts.wait, (store) =>
-          runSync({ ...ctx, store }, { mode: 'push', skills: [...new Set(skills)], companies }),
-        );
+        const companies: string[] = opts.allCompanies ? resolveCompanies(ctx.config).companies.map((c) => c.name) : opts.company;
+        const result = await engineOf(ctx, opts.wait).push(skills, companies);
         if (opts.json) printJson({ ...toJson(result), pushed: pushedOf(result) });
         else console.log(formatPush(result));
         return syncFailures(result);

@@ -8,9 +8,8 @@ import { renderReport } from '../drift/report-html.js';
 import { gatherSyncHealth } from '../health/gather.js';
 import { parseDuration } from '../health/health.js';
 import { readRunState } from '../state.js';
-import { runSync } from '../sync.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { collect, loadContext, openStoreIfExists, run } from './context.js';
+import { collect, loadContext, engineOf, run } from './context.js';
 
 export function registerReport(program: Command): void {
   program
@@ -30,8 +29,9 @@ export function registerReport(program: Command): void {
         }
         if (!dir?.isDirectory()) throw new UsageError(`cannot write ${file}: folder ${path.dirname(file)} does not exist; create it first`);
         const ctx = loadContext(cmd);
-        const store = openStoreIfExists(ctx.config);
-        const result = await runSync({ ...ctx, store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true });
+        const engine = engineOf(ctx);
+        const store = engine.readable();
+        const result = await engine.view(opts.company);
         const drift = await collectDrift(store, result);
         const data = await gatherReport(store, result, drift, readRunState(store), gatherSyncHealth(ctx.config, opts.maxAge, { store }));
         writeFileAtomic(file, renderReport(data));

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { RollbackRefusedError, runRollback, type RollbackResult, type SkillRollback } from '../snapshot/rollback.js';
-import type { Store } from '../store/store.js';
-import { collect, existingStore, loadContext, parseSeconds, printJson, run, withWritableStore } from './context.js';
+import { RollbackRefusedError, type RollbackResult, type SkillRollback } from '../snapshot/rollback.js';
+import { collect, engineOf, loadContext, parseSeconds, printJson, run } from './context.js';
 
 export function registerRollback(program: Command): void {
   program
@@ -18,10 +17,7 @@ export function registerRollback(program: Command): void {
         const ctx = loadContext(cmd);
         let result: RollbackResult;
         try {
-          const rollback = (store: Store) =>
-            runRollback({ ...ctx, store }, { snapshot, companies: opts.company, skills: opts.skill, dryRun: Boolean(opts.dryRun), force: Boolean(opts.force) });
-          // A dry run writes nothing, so it reads beside a running sync instead of waiting for its lock.
-          result = opts.dryRun ? await rollback(existingStore(ctx.config)) : await withWritableStore(ctx, `library rollback ${snapshot}`, opts.wait, rollback);
+          result = await engineOf(ctx, opts.wait).rollback(snapshot, { companies: opts.company, skills: opts.skill, dryRun: Boolean(opts.dryRun), force: Boolean(opts.force) });
         } catch (err) {
           // Refused by the guard: show the plan it refused, then the one-line error (exit 2).
           if (err instanceof RollbackRefusedError) {

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { createSnapshot, listSnapshots, timestampName } from '../snapshot/snapshot.js';
-import { loadContext, openStoreIfExists, printJson, run, withWritableStore } from './context.js';
-import { StoreError } from '../errors.js';
+import { engineOf, loadContext, printJson, run } from './context.js';
 import { sayError } from './terminal.js';
 
 export function registerSnapshot(program: Command): void {
@@ -13,9 +11,7 @@ export function registerSnapshot(program: Command): void {
     .action(
       run(async (name: string | undefined, opts, cmd: Command) => {
         const ctx = loadContext(cmd);
-        const { tag, skipped } = await withWritableStore(ctx, 'library snapshot', 0, (store) =>
-          createSnapshot(store, name ?? timestampName(''), opts.message ?? (name ? `snapshot ${name}` : 'manual snapshot')),
-        );
+        const { tag, skipped } = await engineOf(ctx).snapshot(name, opts.message);
         for (const s of skipped) sayError('library', `${s.ref} left out of ${tag}: ${s.error}`, ctx.globals.logFile);
         if (opts.json) printJson({ snapshot: tag, skipped });
         else console.log(`created ${tag}${skipped.length ? ` without ${skipped.map((s) => s.ref).join(', ')}` : ''}`);
@@ -30,10 +26,8 @@ export function registerSnapshot(program: Command): void {
     .action(
       run(async (opts, cmd: Command) => {
         const ctx = loadContext(cmd);
-        const store = openStoreIfExists(ctx.config);
-        if (!store) throw new StoreError(`store ${ctx.config.storeDir} does not exist yet: run \`library sync --fix\` first`);
         const unreadable: { ref: string; error: string }[] = [];
-        const list = await listSnapshots(store, unreadable);
+        const list = await engineOf(ctx).snapshots(unreadable);
         for (const u of unreadable) sayError('library', `${u.ref} cannot be read: ${u.error}`, ctx.globals.logFile);
         if (opts.json) printJson({ snapshots: list, ...(unreadable.length ? { unreadable } : {}) });
         else if (list.length === 0) console.log('no snapshots yet');

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { readRunState } from '../state.js';
-import { runSync } from '../sync.js';
 import { gatherSyncHealth } from '../health/gather.js';
 import { formatAge, formatProblems, healthSummary, parseDuration } from '../health/health.js';
 import fs from 'node:fs';
@@ -9,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { resolveCompanies, type Config } from '../config.js';
 import { ignoredIn, ignoreRulesOf } from '../scan/ignore.js';
 import { collectDrift, driftJson, reasonOf } from '../drift/collect.js';
-import { collect, loadContext, openStoreIfExists, printJson, run, summarised } from './context.js';
+import { collect, loadContext, engineOf, printJson, run, summarised } from './context.js';
 import { READING, sayError, setStatus } from './terminal.js';
 import { ago, formatStatus, toJson } from './format.js';
 import { formatRemoteStatuses, remoteStatuses } from '../remote/state.js';
@@ -32,21 +31,21 @@ export function registerStatus(program: Command): void {
         if (opts.strict && !opts.check) throw new UsageError('--strict goes with --check: `library status --check --strict`');
         if (opts.ignored) return printIgnored(ctx.config, opts.company, opts.json);
         const health = gatherSyncHealth(ctx.config, opts.maxAge);
-        const store = openStoreIfExists(ctx.config);
+        const store = engineOf(ctx).readable();
         if (opts.check) {
           // Without --strict this reads only the run state and the lock: cheap enough to call every minute.
           if (opts.json) printJson({ ok: health.problems.length === 0, maxAgeSeconds: opts.maxAge, ...health });
           else console.log(health.problems.length ? formatProblems(health).join('\n') : `ok: ${healthSummary(health)}; limit ${formatAge(opts.maxAge)}`);
           if (health.problems.length > 0) return ['needs-attention'];
           if (!opts.strict) return [];
-          const drift = await collectDrift(store, await runSync({ ...ctx, store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true }));
+          const drift = await collectDrift(store, await engineOf(ctx).view(opts.company));
           if (drift.unexplained.length === 0) return [];
           const list = drift.unexplained.map((o) => `${o.company}/${o.skill}`).join(', ');
           sayError('library', `status --check --strict: unexplained drift in ${list}: record a reason with \`library override\`, or end the override with \`library push\``, ctx.globals.logFile);
           return ['needs-attention'];
         }
         if (ctx.onCompanyDone) setStatus(READING);
-        const result = await runSync({ ...summarised(ctx), store }, { mode: 'plan', companies: opts.company, allowEmptyLibrary: true }); // printed in full below
+        const result = await engineOf(summarised(ctx)).view(opts.company); // printed in full below
         const drift = await collectDrift(store, result);
         const why = await explainOverrides(ctx.config, store, result);
         const explanation = (company: string, skill: string) => why.get(company)?.get(skill);

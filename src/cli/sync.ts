@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { formatIndexOutcome, refreshIndex, type IndexOutcome } from '../discover/refresh.js';
-import { runSync, syncFailures } from '../sync.js';
-import { collect, loadContext, openStoreIfExists, parseSeconds, printJson, run, summarised, withWritableStore } from './context.js';
+import { formatIndexOutcome, type IndexOutcome } from '../discover/refresh.js';
+import { syncFailures, type SyncResult } from '../sync.js';
+import { collect, engineOf, loadContext, parseSeconds, printJson, run, summarised } from './context.js';
 import { READING, clearStatus, sayFailure, setStatus } from './terminal.js';
 import { formatPlan, toJson } from './format.js';
-import type { Store } from '../store/store.js';
 
 export function registerSync(program: Command): void {
   program
@@ -20,24 +19,19 @@ export function registerSync(program: Command): void {
     .action(
       run(async (opts, cmd: Command) => {
         const ctx = loadContext(cmd);
-        const quiet = summarised(ctx); // the plan printed below says every warning of the run, and the index's outcome
-        const syncOpts = { companies: opts.company, force: opts.force, allowEmptyLibrary: opts.allowEmptyLibrary };
+        const engine = engineOf(summarised(ctx), opts.wait); // the plan printed below says every warning of the run, and the index's outcome
+        const request = { companies: opts.company, force: opts.force, allowEmptyLibrary: opts.allowEmptyLibrary };
         const progress = (text: string) => ctx.onCompanyDone && setStatus(text); // on a terminal, once the run has taken a second
         let index = null as IndexOutcome | null;
-        const fix = async (store: Store) => {
+        let result: SyncResult;
+        if (opts.fix) {
+          // A --fix says so once it holds the lock.
+          ({ result, index } = await engine.sync({ ...request, index: opts.index, onStart: () => progress(READING), onIndex: () => progress('updating the search index') }));
+          clearStatus();
+        } else {
           progress(READING);
-          const synced = await runSync({ ...quiet, store }, { ...syncOpts, mode: 'fix' });
-          if (opts.index) {
-            progress('updating the search index');
-            index = await refreshIndex(quiet, store);
-            clearStatus();
-          }
-          return synced;
-        };
-        if (!opts.fix) progress(READING); // a --fix says so once it holds the lock
-        const result = opts.fix
-          ? await withWritableStore(ctx, 'library sync --fix', opts.wait, fix)
-          : await runSync({ ...quiet, store: openStoreIfExists(ctx.config) }, { ...syncOpts, mode: 'plan' });
+          result = await engine.plan(request);
+        }
         if (opts.json) printJson(opts.fix ? { ...toJson(result), index } : toJson(result));
         else console.log(index ? `${formatPlan(result)}\n${formatIndexOutcome(index)}` : formatPlan(result));
         if (index?.error) sayFailure('library', index.error, ctx.globals.logFile);

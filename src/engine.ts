@@ -1,0 +1,157 @@
+/**
+ * One workspace's operations, as both the CLI and the API (src/api.ts) run them:
+ * which store each opens (none, an existing one, or one it creates), and the lock
+ * every writing operation takes and gives back. Results are the rich ones the
+ * CLI formats; the API turns them into plain data.
+ */
+import os from 'node:os';
+import type { Config } from './config.js';
+import { refreshIndex, type IndexOutcome } from './discover/refresh.js';
+import { StoreError, UsageError } from './errors.js';
+import { withLock } from './lock.js';
+import type { Logger } from './log.js';
+import type { RemoteConfig } from './remote/config.js';
+import { forgeSync, type ForgeSyncOptions, type ForgeSyncResult } from './remote/forge-sync.js';
+import { hostRefName, resolveRemotes } from './remote/resolve.js';
+import { runRollback, type RollbackOptions, type RollbackResult } from './snapshot/rollback.js';
+import { createSnapshot, listSnapshots, timestampName, type SnapshotInfo, type SnapshotTaken } from './snapshot/snapshot.js';
+import { Store, StoreAccessError } from './store/store.js';
+import { runSync, type SyncContext, type SyncResult } from './sync.js';
+
+export interface EngineOptions {
+  config: Config;
+  log: Logger;
+  /** How long a writing operation waits for another run's lock (0: a LockedError at once). */
+  waitSeconds?: number;
+  /** Called as each company of a sync is done (a terminal's progress line). */
+  onCompanyDone?: SyncContext['onCompanyDone'];
+}
+
+export type SyncRequestOptions = { companies?: string[]; force?: boolean; allowEmptyLibrary?: boolean };
+
+/** forge-sync's knobs, in seconds; the rest (host, tokens, ssh command) comes from the machine. */
+export type ForgeSyncCall = { tries?: number; timeoutSeconds?: number; connectTimeoutSeconds?: number; retryDelaySeconds?: number } & Pick<ForgeSyncOptions, 'onStderr' | 'verbose'> & {
+    /** Each remote's result as soon as it is known (the CLI prints as it goes). */
+    onResult?: (result: ForgeSyncResult) => void;
+  };
+
+export class Engine {
+  readonly config: Config;
+  readonly log: Logger;
+  private readonly waitSeconds: number;
+  private readonly onCompanyDone?: SyncContext['onCompanyDone'];
+
+  constructor(opts: EngineOptions) {
+    this.config = opts.config;
+    this.log = opts.log;
+    this.waitSeconds = opts.waitSeconds ?? 0;
+    this.onCompanyDone = opts.onCompanyDone;
+  }
+
+  /** The store if it exists: reading commands open nothing new and take no lock. */
+  readable(): Store | null {
+    try {
+      return Store.open(this.config.storeDir);
+    } catch (err) {
+      if (err instanceof StoreAccessError) throw err; // it exists, but this user cannot read it: say so
+      return null;
+    }
+  }
+
+  /** The store, which must exist already (a command reading snapshots or pushing it). */
+  existing(): Store {
+    const store = this.readable();
+    if (!store) throw new StoreError(`store ${this.config.storeDir} does not exist yet: run \`library sync --fix\` first`);
+    return store;
+  }
+
+  /** Open (creating if needed) the store and run `fn` under its lock; `command` names the holder to anyone waiting. */
+  async locked<T>(command: string, fn: (store: Store) => Promise<T>): Promise<T> {
+    const store = await Store.openOrCreate(this.config.storeDir);
+    return withLock(store, { waitSeconds: this.waitSeconds, command, log: this.log, staleMs: this.config.lockStaleMs }, () => fn(store));
+  }
+
+  private context(store: Store | null): SyncContext {
+    return { config: this.config, store, log: this.log, onCompanyDone: this.onCompanyDone };
+  }
+
+  /** What `sync --fix` would do, per company and skill. Writes nothing. */
+  plan(opts: SyncRequestOptions = {}): Promise<SyncResult> {
+    return runSync(this.context(this.readable()), { mode: 'plan', ...opts });
+  }
+
+  /** The plan as the folders are now, for commands that show it (status, diff, report): an empty library is shown, not refused. */
+  view(companies?: string[]): Promise<SyncResult> {
+    return this.plan({ companies, allowEmptyLibrary: true });
+  }
+
+  /** `sync --fix`, then the search index (unless `index` is false); `onIndex` is told when the index step starts. */
+  sync(opts: SyncRequestOptions & { index?: boolean; onStart?: () => void; onIndex?: () => void } = {}): Promise<{ result: SyncResult; index: IndexOutcome | null }> {
+    const { index, onStart, onIndex, ...request } = opts;
+    return this.locked('library sync --fix', async (store) => {
+      onStart?.();
+      const result = await runSync(this.context(store), { mode: 'fix', ...request });
+      if (index === false) return { result, index: null };
+      onIndex?.();
+      return { result, index: await refreshIndex(this, store) };
+    });
+  }
+
+  /** The library's version of `skills` into `companies`, ending their overrides. */
+  push(skills: string[], companies: string[]): Promise<SyncResult> {
+    const list = [...new Set(skills)];
+    if (list.length === 0 || companies.length === 0) throw new UsageError('push needs at least one skill and one company');
+    return this.locked(`library push ${list.join(' ')}`, (store) => runSync(this.context(store), { mode: 'push', skills: list, companies: [...new Set(companies)] }));
+  }
+
+  /** A dry run writes nothing, so it reads beside a running sync instead of waiting for its lock. */
+  rollback(snapshot: string, opts: Omit<RollbackOptions, 'snapshot'>): Promise<RollbackResult> {
+    const rollback = (store: Store) => runRollback({ config: this.config, store, log: this.log }, { ...opts, snapshot });
+    return opts.dryRun ? rollback(this.existing()) : this.locked(`library rollback ${snapshot}`, rollback);
+  }
+
+  snapshot(name?: string, message?: string): Promise<SnapshotTaken> {
+    return this.locked('library snapshot', (store) => createSnapshot(store, name ?? timestampName(''), message ?? (name ? `snapshot ${name}` : 'manual snapshot')));
+  }
+
+  /** Every snapshot, oldest first; tags that cannot be read go into `unreadable`. */
+  snapshots(unreadable: { ref: string; error: string }[] = []): Promise<SnapshotInfo[]> {
+    return listSnapshots(this.existing(), unreadable);
+  }
+
+  /**
+   * Push the store to the configured remotes (or the one named, a URL or a host).
+   * Every token is checked before anything goes over the network. Reading only:
+   * no lock, so a slow or dead remote never holds up the local sync.
+   */
+  async forgeSync(remote: string | undefined, call: ForgeSyncCall = {}): Promise<ForgeSyncResult[]> {
+    const remotes = resolveRemotes(remote, this.config.remotes, this.config.file);
+    const auth = new Map(remotes.map((r) => [r.name, authorizationOf(r)]));
+    const store = this.existing();
+    const results: ForgeSyncResult[] = [];
+    for (const r of remotes) {
+      const result = await forgeSync(store, r, this.log, {
+        connectTimeoutMs: (call.connectTimeoutSeconds ?? 10) * 1000,
+        timeoutMs: (call.timeoutSeconds ?? 120) * 1000,
+        tries: call.tries ?? 3,
+        retryDelayMs: (call.retryDelaySeconds ?? 1) * 1000,
+        host: hostRefName(os.hostname()),
+        authorization: auth.get(r.name)!,
+        sshCommand: process.env.LIBRARY_SSH || undefined,
+        onStderr: call.onStderr,
+        verbose: call.verbose,
+      });
+      call.onResult?.(result);
+      results.push(result);
+    }
+    return results;
+  }
+}
+
+/** An HTTP remote's token as a Basic header (the serve token as password), or null for ssh and tokenless remotes. */
+function authorizationOf(r: RemoteConfig): string | null {
+  if (!r.tokenEnv) return null;
+  const token = process.env[r.tokenEnv];
+  if (!token) throw new UsageError(`forge-sync: remote ${r.name} needs a token in $${r.tokenEnv}, which is not set: export it (the server's serve token)`);
+  return `Basic ${Buffer.from(`library-sync:${token}`).toString('base64')}`;
+}
