@@ -13,7 +13,7 @@ import { createLogger, type Logger } from './log.js';
 import type { ForgeSyncResult } from './remote/forge-sync.js';
 import type { RollbackResult } from './snapshot/rollback.js';
 import type { SnapshotInfo, SnapshotTaken } from './snapshot/snapshot.js';
-import { readRunState } from './state.js';
+import { readRunState } from './run-state.js';
 import { exitCodeOf, type SyncResult } from './sync.js';
 import { toJson } from './cli/format.js';
 import { pushedStates } from './pipeline/outcome.js';

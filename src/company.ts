@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Company, Config } from './config.js';
 import { StoreError } from './errors.js';
-import { baseRef, companyRef, describeSkillChanges, EMPTIED_MARKER, signature } from './history.js';
+import { baseRef, companyRef, describeSkillChanges, EMPTIED_MARKER, signature } from './refs.js';
 import type { TreeEntry } from './store/objects.js';
 import { captureIdentity, type FolderIdentity } from './apply/identity.js';
 import { recoverLeftovers } from './apply/writer.js';
@@ -55,7 +55,7 @@ export function recoverCompany(store: Store, company: Company, config: Config): 
 }
 
 /** Scan the folder and read the company's history. Reads only. */
-export async function readCompany(store: Store | null, company: Company, config: Config): Promise<CompanyView> {
+export async function scanCompany(store: Store | null, company: Company, config: Config): Promise<CompanyView> {
   const identity = captureIdentity(company.dir, company.globRoot, config.allowSymlinkedCompanies, config.file);
   const cache = new StatCache(store ? path.join(store.dataDir, 'cache', `company-${company.name}.json`) : null);
   const scanStarted = Date.now();

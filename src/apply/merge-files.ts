@@ -5,7 +5,7 @@
  * are never written anywhere.
  */
 import type { SkillMergePlan } from '../merge/file-merge.js';
-import { signature } from '../history.js';
+import { signature } from '../refs.js';
 import type { Store } from '../store/store.js';
 
 export const conflictsRef = (company: string) => `refs/conflicts/${company}`;

@@ -7,7 +7,7 @@ import { gatherReport } from '../drift/report-data.js';
 import { renderReport } from '../drift/report-html.js';
 import { gatherSyncHealth } from '../health/gather.js';
 import { parseDuration } from '../health/health.js';
-import { readRunState } from '../state.js';
+import { readRunState } from '../run-state.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { collect, loadContext, engineOf, run } from './context.js';
 

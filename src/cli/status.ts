@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readRunState } from '../state.js';
+import { readRunState } from '../run-state.js';
 import { gatherSyncHealth } from '../health/gather.js';
 import { formatAge, formatProblems, healthSummary, parseDuration } from '../health/health.js';
 import fs from 'node:fs';

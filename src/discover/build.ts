@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { UsageError, errorMessage } from '../errors.js';
-import { baseRef, companyRef } from '../history.js';
+import { baseRef, companyRef } from '../refs.js';
 import type { Logger } from '../log.js';
 import { isValidName } from '../names.js';
 import type { TreeEntry } from '../store/objects.js';

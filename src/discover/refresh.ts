@@ -6,9 +6,9 @@
  */
 import type { Config } from '../config.js';
 import { errorMessage } from '../errors.js';
-import { LIBRARY_REF } from '../history.js';
+import { LIBRARY_REF } from '../refs.js';
 import type { Logger } from '../log.js';
-import { recordRunProblem } from '../state.js';
+import { recordRunProblem } from '../run-state.js';
 import type { Store } from '../store/store.js';
 import { buildIndex, rebuildIndex, type RebuildResult } from './build.js';
 import { loadIndex, serializeIndex, writeIndex, type SkillIndex } from './index-file.js';

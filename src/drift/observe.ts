@@ -7,7 +7,7 @@ import type { Company, Config } from '../config.js';
 import { LibrarySyncError, UsageError } from '../errors.js';
 import type { PlannedSkill } from '../merge/plan.js';
 import type { CompanyOutcome, SyncResult } from '../sync.js';
-import { observe, readCompany } from '../company.js';
+import { observe, scanCompany } from '../company.js';
 import type { ScanResult } from '../scan/scan.js';
 import type { Store } from '../store/store.js';
 
@@ -20,7 +20,7 @@ export interface Observed {
 }
 
 export async function observeCompany(store: Store, company: Company, config: Config): Promise<Observed> {
-  const view = await readCompany(store, company, config);
+  const view = await scanCompany(store, company, config);
   if (!view.head) throw new UsageError(`company ${company.name} has never been synced: run \`library sync --fix --company ${company.name}\` first`);
   const observed = await observe(store, view);
   view.cache.save(view.scanStarted);

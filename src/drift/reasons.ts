@@ -10,7 +10,7 @@
  * until someone records a reason for it.
  */
 import { UsageError } from '../errors.js';
-import { signature } from '../history.js';
+import { signature } from '../refs.js';
 import type { TreeEntry } from '../store/objects.js';
 import type { Store } from '../store/store.js';
 

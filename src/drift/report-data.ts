@@ -3,9 +3,9 @@
  * judgement and the store's history. Read-only. The page itself is rendered
  * by report-html.ts, a pure function of this data.
  */
-import { LIBRARY_REF, companyRef } from '../history.js';
+import { LIBRARY_REF, companyRef } from '../refs.js';
 import type { SkillState } from '../merge/decide.js';
-import type { RunState } from '../state.js';
+import type { RunState } from '../run-state.js';
 import type { Store } from '../store/store.js';
 import type { SyncResult } from '../sync.js';
 import type { HealthProblem, SyncHealth } from '../health/health.js';

@@ -5,7 +5,7 @@
  * exactly as that library had it then has that library version as its base,
  * and an override keeps the base it had (the merge table's nextBase).
  */
-import { baseRef, companyRef } from '../history.js';
+import { baseRef, companyRef } from '../refs.js';
 import { parseTrailers } from '../store/objects.js';
 import type { Salvager } from '../store/salvage.js';
 import type { Commit, Store } from '../store/store.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { resolveCompanies, type Config } from '../config.js';
 import { lockHealth, type LockHealth } from '../lock.js';
 import { remoteStatuses } from '../remote/state.js';
-import { readRunState, type RunState } from '../state.js';
+import { readRunState, type RunState } from '../run-state.js';
 import { Store, StoreAccessError } from '../store/store.js';
 import { checkSyncHealth, type SyncHealth } from './health.js';
 

@@ -8,7 +8,7 @@
 import { UsageError } from '../errors.js';
 import type { LockHealth } from '../lock.js';
 import type { RemoteStatus } from '../remote/state.js';
-import type { RunState } from '../state.js';
+import type { RunState } from '../run-state.js';
 
 export type HealthCheckName = 'last-sync' | 'last-run' | 'company-failed' | 'skipped' | 'company-missing' | 'remote' | 'lock';
 

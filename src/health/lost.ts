@@ -5,7 +5,7 @@
  * tool writes (SPEC.md, "The store"). Slow (it reads every object), and only
  * `doctor --repair` does it, only for such a head.
  */
-import { LIBRARY_REF } from '../history.js';
+import { LIBRARY_REF } from '../refs.js';
 import { parseTrailers } from '../store/objects.js';
 import type { Store } from '../store/store.js';
 import { damaged, walkObjects } from '../store/verify.js';

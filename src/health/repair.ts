@@ -20,7 +20,7 @@
 import path from 'node:path';
 import { resolveCompanies, type Company, type Config } from '../config.js';
 import { errorMessage } from '../errors.js';
-import { baseRef, companyRef, LIBRARY_REF, signature } from '../history.js';
+import { baseRef, companyRef, LIBRARY_REF, signature } from '../refs.js';
 import { findGitDir, readLibrary, repoObjects } from '../library/source.js';
 import { recordScanTree } from '../scan/record.js';
 import { scanSkillsFolder } from '../scan/scan.js';
@@ -29,7 +29,7 @@ import { StatCache } from '../scan/stat-cache.js';
 import { Salvager, FILES, SKILLS, SNAPSHOT, type Descend } from '../store/salvage.js';
 import type { Store } from '../store/store.js';
 import { damaged, listAllRefs, removeLooseObjects, verifyStore, type VerifyReport } from '../store/verify.js';
-import { resetRunStateIfDamaged } from '../state.js';
+import { resetRunStateIfDamaged } from '../run-state.js';
 import { baseFromHistory, needsBase } from './bases.js';
 import { findLostTip } from './lost.js';
 

@@ -14,7 +14,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import type { Config } from '../config.js';
-import { LIBRARY_REF } from '../history.js';
+import { LIBRARY_REF } from '../refs.js';
 import type { TreeFilter } from '../scan/filter-tree.js';
 import { parseTag } from '../store/objects.js';
 import type { Store } from '../store/store.js';

@@ -8,16 +8,16 @@
  */
 import { resolveCompanies, type Company, type Config, type ResolvedCompanies } from '../config.js';
 import { UsageError } from '../errors.js';
-import { readCompany, type CompanyView } from '../company.js';
+import { scanCompany, type CompanyView } from '../company.js';
 import { ObjectOverlay } from '../drift/objects.js';
-import { LIBRARY_REF } from '../history.js';
+import { LIBRARY_REF } from '../refs.js';
 import { earlierLibraryVersions, type EarlierVersions } from '../library/earlier-versions.js';
 import { readLibrary, type LibraryView } from '../library/source.js';
 import { pathsToMergeByLine, type SkillMergeInput } from '../merge/file-merge.js';
 import { needsEarlier, needsMergeInput, type SyncRequest } from '../merge/plan.js';
 import { treeFilterFor } from '../scan/filter-tree.js';
 import { ignoreRulesOf } from '../scan/ignore.js';
-import { readRunState, type RunState } from '../state.js';
+import { readRunState, type RunState } from '../run-state.js';
 import { EMPTY_TREE_OID } from '../store/objects.js';
 import type { Store } from '../store/store.js';
 import { flattenTree } from '../store/tree-files.js';
@@ -72,7 +72,7 @@ export async function readWorkspace(config: Config, store: Store | null, opts: R
   const reads: CompanyRead[] = [];
   for (const company of companies) {
     try {
-      const view = await readCompany(store, company, config);
+      const view = await scanCompany(store, company, config);
       reads.push({ company, ok: true, view, mergeInputs: await readMergeInputs(config, reader, library, view, opts.request) });
     } catch (err) {
       reads.push({ company, ok: false, error: err });

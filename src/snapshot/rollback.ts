@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { resolveCompanies, type Config } from '../config.js';
 import { UsageError, errorMessage, isRunFatal } from '../errors.js';
-import { companyRef, LIBRARY_REF, signature } from '../history.js';
+import { companyRef, LIBRARY_REF, signature } from '../refs.js';
 import type { Logger } from '../log.js';
 import { checkName } from '../names.js';
 import { decideSkill, type SkillState } from '../merge/decide.js';
@@ -20,8 +20,8 @@ import { BlobReader } from '../apply/apply.js';
 import { SkillWriter } from '../apply/writer.js';
 import { ignoreRulesOf } from '../scan/ignore.js';
 import { filterSkillMap, treeFilterFor } from '../scan/filter-tree.js';
-import { observe, observeDuringRun, readCompany, recoverCompany, skillMapOf } from '../company.js';
-import { readRunState, writeRunState } from '../state.js';
+import { observe, observeDuringRun, scanCompany, recoverCompany, skillMapOf } from '../company.js';
+import { readRunState, writeRunState } from '../run-state.js';
 import type { Store } from '../store/store.js';
 import { autoSnapshot, readSnapshot } from './snapshot.js';
 
@@ -128,7 +128,7 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
       const result: CompanyRollback = { name: company.name, dir: company.dir, ok: true, error: null, skills: 0, changes: [], guard: null, skipped: [], commit: null };
       try {
         if (!opts.dryRun) recoverCompany(store, company, config);
-        const view = await readCompany(store, company, config);
+        const view = await scanCompany(store, company, config);
         result.skills = view.scan.skills.size;
         const want = snapSkills.get(company.name)!;
         const scope = opts.skills?.length ? opts.skills : [...new Set([...want.keys(), ...view.scan.skills.keys()])].sort();

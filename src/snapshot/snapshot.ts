@@ -4,7 +4,7 @@
  * the store: a snapshot costs a handful of small objects, not a copy.
  */
 import { UsageError, errorMessage } from '../errors.js';
-import { LIBRARY_REF, signature } from '../history.js';
+import { LIBRARY_REF, signature } from '../refs.js';
 import { isValidName } from '../names.js';
 import { parseTag, type TreeEntry } from '../store/objects.js';
 import type { Store } from '../store/store.js';
