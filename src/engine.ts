@@ -40,6 +40,8 @@ export class Engine {
   readonly log: Logger;
   private readonly waitSeconds: number;
   private readonly onCompanyDone?: SyncContext['onCompanyDone'];
+  /** One Store per engine, so a command reads pack indexes once however many steps it takes. */
+  private opened: Store | null = null;
 
   constructor(opts: EngineOptions) {
     this.config = opts.config;
@@ -50,8 +52,9 @@ export class Engine {
 
   /** The store if it exists: reading commands open nothing new and take no lock. */
   readable(): Store | null {
+    if (this.opened) return this.opened;
     try {
-      return Store.open(this.config.storeDir);
+      return (this.opened = Store.open(this.config.storeDir));
     } catch (err) {
       if (err instanceof StoreAccessError) throw err; // it exists, but this user cannot read it: say so
       return null;
@@ -67,7 +70,7 @@ export class Engine {
 
   /** Open (creating if needed) the store and run `fn` under its lock; `command` names the holder to anyone waiting. */
   async locked<T>(command: string, fn: (store: Store) => Promise<T>): Promise<T> {
-    const store = await Store.openOrCreate(this.config.storeDir);
+    const store = (this.opened = await Store.openOrCreate(this.config.storeDir)); // checks write access every time
     return withLock(store, { waitSeconds: this.waitSeconds, command, log: this.log, staleMs: this.config.lockStaleMs }, () => fn(store));
   }
 

@@ -31,7 +31,8 @@ export function registerStatus(program: Command): void {
         if (opts.strict && !opts.check) throw new UsageError('--strict goes with --check: `library status --check --strict`');
         if (opts.ignored) return printIgnored(ctx.config, opts.company, opts.json);
         const health = gatherSyncHealth(ctx.config, opts.maxAge);
-        const store = engineOf(ctx).readable();
+        const engine = engineOf(summarised(ctx)); // the status printed in full below says every warning of the run
+        const store = engine.readable();
         if (opts.check) {
           // Without --strict this reads only the run state and the lock: cheap enough to call every minute.
           if (opts.json) printJson({ ok: health.problems.length === 0, maxAgeSeconds: opts.maxAge, ...health });
@@ -45,7 +46,7 @@ export function registerStatus(program: Command): void {
           return ['needs-attention'];
         }
         if (ctx.onCompanyDone) setStatus(READING);
-        const result = await engineOf(summarised(ctx)).view(opts.company); // printed in full below
+        const result = await engine.view(opts.company);
         const drift = await collectDrift(store, result);
         const why = await explainOverrides(ctx.config, store, result);
         const explanation = (company: string, skill: string) => why.get(company)?.get(skill);
