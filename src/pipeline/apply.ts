@@ -198,6 +198,15 @@ async function applyCompany(
   if (request.kind === 'sync') await recordConflicts(store, company.name, merges, libraryCommit);
   if (changed.size > 0) outcome.commits.observedDuringRun = await observeDuringRun(store, view, changed);
 
+  // The per-skill merge base: a tree of skill → library skill tree, on refs/bases/<company>. It goes first: a run
+  // killed or frozen between the two refs then leaves a base without its distribution commit, which the next run
+  // records, never a distribution without its base (which would stop the company until `doctor --repair`).
+  for (const name of emptied) if (rootEntries.has(name) || !nextBase.has(name)) emptied.delete(name); // back in the folder, or gone for good
+  const filter = treeFilterFor(ignoreRulesOf(config), store);
+  for (const oid of nextBase.values()) await filter.ensure(store, oid); // bases filtered of litter this run
+  const nextBaseTree = writeBaseTree(store, nextBase, emptied);
+  if (nextBaseTree !== view.baseTree) await store.updateRef(baseRef(company.name), nextBaseTree, view.baseTree);
+
   // Record the distribution as a merge of the library into the company.
   const tree = store.writeTree([...rootEntries.values()]);
   if (tree !== view.headTree || view.distributedCommit !== libraryCommit) {
@@ -207,12 +216,6 @@ async function applyCompany(
     await store.updateRef(companyRef(company.name), commit, head);
     outcome.commits.distribution = commit;
   }
-  // The per-skill merge base: a tree of skill → library skill tree, on refs/bases/<company>.
-  for (const name of emptied) if (rootEntries.has(name) || !nextBase.has(name)) emptied.delete(name); // back in the folder, or gone for good
-  const filter = treeFilterFor(ignoreRulesOf(config), store);
-  for (const oid of nextBase.values()) await filter.ensure(store, oid); // bases filtered of litter this run
-  const nextBaseTree = writeBaseTree(store, nextBase, emptied);
-  if (nextBaseTree !== view.baseTree) await store.updateRef(baseRef(company.name), nextBaseTree, view.baseTree);
   if (failures.length > 0) fail(outcome, failures.join('; '));
 }
 

@@ -87,3 +87,33 @@ describe('SIGKILL during sync --fix', () => {
     });
   }
 });
+
+describe('SIGKILL between the ref writes of a first distribution', () => {
+  // A company's distribution commit and its merge base are two refs: a kill after any ref write must leave a store
+  // the next run carries on from by itself (before, a kill between the company ref and a first base stopped that
+  // company until `doctor --repair`).
+  const reference = exampleWorkspace();
+  const countFile = path.join(reference.root, 'checkpoints.txt');
+  expect(syncWithKill(reference, { LIBRARY_SYNC_TEST_CHECKPOINTS: countFile }).status).toBe(0);
+  const expected = folders(reference);
+  const refWrites = fs.readFileSync(countFile, 'utf8').trim().split('\n').filter((l) => / renamed into place: (CodeCraft|Lexicon|Northwind)$/.test(l)).map((l) => Number(l.split(' ')[0]));
+
+  it('each company has an observed commit, a distribution commit and a base: kill points after each', () => {
+    expect(refWrites.length).toBeGreaterThanOrEqual(3 * COMPANIES.length);
+  });
+
+  for (const k of refWrites) {
+    it(`killed just after ref write ${k}: the next run exits 0, converges, fsck clean`, () => {
+      const ws = exampleWorkspace();
+      expect(syncWithKill(ws, { LIBRARY_SYNC_TEST_KILL_AT: String(k) }).signal).toBe('SIGKILL');
+      fsck(ws.storeDir);
+      const rerun = cli(ws, ['sync', '--fix']);
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(folders(ws)).toEqual(expected);
+      expect(cli(ws, ['status', '--json']).json.companies.map((c: any) => [c.name, c.ok, c.counts.override ?? 0])).toEqual(
+        cli(reference, ['status', '--json']).json.companies.map((c: any) => [c.name, c.ok, c.counts.override ?? 0]),
+      );
+      fsck(ws.storeDir);
+    });
+  }
+});
