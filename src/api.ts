@@ -52,7 +52,7 @@ export interface LibrarySync {
   /** `sync --fix`: apply the plan, then rebuild the search index (unless `index: false`). */
   sync(opts?: { companies?: string[]; force?: boolean; allowEmptyLibrary?: boolean; index?: boolean }): Promise<SyncReport & { index: IndexOutcome | null }>;
   /** Force the library's version of skills into companies, ending overrides; `pushed`: each skill's state after the push. */
-  push(skills: string | string[], opts: { companies: string[] }): Promise<SyncReport & { pushed: PushedCompany[] }>;
+  push(skills: string | string[], opts: { companies: string[]; force?: boolean }): Promise<SyncReport & { pushed: PushedCompany[] }>;
   /** The plan plus each company's last sync and the last run. */
   status(opts?: { companies?: string[] }): Promise<SyncReport & { lastRun: unknown; lastSync: Record<string, string | null> }>;
   /** Refused with a RollbackRefusedError (exit 2, nothing written) when it would remove more than safety.maxRemovePercent of a company's skills, unless `force`. */
@@ -102,8 +102,8 @@ class Handle implements LibrarySync {
     return { ...this.report(result), index };
   }
 
-  async push(skills: string | string[], o: { companies: string[] }) {
-    const result = await this.open.push(Array.isArray(skills) ? skills : [skills], o?.companies ?? []);
+  async push(skills: string | string[], o: { companies: string[]; force?: boolean }) {
+    const result = await this.open.push(Array.isArray(skills) ? skills : [skills], o?.companies ?? [], { force: o?.force });
     return { ...this.report(result), pushed: result.companies.map((c) => ({ company: c.name, ok: c.ok, skills: pushedStates(c) })) };
   }
 

@@ -11,7 +11,7 @@ import type { TreeEntry } from './store/objects.js';
 import { captureIdentity, type FolderIdentity } from './apply/identity.js';
 import { recoverLeftovers } from './apply/writer.js';
 import { recordScanTree } from './scan/record.js';
-import { scanSkillsFolder, type ScanResult } from './scan/scan.js';
+import { buildTree, scanSkillsFolder, type ScanResult } from './scan/scan.js';
 import { ignoreRulesOf } from './scan/ignore.js';
 import { filterSkillMap, treeFilterFor } from './scan/filter-tree.js';
 import { StatCache } from './scan/stat-cache.js';
@@ -62,6 +62,7 @@ export async function scanCompany(store: Store | null, company: Company, config:
   const scan = scanSkillsFolder(company.dir, { cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
   const head = store ? await store.readRef(companyRef(company.name)) : null;
   const headTree = head ? (await store!.readCommit(head)).tree : null;
+  if (headTree && scan.unread.length > 0) keepUnread(scan, await store!.readTree(headTree));
   const baseTree = store ? await store.readRef(baseRef(company.name)) : null;
   // A base recorded before the ignore rules (or with litter a library once had) is compared without it.
   const filter = treeFilterFor(ignoreRulesOf(config), store);
@@ -73,6 +74,22 @@ export async function scanCompany(store: Store | null, company: Company, config:
     throw new StoreError(`${baseRef(company.name)} is missing from store ${store!.gitdir}, though ${company.name} has been distributed to: run \`library doctor --repair\` to rebuild it from the distribution history`);
   }
   return { company, identity, scan, cache, scanStarted, head, headTree, baseTree, base, emptied, distributedCommit };
+}
+
+/**
+ * Blocked is not absent: an entry that is on disk but could not be read this
+ * run (a skill with an oversized file, a FIFO, an unreadable folder) keeps its
+ * last recorded version in the tree that is recorded, so history never says
+ * "removed", a snapshot holds it, and a rollback to that snapshot keeps it.
+ */
+function keepUnread(scan: ScanResult, recorded: TreeEntry[]): void {
+  const kept = recorded.filter((e) => scan.unread.includes(e.name));
+  if (kept.length > 0) scan.root = buildTree([...scan.root.entries, ...kept]);
+}
+
+/** skill → tree of a recorded folder tree (the scan's, with what could not be read kept). */
+export function recordedSkills(root: { entries: readonly TreeEntry[] }): Map<string, string> {
+  return new Map(root.entries.filter((e) => e.mode === '40000').map((e) => [e.name, e.oid]));
 }
 
 async function emptiedSkills(store: Store, baseTree: string): Promise<Set<string>> {
@@ -109,9 +126,10 @@ export async function observe(store: Store, view: CompanyView): Promise<string |
   if (head && headTree === scan.root.oid) return null;
   recordScanTree(store, scan.root, company.dir);
   const before = headTree ? await skillMapOf(store, headTree) : null;
-  const n = scan.skills.size;
+  const after = recordedSkills(scan.root);
+  const n = after.size;
   const what = before
-    ? describeSkillChanges(before, scan.skills, { added: 'added', changed: 'changed', removed: 'removed' })
+    ? describeSkillChanges(before, after, { added: 'added', changed: 'changed', removed: 'removed' })
     : `initial state, ${n} skill${n === 1 ? '' : 's'}`;
   const commit = store.writeCommit({
     tree: scan.root.oid,

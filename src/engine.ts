@@ -100,11 +100,11 @@ export class Engine {
     });
   }
 
-  /** The library's version of `skills` into `companies`, ending their overrides. */
-  push(skills: string[], companies: string[]): Promise<SyncResult> {
+  /** The library's version of `skills` into `companies`, ending their overrides; `force` replaces git checkouts' files too (keeping their .git). */
+  push(skills: string[], companies: string[], opts: { force?: boolean } = {}): Promise<SyncResult> {
     const list = [...new Set(skills)];
     if (list.length === 0 || companies.length === 0) throw new UsageError('push needs at least one skill and one company');
-    return this.locked(`library push ${list.join(' ')}`, (store) => runSync(this.context(store), { mode: 'push', skills: list, companies: [...new Set(companies)] }));
+    return this.locked(`library push ${list.join(' ')}`, (store) => runSync(this.context(store), { mode: 'push', skills: list, companies: [...new Set(companies)], force: opts.force }));
   }
 
   /** A dry run writes nothing, so it reads beside a running sync instead of waiting for its lock. */

@@ -25,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { UnsafePathError } from '../errors.js';
 import { isSafeEntryName } from '../names.js';
 import { recordScanTree } from '../scan/record.js';
-import { scanFolderTree, type IgnoreRules } from '../scan/scan.js';
+import { listUnrecorded, scanFolderTree, type IgnoreRules } from '../scan/scan.js';
 import type { StatCache } from '../scan/stat-cache.js';
 import type { Mode } from '../store/objects.js';
 import type { Store } from '../store/store.js';
@@ -76,7 +76,7 @@ export interface WriterOptions {
   blobs: BlobReader;
   identity: FolderIdentity;
   cache: StatCache;
-  /** Files that are not part of any skill: never compared, and carried into the new folder. */
+  /** Litter that is not part of any skill: never compared, and carried into the new folder (as `.git` always is). */
   ignore?: IgnoreRules;
   maxFileBytes: number;
 }
@@ -127,11 +127,11 @@ export class SkillWriter {
         if (aside) this.putBack(aside, skill, found.tree !== undefined);
         return { done: false, found: found.tree ?? null, why: found.why ?? describe(expected, found.tree ?? null) };
       }
-      // Ignored files (litter of editors, Finder, Python) are never deleted: they stay where they were.
-      const litter = aside && this.opts.ignore ? this.opts.ignore.listIgnored(aside, skill) : [];
-      if (litter.length > 0) {
+      // What the scan did not record (a checkout's .git, litter of editors, Finder, Python) is never deleted: it stays where it was.
+      const unrecorded = aside ? listUnrecorded(aside, skill, this.opts.ignore) : [];
+      if (unrecorded.length > 0) {
         if (!incoming) fs.mkdirSync((incoming = tempName(skill, 'new')), { mode: 0o755 });
-        carry(litter, aside!, incoming);
+        carry(unrecorded, aside!, incoming);
       }
       if (incoming) {
         fs.renameSync(incoming, skill);
@@ -233,9 +233,9 @@ export class SkillWriter {
   }
 }
 
-/** Move ignored paths from the old folder into the new one; a path the new version ships itself is the library's. */
-function carry(litter: string[], from: string, to: string): void {
-  for (const rel of litter) {
+/** Move unrecorded paths from the old folder into the new one; a path the new version ships itself is the library's. */
+function carry(paths: string[], from: string, to: string): void {
+  for (const rel of paths) {
     const target = path.join(to, rel);
     if (fs.existsSync(target)) continue;
     fs.mkdirSync(path.dirname(target), { recursive: true });

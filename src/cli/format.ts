@@ -8,7 +8,7 @@ import { formatFinding } from '../validate/library.js';
 const short = (oid: string | null | undefined) => (oid ? oid.slice(0, 7) : '-');
 
 /** Drift first: what an operator must look at comes before what is fine. */
-export const STATE_ORDER: SkillState[] = ['override-behind', 'override', 'behind', 'new', 'removed-upstream', 'company-only', 'in-sync'];
+export const STATE_ORDER: SkillState[] = ['override-behind', 'override', 'behind', 'new', 'removed-upstream', 'git-checkout', 'company-only', 'in-sync'];
 
 export function sortByState(skills: readonly PlannedSkill[]): PlannedSkill[] {
   return [...skills].sort((a, b) => STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state) || (a.name < b.name ? -1 : 1));
@@ -21,6 +21,12 @@ const PLAN_WORDS: Record<string, string> = {
   merge: 'merge file by file: take library-only changes, keep company files',
   none: '',
 };
+
+/** Why a skill in a state that --fix leaves alone is left alone, when the state alone does not say it. */
+export function stateNote(state: SkillState, company: string, skill: string): string {
+  if (state !== 'git-checkout') return '';
+  return `  (the company's own git checkout: library updates are not applied here; \`library push ${skill} --company ${company} --force\` applies the library's version and keeps its .git)`;
+}
 
 export function libraryLine(result: SyncResult): string {
   const lib = result.library;
@@ -46,7 +52,7 @@ export function formatPlan(result: SyncResult): string {
     }
     const pending = o.skills.filter((s) => s.state !== 'in-sync' && s.state !== 'company-only');
     lines.push(`${o.name}: ${companyCounts(o)}`);
-    for (const s of sortByState(pending)) lines.push(`  ${s.state.padEnd(17)} ${s.name.padEnd(24)} ${result.mode === 'plan' ? PLAN_WORDS[s.action] : ''}`.trimEnd());
+    for (const s of sortByState(pending)) lines.push(`  ${s.state.padEnd(17)} ${s.name.padEnd(24)} ${result.mode === 'plan' ? PLAN_WORDS[s.action] : ''}${stateNote(s.state, o.name, s.name)}`.trimEnd());
     for (const b of o.blocked) lines.push(`  skipped           ${b.message}`);
     for (const r of o.recovered) lines.push(`  recovered         ${r}`);
     for (const c of o.applied.changedDuringRun) lines.push(`  changed meanwhile ${c}: edited in the folder while this run wrote it; the company's version is kept and recorded`);
@@ -91,7 +97,7 @@ export function formatStatus(result: SyncResult, note: (company: string, skill: 
       continue;
     }
     lines.push(`${o.name}: last sync ${ago(o.lastSync)}, distributed library ${short(o.distributedCommit)}; ${companyCounts(o)}`);
-    for (const s of sortByState(o.skills.filter((x) => x.state !== 'in-sync'))) lines.push(`  ${s.state.padEnd(17)} ${s.name}${note(o.name, s.name)}`);
+    for (const s of sortByState(o.skills.filter((x) => x.state !== 'in-sync'))) lines.push(`  ${s.state.padEnd(17)} ${s.name}${note(o.name, s.name)}${stateNote(s.state, o.name, s.name)}`);
     for (const b of o.blocked) lines.push(`  skipped           ${b.message}`);
   }
   for (const p of result.problems) lines.push(`skipped company: ${p.message}`);

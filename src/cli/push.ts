@@ -13,6 +13,7 @@ export function registerPush(program: Command): void {
     .description("force the library's version of skills into companies, ending their overrides")
     .option('--company <name>', 'company to normalize (repeatable)', collect)
     .option('--all-companies', 'every configured company')
+    .option('--force', "also replace the files of a skill that is the company's own git checkout (its .git is kept)")
     .option('--wait <seconds>', 'wait this long for another run to finish', parseSeconds, 0)
     .option('--json', 'print JSON')
     .action(
@@ -22,7 +23,7 @@ export function registerPush(program: Command): void {
         if (!opts.allCompanies && !opts.company?.length) throw new UsageError('push needs --company NAME (repeatable) or --all-companies: which companies should take the library version');
         const ctx = loadContext(cmd);
         const companies: string[] = opts.allCompanies ? resolveCompanies(ctx.config).companies.map((c) => c.name) : opts.company;
-        const result = await engineOf(ctx, opts.wait).push(skills, companies);
+        const result = await engineOf(ctx, opts.wait).push(skills, companies, { force: opts.force });
         if (opts.json) printJson({ ...toJson(result), pushed: pushedOf(result) });
         else console.log(formatPush(result));
         return syncFailures(result);

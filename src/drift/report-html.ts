@@ -15,6 +15,7 @@ export const STATE_STYLE: Record<SkillState, { color: string; mark: string; labe
   new: { color: '#9fd3ff', mark: '+', label: 'new (next sync adds it)' },
   'removed-upstream': { color: '#cfcfcf', mark: '−', label: 'removed upstream (next sync removes it)' },
   'company-only': { color: '#e4e4f7', mark: '◇', label: 'company-only' },
+  'git-checkout': { color: '#d9e7f2', mark: '⎇', label: "git checkout (the company's own; push applies the library)" },
   'in-sync': { color: '#cdeccd', mark: '', label: 'in sync' },
 };
 const STATES = Object.keys(STATE_STYLE) as SkillState[];

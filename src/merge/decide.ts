@@ -17,7 +17,9 @@ export type SkillState =
   | 'removed-upstream'
   | 'override'
   | 'override-behind'
-  | 'company-only';
+  | 'company-only'
+  /** Set by the plan, not this table: the folder is the company's own git checkout, never replaced by a sync. */
+  | 'git-checkout';
 
 /**
  * What --fix does: write the library's version, delete the folder, or leave it.

@@ -46,6 +46,8 @@ export interface CompanyPlanInput {
   /** Skills a file-level merge left without files: the company holds them as `emptyTree`, it did not delete them. */
   emptied?: ReadonlySet<string>;
   emptyTree?: string;
+  /** Skills whose folder is a git checkout: never replaced or removed by a sync; a push replaces their files only with `force`. */
+  checkouts?: ReadonlySet<string>;
 }
 
 export interface CompanyPlan {
@@ -64,6 +66,7 @@ export function planCompany(given: CompanyPlanInput): CompanyPlan {
   const names = new Set([...input.library.keys(), ...input.company.keys(), ...(input.base?.keys() ?? [])]);
   const skills: PlannedSkill[] = [];
   const base = new Map(input.base ?? []);
+  const refusedCheckouts: string[] = [];
   for (const name of [...names].sort()) {
     if (input.skip.has(name)) continue;
     if (request.kind === 'push' && !request.skills.has(name)) continue;
@@ -78,10 +81,16 @@ export function planCompany(given: CompanyPlanInput): CompanyPlan {
     const sides = { name, state: decision.state, base: inputs.base, library: inputs.library, company: inputs.company };
     let skill = toPlanned(sides, decision.action); // one object per skill: a no-op plan makes 20,000 of them
     let nb = nextBase(inputs, decision);
-    if (request.kind === 'push' && inputs.library !== undefined) {
+    const checkout = input.checkouts?.has(name) === true;
+    if (request.kind === 'push' && inputs.library !== undefined && (!checkout || input.force)) {
       // A push ends an override: the library's version goes in whatever the company did.
       if (inputs.company !== inputs.library) skill = { ...sides, action: 'take-library', library: inputs.library };
       nb = inputs.library;
+    } else if (checkout) {
+      // The company's own git checkout: its history must keep matching its files, so only the company changes them.
+      if (request.kind === 'push' && inputs.company !== inputs.library) refusedCheckouts.push(name);
+      skill = { ...sides, state: 'git-checkout', action: 'keep-company' };
+      nb = inputs.company === inputs.library || inputs.firstSync ? inputs.library : inputs.base;
     } else if (skill.state === 'override-behind' && input.merge && input.merge !== 'skill' && sides.base && sides.library && sides.company) {
       const mergeInput = input.mergeInputs?.get(name);
       if (mergeInput) {
@@ -95,7 +104,7 @@ export function planCompany(given: CompanyPlanInput): CompanyPlan {
     else base.set(name, nb);
   }
   const refused = request.kind === 'push' && input.base === null ? 'has never been synced' : undefined;
-  return { skills, nextBase: base, guard: massDeletionGuard(skills, input), refused };
+  return { skills, nextBase: base, guard: massDeletionGuard(skills, input) ?? checkoutGuard(refusedCheckouts), refused };
 }
 
 function toPlanned(sides: Sides, action: PlannedSkill['action']): PlannedSkill {
@@ -138,6 +147,13 @@ function massDeletionGuard(skills: PlannedSkill[], input: CompanyPlanInput): str
   return `would remove ${removals} of ${total} skills (${((removals * 100) / total).toFixed(0)}%), over safety.maxRemovePercent=${input.maxRemovePercent}%: check the library, then rerun with --force`;
 }
 
+/** A push to a skill that is a git checkout replaces files its own history does not have: only with --force. */
+function checkoutGuard(skills: string[]): string | undefined {
+  if (skills.length === 0) return undefined;
+  const which = skills.length === 1 ? `skill ${skills[0]} is a git checkout` : `skills ${skills.join(', ')} are git checkouts`;
+  return `${which} (a .git at the top of the folder): its files would no longer match its own history; nothing was pushed to this company: rerun with --force to replace the files (the .git is kept)`;
+}
+
 /** The mass-deletion rule, shared by sync and rollback: more than maxPercent of a company's skills, a single removal always allowed. */
 export function exceedsRemovalLimit(removals: number, total: number, maxPercent: number): boolean {
   return removals > 1 && total > 0 && (removals * 100) / total > maxPercent;
@@ -152,6 +168,7 @@ export function countStates(skills: readonly Pick<PlannedSkill, 'state'>[]): Rec
     new: 0,
     'removed-upstream': 0,
     'company-only': 0,
+    'git-checkout': 0,
     'in-sync': 0,
   };
   for (const s of skills) counts[s.state]++;

@@ -47,6 +47,7 @@ export function planSync(ws: Workspace, request: SyncRequest, opts: { force: boo
       earlier: ws.earlier ?? undefined,
       emptied: view.emptied,
       emptyTree: EMPTY_TREE_OID,
+      checkouts: view.scan.checkouts,
     });
     outcome.skills = plan.skills;
     outcome.counts = countStates(plan.skills);

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LibrarySyncError } from '../errors.js';
+import { LibrarySyncError, StoreError } from '../errors.js';
 import { hashObject } from '../store/objects.js';
 import type { Store } from '../store/store.js';
 import type { ScanTree } from './scan.js';
@@ -22,6 +22,9 @@ export function recordScanTree(store: Store, tree: ScanTree, absDir: string, ful
     const abs = path.join(absDir, entry.name);
     if (entry.tree) {
       recordScanTree(store, entry.tree, abs, full);
+    } else if (entry.mode === '40000') {
+      // A skill kept at its recorded version (it could not be read this run): in the store already, or lost from it.
+      if (!store.has(entry.oid)) throw new StoreError(`tree ${entry.oid} recorded for ${abs} is missing from store ${store.gitdir}: run \`library doctor --repair\``);
     } else if (!store.has(entry.oid)) {
       const content = entry.mode === '120000' ? Buffer.from(fs.readlinkSync(abs)) : fs.readFileSync(abs);
       if (hashObject('blob', content) !== entry.oid) {

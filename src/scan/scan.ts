@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { hashObject, serializeTree, type Mode, type TreeEntry } from '../store/objects.js';
-import { isValidName } from '../names.js';
+import { isGitReservedName, isValidName } from '../names.js';
 import { StatCache } from './stat-cache.js';
 
 export interface ScanTree {
@@ -32,8 +32,16 @@ export interface ScanResult {
   skills: Map<string, string>;
   /** Skills that must not be merged or written this run (unreadable, symlinked, too large…). */
   blocked: Map<string, SkillProblem>;
+  /** Skills whose folder is a git checkout (a `.git` folder or file at its top): recorded, never replaced. */
+  checkouts: Set<string>;
   /** Top-level names that are not skills and were skipped (invalid names). */
   problems: SkillProblem[];
+  /**
+   * Top-level entries that are on disk but could not be read this run (blocked
+   * skills, an oversized file): not absent. Whoever records the folder keeps
+   * their last recorded version (src/company.ts, keepUnread).
+   */
+  unread: string[];
   filesRead: number;
 }
 
@@ -42,8 +50,6 @@ export interface IgnoreRules {
   /** `rel` is relative to the skill folder, '/'-separated. */
   /** `name` (the last segment of `rel`), when the caller has it, saves slicing it out. */
   ignores(rel: string, isDir: boolean, name?: string): boolean;
-  /** The ignored paths under skill folder `dir` (named `skill`), relative to it; a folder ignored whole is one entry. */
-  listIgnored(dir: string, skill: string): string[];
 }
 
 export interface ScanOptions {
@@ -52,14 +58,40 @@ export interface ScanOptions {
   ignore?: IgnoreRules;
 }
 
-/** A problem that makes one skill unusable for this run. */
+/** Problems that make one skill unusable for this run: all of them, so one run names every path to fix. */
 class SkillScanError extends Error {
-  constructor(
-    readonly path: string,
-    message: string,
-  ) {
-    super(message);
+  constructor(readonly problems: { path: string; message: string }[]) {
+    super(problems.map((p) => p.message).join('; '));
   }
+
+  get path(): string {
+    return this.problems[0].path;
+  }
+}
+
+/**
+ * The one rule for what a scan leaves out of a skill, and so what a write
+ * must carry over and never delete (src/apply/writer.ts): every spelling of
+ * `.git` git refuses (a checkout's own repository, at any depth), and what the
+ * ignore rules call litter.
+ */
+export function isUnrecorded(rel: string, name: string, isDir: boolean, isSymlink: boolean, ignore: IgnoreRules | undefined): boolean {
+  return isGitReservedName(name, isSymlink) || (ignore?.ignores(rel, isDir, name) ?? false);
+}
+
+/** The unrecorded paths under skill folder `dir` (named `skill`), relative to it; an unrecorded folder is one entry. */
+export function listUnrecorded(dir: string, skill: string, ignore: IgnoreRules | undefined): string[] {
+  const out: string[] = [];
+  const walkDir = (abs: string, rel: string) => {
+    for (const name of fs.readdirSync(abs)) {
+      const childRel = rel ? `${rel}/${name}` : name;
+      const st = fs.lstatSync(path.join(abs, name));
+      if (isUnrecorded(`${skill}/${childRel}`, name, st.isDirectory(), st.isSymbolicLink(), ignore)) out.push(childRel);
+      else if (st.isDirectory()) walkDir(path.join(abs, name), childRel);
+    }
+  };
+  walkDir(dir, '');
+  return out;
 }
 
 export function buildTree(entries: ScanEntry[]): ScanTree {
@@ -76,6 +108,8 @@ interface WalkState {
   seen: Set<string>;
   seenDirs: Set<string>;
   filesRead: number;
+  /** Skills with a `.git` at their top. */
+  checkouts: Set<string>;
 }
 
 /** A file's blob id: from the stat cache when its stat is unchanged, else by reading it. */
@@ -104,33 +138,62 @@ function listFolder(absDir: string, relDir: string, st: fs.Stats, state: WalkSta
   return names;
 }
 
-function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkState): ScanTree {
+function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkState, problems: { path: string; message: string }[] = []): ScanTree {
   const entries: ScanEntry[] = [];
+  const top = !relDir.includes('/'); // the skill folder itself (skill names hold no '/')
   for (const name of listFolder(absDir, relDir, dirStat, state)) {
-    if (name === '.git') continue; // git refuses a tree entry named .git
     const abs = `${absDir}/${name}`; // absDir is normalized already; path.join costs a normalize per file on a 100,000-file scan
     const rel = `${relDir}/${name}`;
     if (name.includes('\uFFFD')) {
       // readdir decoded invalid UTF-8 lossily: we could neither record nor restore this name exactly.
-      throw new SkillScanError(abs, `a file name in ${absDir} is not valid UTF-8: rename it`);
+      problems.push({ path: abs, message: `a file name in ${absDir} is not valid UTF-8: rename it` });
+      continue;
     }
-    const st = fs.lstatSync(abs);
-    if (state.opts.ignore?.ignores(rel, st.isDirectory(), name)) continue; // litter: not part of the skill
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(abs);
+    } catch (err) {
+      problems.push({ path: abs, message: `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      continue;
+    }
+    if (isUnrecorded(rel, name, st.isDirectory(), st.isSymbolicLink(), state.opts.ignore)) {
+      if (top && name.toLowerCase() === '.git') state.checkouts.add(relDir); // `git clone` and `git worktree` put it here
+      continue;
+    }
     if (st.isDirectory()) {
-      const sub = walk(abs, rel, st, state);
+      let sub: ScanTree;
+      try {
+        sub = walk(abs, rel, st, state, problems);
+      } catch (err) {
+        problems.push({ path: abs, message: `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+        continue;
+      }
       if (sub.entries.length > 0) entries.push({ name, mode: '40000', oid: sub.oid, tree: sub });
     } else if (st.isFile()) {
       if (st.size > state.opts.maxFileBytes) {
-        throw new SkillScanError(abs, `file ${abs} is ${st.size} bytes, over the size limit of ${state.opts.maxFileBytes} bytes (safety.maxFileBytes): remove it or raise the limit`);
+        problems.push({ path: abs, message: `file ${abs} is ${st.size} bytes, over the size limit of ${state.opts.maxFileBytes} bytes (safety.maxFileBytes): remove it or raise the limit` });
+        continue;
       }
-      entries.push({ name, mode: fileMode(st), oid: hashFile(abs, rel, st, state) });
+      try {
+        entries.push({ name, mode: fileMode(st), oid: hashFile(abs, rel, st, state) });
+      } catch (err) {
+        problems.push({ path: abs, message: `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      }
     } else if (st.isSymbolicLink()) {
       entries.push({ name, mode: '120000', oid: hashObject('blob', Buffer.from(fs.readlinkSync(abs))) });
     } else {
-      throw new SkillScanError(abs, `${abs} is not a file, folder or symlink: remove it`);
+      problems.push({ path: abs, message: `${abs} is ${specialKind(st)}, not a file, folder or symlink: remove it` });
     }
   }
+  if (top && problems.length > 0) throw new SkillScanError(problems);
   return buildTree(entries);
+}
+
+function specialKind(st: fs.Stats): string {
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'a special file';
 }
 
 /** A top-level entry matched by the ignore rules (Thumbs.db beside the skills, a stray __pycache__). */
@@ -156,7 +219,7 @@ function describe(err: unknown, fallbackPath: string): { path: string; message: 
  * read or is over the size limit.
  */
 export function scanFolderTree(dir: string, skill: string, opts: { maxFileBytes: number; ignore?: IgnoreRules }): ScanTree {
-  const state: WalkState = { opts: { cache: new StatCache(null), ...opts }, seen: new Set(), seenDirs: new Set(), filesRead: 0 };
+  const state: WalkState = { opts: { cache: new StatCache(null), ...opts }, seen: new Set(), seenDirs: new Set(), filesRead: 0, checkouts: new Set() };
   return walk(dir, skill, fs.lstatSync(dir), state);
 }
 
@@ -166,11 +229,12 @@ export function scanFolderTree(dir: string, skill: string, opts: { maxFileBytes:
  * (editor litter, and our own temp folders).
  */
 export function scanSkillsFolder(dir: string, opts: ScanOptions): ScanResult {
-  const state: WalkState = { opts, seen: new Set(), seenDirs: new Set(), filesRead: 0 };
+  const state: WalkState = { opts, seen: new Set(), seenDirs: new Set(), filesRead: 0, checkouts: new Set() };
   const rootEntries: ScanEntry[] = [];
   const skills = new Map<string, string>();
   const blocked = new Map<string, SkillProblem>();
   const problems: SkillProblem[] = [];
+  const unread: string[] = [];
   for (const name of fs.readdirSync(dir).sort()) {
     if (name.startsWith('.')) continue;
     const abs = path.join(dir, name);
@@ -184,10 +248,12 @@ export function scanSkillsFolder(dir: string, opts: ScanOptions): ScanResult {
       st = fs.lstatSync(abs);
     } catch (err) {
       blocked.set(name, { skill: name, ...describe(err, abs) });
+      unread.push(name);
       continue;
     }
     if (st.isSymbolicLink()) {
       blocked.set(name, { skill: name, path: abs, message: `skill folder ${abs} is a symlink: nothing is read or written through it; replace it with a real folder` });
+      unread.push(name);
       continue;
     }
     if (st.isDirectory()) {
@@ -198,11 +264,13 @@ export function scanSkillsFolder(dir: string, opts: ScanOptions): ScanResult {
         skills.set(name, tree.oid);
       } catch (err) {
         blocked.set(name, { skill: name, ...describe(err, abs) });
+        unread.push(name);
       }
     } else if (st.isFile()) {
       // A plain file beside the skills: recorded so it is never lost, never merged.
       if (st.size > opts.maxFileBytes) {
         problems.push({ skill: name, path: abs, message: `file ${abs} is over the size limit of ${opts.maxFileBytes} bytes; not recorded` });
+        unread.push(name);
         continue;
       }
       rootEntries.push({ name, mode: fileMode(st), oid: hashFile(abs, name, st, state) });
@@ -214,5 +282,5 @@ export function scanSkillsFolder(dir: string, opts: ScanOptions): ScanResult {
     if (blocked.has(top)) state.seen.add(p);
   }
   opts.cache.retain(state.seen, state.seenDirs);
-  return { root: buildTree(rootEntries), skills, blocked, problems, filesRead: state.filesRead };
+  return { root: buildTree(rootEntries), skills, blocked, checkouts: state.checkouts, unread, problems, filesRead: state.filesRead };
 }

