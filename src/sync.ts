@@ -75,7 +75,8 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
   const ws = await readWorkspace(config, store, { companies: opts.companies, request, library: pushLibrary });
   const { library } = ws;
   for (const p of [...library.problems, ...library.blocked.values()]) log.warn({ skill: p.skill, path: p.path }, p.message);
-  if (library.skills.size === 0 && !opts.allowEmptyLibrary) {
+  // A library whose skills are all blocked is not empty: the run goes on (nothing blocked is touched) and exits 1 with the reasons.
+  if (library.skills.size === 0 && library.blocked.size === 0 && !opts.allowEmptyLibrary) {
     throw new UsageError(
       `library ${library.source} has no skills: refusing to sync, since an unmounted or emptied library would remove every company's skills; pass --allow-empty-library if this is intended`,
     );

@@ -80,6 +80,7 @@ function appliedLine(o: CompanyOutcome, libraryCommit: string | null): string {
   const commit = o.commits.distribution ? ` (commit ${short(o.commits.distribution)})` : '';
   if (did.length) return `${did.join('; ')}${commit}`;
   // A distribution commit with no change: the library moved, and nothing of the move reaches this company.
+  if (!o.ok) return 'the folder was not changed';
   return commit ? `nothing to change in the folder; recorded library ${short(libraryCommit)} as distributed${commit}` : 'nothing to change';
 }
 

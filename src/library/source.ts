@@ -19,13 +19,17 @@ import { Store } from '../store/store.js';
 import { StoreError } from '../errors.js';
 import { blockInvalidSkills, ValidationCache } from '../validate/library.js';
 import { listFolder, listTree } from '../validate/listing.js';
+import { LIBRARY_REF } from '../refs.js';
+import { resolveSubmodules } from './submodules.js';
 import type { Finding } from '../validate/rules.js';
 
 export interface LibraryView {
   kind: 'git' | 'folder' | 'ref';
   /** Folder path or ref name, for messages. */
   source: string;
+  /** The tree to record: the skills, and each blocked skill at its last recorded version (blocked is not absent). */
   tree: string;
+  /** The skills to distribute. */
   skills: Map<string, string>;
   /** Skills that cannot be distributed this run; never treated as deleted. */
   blocked: Map<string, SkillProblem>;
@@ -42,10 +46,11 @@ export interface LibraryView {
   readable: { stores: Store[]; scan?: { root: ScanTree; dir: string } };
 }
 
-function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView, 'skills' | 'blocked' | 'problems'> {
+function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView, 'skills' | 'blocked' | 'problems'> & { gitlinks: Map<string, string> } {
   const skills = new Map<string, string>();
   const blocked = new Map<string, SkillProblem>();
   const problems: SkillProblem[] = [];
+  const gitlinks = new Map<string, string>();
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
     const p = path.join(source, e.name);
@@ -55,9 +60,23 @@ function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView, 'skil
       skills.set(e.name, e.oid);
     } else if (e.mode === '120000') {
       blocked.set(e.name, { skill: e.name, path: p, message: `library skill ${p} is a symlink: make it a real folder` });
+    } else if ((e.mode as string) === '160000') {
+      gitlinks.set(e.name, e.oid); // a submodule: src/library/submodules.ts
     }
   }
-  return { skills, blocked, problems };
+  return { skills, blocked, problems, gitlinks };
+}
+
+/**
+ * Blocked is not absent: a library skill that cannot be distributed this run
+ * keeps, in the library commit recorded now, the version last recorded, so the
+ * store's history never says "removed" for it.
+ */
+async function keptBlocked(store: Store | null, blocked: ReadonlyMap<string, SkillProblem>): Promise<TreeEntry[]> {
+  const tip = store && blocked.size > 0 ? await store.readRef(LIBRARY_REF) : null;
+  if (!tip) return [];
+  const last = await store!.readTree((await store!.readCommit(tip)).tree);
+  return last.filter((e) => e.mode === '40000' && blocked.has(e.name));
 }
 
 export { findGitDir, type GitRepo } from './repo.js';
@@ -89,10 +108,11 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
   if (!repo) {
     const warnings = await blockInvalidSkills(scan.skills, scan.blocked, dir, validation, (name) => listFolder(path.join(dir, name), name, config.maxFileBytes), config.strictValidation);
     const skillEntries = scan.root.entries.filter((e) => scan.skills.has(e.name));
+    const recorded = [...skillEntries, ...(await keptBlocked(store, scan.blocked))];
     return {
       kind: 'folder',
       source: dir,
-      tree: buildTree(skillEntries).oid,
+      tree: buildTree(recorded).oid,
       skills: scan.skills,
       blocked: scan.blocked,
       problems: scan.problems,
@@ -102,7 +122,7 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
       readable: { stores: store ? [store] : [], scan: { root: scan.root, dir } },
       async copyInto(s) {
         for (const e of skillEntries) recordScanTree(s, e.tree!, path.join(dir, e.name));
-        s.writeTree(skillEntries);
+        s.writeTree(recorded);
         cache.save(started);
         validation.save();
       },
@@ -112,29 +132,38 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
   const repoStore = repoObjects(repo);
   const head = await repoHead(repo);
   const entries = head ? await committedFolder(repoStore, head, path.relative(repo.workTree, fs.realpathSync(dir))) : [];
-  const view = skillsOf(entries, dir);
-  const warnings = await blockInvalidSkills(view.skills, view.blocked, dir, validation, (name, tree) => listTree(repoStore, tree, name, config.maxFileBytes), config.strictValidation);
+  const { gitlinks, ...view } = skillsOf(entries, dir);
+  // A submodule's files are its recorded commit's tree, read from its own objects.
+  const submodules = await resolveSubmodules(repo, fs.realpathSync(dir), gitlinks);
+  for (const [name, sub] of submodules.resolved) view.skills.set(name, sub.tree);
+  for (const [name, problem] of submodules.blocked) view.blocked.set(name, problem);
+  const objectsOf = (name: string) => submodules.resolved.get(name)?.objects ?? repoStore;
+  const warnings = await blockInvalidSkills(view.skills, view.blocked, dir, validation, (name, tree) => listTree(objectsOf(name), tree, name, config.maxFileBytes), config.strictValidation);
   // A committed .DS_Store or __pycache__ is litter here as in the company folders, which never hold it.
   const filter = treeFilterFor(ignoreRulesOf(config), store);
   const committed = view.skills;
-  view.skills = await filterSkillMap(filter, repoStore, committed, null);
-  // The working copy was scanned only to report edits that are not committed.
+  view.skills = new Map();
+  for (const [name, oid] of committed) {
+    const filtered = await filter.filter(objectsOf(name), oid, name);
+    if (filtered) view.skills.set(name, filtered);
+  }
+  // The working copy was scanned only to report edits that are not committed (a submodule not fetched is blocked, not uncommitted).
   const uncommitted = [...new Set([...scan.skills.keys(), ...view.skills.keys()])]
-    .filter((s) => scan.skills.get(s) !== view.skills.get(s))
+    .filter((s) => scan.skills.get(s) !== view.skills.get(s) && !submodules.blocked.has(s))
     .sort();
-  const skillEntries: TreeEntry[] = [...view.skills].map(([name, oid]) => ({ name, mode: '40000', oid }));
+  const recorded: TreeEntry[] = [...[...view.skills].map(([name, oid]): TreeEntry => ({ name, mode: '40000', oid })), ...(await keptBlocked(store, view.blocked))];
   return {
     kind: 'git',
     source: dir,
-    tree: buildTree(skillEntries).oid,
+    tree: buildTree(recorded).oid,
     ...view,
     warnings,
     sourceCommit: head,
     uncommitted,
-    readable: { stores: store ? [store, repoStore] : [repoStore] },
+    readable: { stores: [...(store ? [store] : []), repoStore, ...[...submodules.resolved.values()].map((r) => r.objects)] },
     async copyInto(s) {
-      for (const [name, oid] of committed) if (view.skills.has(name)) await filter.materialize(repoStore, s, oid, name);
-      s.writeTree(skillEntries);
+      for (const [name, oid] of committed) if (view.skills.has(name)) await filter.materialize(objectsOf(name), s, oid, name);
+      s.writeTree(recorded);
       cache.save(started);
       validation.save();
       filter.save();
@@ -164,7 +193,7 @@ async function readFromRef(config: Config, ref: string, store: Store | null, val
   }
   const tree = (await store.readCommit(commit)).tree;
   const entries = await store.readTree(tree);
-  const view = skillsOf(entries, ref);
+  const { gitlinks: _gitlinks, ...view } = skillsOf(entries, ref); // a pushed library holds no submodule objects
   const warnings = await blockInvalidSkills(view.skills, view.blocked, ref, validation, (name, oid) => listTree(store, oid, name, validation.maxFileBytes), config.strictValidation);
   const filter = treeFilterFor(ignoreRulesOf(config), store);
   const pushed = view.skills;

@@ -54,7 +54,8 @@ export async function recordLibrary(store: Store, library: LibraryView, tip: str
   const prevTree = tip ? (await store.readCommit(tip)).tree : null;
   if (tip && prevTree === library.tree) return tip;
   const before = prevTree ? await skillMapOf(store, prevTree) : new Map<string, string>();
-  const summary = describeSkillChanges(before, library.skills, { added: 'added', changed: 'updated', removed: 'removed' });
+  // The recorded tree, not the skills distributed: a blocked skill keeps its last version there, so it is not "removed".
+  const summary = describeSkillChanges(before, await skillMapOf(store, library.tree), { added: 'added', changed: 'updated', removed: 'removed' });
   const trailers = [`Library-Source: ${library.source}`];
   if (library.sourceCommit) trailers.push(`Source-Commit: ${library.sourceCommit}`);
   const message = `library: ${summary || 'no skill changes'}\n\n${trailers.join('\n')}\n`;

@@ -131,7 +131,8 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
         const view = await scanCompany(store, company, config);
         result.skills = view.scan.skills.size;
         const want = snapSkills.get(company.name)!;
-        const scope = opts.skills?.length ? opts.skills : [...new Set([...want.keys(), ...view.scan.skills.keys()])].sort();
+        // A skill that cannot be read now is on disk all the same: named as skipped, never removed.
+        const scope = opts.skills?.length ? opts.skills : [...new Set([...want.keys(), ...view.scan.skills.keys(), ...view.scan.blocked.keys()])].sort();
         for (const skill of scope) {
           if (view.scan.blocked.has(skill)) {
             result.skipped.push(`${skill}: ${view.scan.blocked.get(skill)!.message}`);

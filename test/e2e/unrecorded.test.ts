@@ -113,3 +113,50 @@ it('a .git deeper inside a skill is carried through an update and a removal, nev
   expect(snapshotFolder(path.join(vendored, '.git'))).toEqual(before);
   fsck(ws.storeDir);
 });
+
+/** A FIFO and a Unix socket, as a dev server or a crashed tool leaves them. */
+function specialFiles(dir: string): void {
+  execFileSync('mkfifo', [path.join(dir, 'pipe')]);
+  execFileSync('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', path.join(dir, 'sock')]);
+}
+
+it('a skill blocked for a run is not absent: every special file named at once, no "removed" in history, snapshots hold it, rollback keeps it', () => {
+  const ws = workspace();
+  fs.writeFileSync(ws.configFile, JSON.stringify({ ...JSON.parse(read(ws.configFile)), safety: { maxFileBytes: 100_000 } }));
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  const pdf = path.join(ws.companyDir('Acme'), 'pdf');
+  specialFiles(pdf);
+  fs.writeFileSync(path.join(pdf, 'big.bin'), Buffer.alloc(200_000));
+  // A library skill blocked the same way: its last version stays in the library's history.
+  fs.writeFileSync(path.join(ws.libraryDir, 'notes', 'big.bin'), Buffer.alloc(200_000));
+
+  const blocked = cli(ws, ['sync', '--fix']);
+  expect(blocked.code).toBe(1);
+  const said = blocked.stdout + blocked.stderr;
+  for (const f of ['pipe', 'sock', 'big.bin']) expect(said).toContain(path.join(pdf, f));
+  expect(said).toMatch(/named pipe/);
+  expect(said).toMatch(/socket/);
+  const log = git(ws.storeDir, ['log', '--format=%s', 'refs/heads/companies/Acme']) + git(ws.storeDir, ['log', '--format=%s', 'refs/heads/library']);
+  expect(log).not.toMatch(/removed/);
+  expect(git(ws.storeDir, ['ls-tree', '--name-only', 'refs/heads/companies/Acme'])).toContain('pdf');
+  expect(git(ws.storeDir, ['ls-tree', '--name-only', 'refs/heads/library'])).toContain('notes');
+  // Beta still has notes: a blocked library skill is never removed from companies.
+  expect(fs.existsSync(path.join(ws.companyDir('Beta'), 'notes', 'SKILL.md'))).toBe(true);
+
+  // A rollback to a snapshot without pdf, while pdf cannot be read: pdf is skipped and the output says why.
+  const early = cli(ws, ['rollback', 'pre-first-run', '--company', 'Acme', '--force']);
+  expect(early.stdout + early.stderr).toMatch(/pdf/);
+  expect(fs.existsSync(path.join(pdf, 'SKILL.md'))).toBe(true);
+
+  // A snapshot taken now holds pdf; once readable again and edited, a rollback to that snapshot keeps pdf on disk.
+  expect(cli(ws, ['snapshot', 'while-blocked']).code).toBe(0);
+  expect(git(ws.storeDir, ['ls-tree', '-r', '--name-only', 'snapshot/while-blocked'])).toMatch(/companies\/Acme\/pdf\/SKILL.md/);
+  for (const f of ['pipe', 'sock', 'big.bin']) fs.rmSync(path.join(pdf, f));
+  fs.appendFileSync(path.join(pdf, 'SKILL.md'), '\nA later company edit.\n');
+  const back = cli(ws, ['rollback', 'while-blocked', '--company', 'Acme', '--force']);
+  expect(back.code, back.stderr).toBe(0);
+  expect(fs.existsSync(path.join(pdf, 'SKILL.md'))).toBe(true);
+  expect(read(path.join(pdf, 'SKILL.md'))).not.toContain('A later company edit.');
+  expect(git(ws.storeDir, ['log', '-p', 'refs/heads/companies/Acme', '--', 'pdf/SKILL.md'])).toContain('A later company edit.');
+  fsck(ws.storeDir);
+});
