@@ -126,12 +126,14 @@ export async function repairStore(config: Config, store: Store): Promise<RepairR
 
   // 2. Rewrite every ref that still reaches damage.
   const bad = new Set(damaged(mid));
-  const salvager = new Salvager(store, bad);
+  // Trees an older version recorded with a name git refuses are rewritten without it.
+  const reserved = mid.reserved.length > 0;
+  const salvager = new Salvager(store, bad, reserved);
   const changedHeads = new Map<string, RefRepair>();
   // A ref file that holds no object id is removed (a packed value under it, if any, shows through).
   const broken = new Map(mid.brokenRefs.map((b) => [b.ref, b.error]));
   for (const ref of broken.keys()) store.removeBrokenRef(ref);
-  if (bad.size > 0 || broken.size > 0) {
+  if (bad.size > 0 || broken.size > 0 || reserved) {
     for (const ref of [...new Set([...(await listAllRefs(store)), ...broken.keys()])].sort()) {
       let from = await store.readRef(ref);
       const lost: string[] = broken.has(ref) ? [`the ref file held no object id (${broken.get(ref)!.split(': the file')[0]}); it was removed`] : [];
@@ -156,8 +158,10 @@ export async function repairStore(config: Config, store: Store): Promise<RepairR
       const descend = descendFor(ref);
       const dropped: string[] = [];
       if (ref.startsWith('refs/bases/')) {
-        to = salvager.pruneTree(from, descend, dropped);
+        const refused: string[] = [];
+        to = salvager.pruneTree(from, descend, dropped, '', refused);
         lost.push(...dropped.map((n) => `the base of skill ${n} reached a damaged object`));
+        if (refused.length) lost.push(`kept without ${refused.join(', ')} (names git refuses)`);
       } else if (safeType(store, from) === 'tag') to = salvager.tag(from, descend, lost);
       else if (!salvager.commitReadable(from) && headLike) {
         // The head commit itself is lost (a power cut): continue from the newest one that survived.
@@ -216,6 +220,12 @@ export async function repairStore(config: Config, store: Store): Promise<RepairR
 
   for (const r of report.refs) delete r.dropped;
   report.after = await verifyStore(store);
+  if (reserved && report.after.reserved.length === 0) {
+    // No ref reaches them any more; git fsck checks every object, reachable or not, so they go.
+    const trees = [...new Set(mid.reserved.map((r) => r.tree))];
+    removeLooseObjects(store, trees);
+    report.packsRemoved.push(...store.explodePacksHolding(trees));
+  }
   return report;
 }
 

@@ -102,7 +102,7 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
   const dir = config.libraryDir!;
   const cache = new StatCache(store ? path.join(store.dataDir, 'cache', 'library.json') : null);
   const started = Date.now();
-  const scan = scanSkillsFolder(dir, { cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
+  const scan = scanSkillsFolder(dir, { cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config), refuseReserved: true });
   const repo = findGitDir(dir);
 
   if (!repo) {

@@ -6,7 +6,7 @@
  * outcome is recorded for `library status`.
  */
 import { DamagedRefsError, RemoteDivergedError, RemoteError, StoreError, errorMessage } from '../errors.js';
-import { ObjectError } from '../store/store.js';
+import { ObjectError, ReservedNameError } from '../store/store.js';
 import { EXIT_STATUS, exitStatus, type Failure } from '../exit-codes.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
@@ -89,18 +89,21 @@ function divergedReason(u: RefUpdate): string {
   return `${u.remote} is ${short(u.old)} there, not an ancestor of ${short(u.new)} here (another store with this host name, or a rebuilt store): not overwritten`;
 }
 
-/** The objects the remote lacks for these updates, packed; an ObjectError when some cannot be read. */
-async function packFor(store: Store, updates: readonly RefUpdate[], haves: readonly string[]): Promise<{ send: SendSet; pack: Uint8Array } | ObjectError> {
+/** The objects the remote lacks for these updates, packed; the error when some cannot be read or hold a name git refuses. */
+async function packFor(store: Store, updates: readonly RefUpdate[], haves: readonly string[]): Promise<{ send: SendSet; pack: Uint8Array } | ObjectError | ReservedNameError> {
   try {
     const send = await objectsToSend(store, updates.map((u) => u.new), haves);
     return { send, pack: await packObjects(store, send.oids) };
   } catch (err) {
-    if (err instanceof ObjectError) return err;
+    if (err instanceof ObjectError || err instanceof ReservedNameError) return err;
     throw err;
   }
 }
 
-function damaged(u: RefUpdate, err: ObjectError): RefusedRef {
+function damaged(u: RefUpdate, err: ObjectError | ReservedNameError): RefusedRef {
+  if (err instanceof ReservedNameError) {
+    return { ref: u.remote, kind: 'damaged', reason: `${u.local} cannot be sent: its history holds ${err.message}: run \`library doctor --repair\`, which rewrites that history without it (the files stay in the folders)` };
+  }
   return { ref: u.remote, kind: 'damaged', reason: `${u.local} cannot be sent, its history here is damaged (${err.message})` };
 }
 
@@ -128,17 +131,17 @@ async function attempt(store: Store, remote: RemoteConfig, local: Map<string, st
   const haves: string[] = [];
   for (const oid of new Set(advertised.values())) if (await store.hasAnywhere(oid)) haves.push(oid);
   let packed = await packFor(store, toPush, haves);
-  if (packed instanceof ObjectError) {
+  if (packed instanceof ObjectError || packed instanceof ReservedNameError) {
     // Some history here cannot be read (a lost object): send every ref that is whole, name the others.
     const whole: RefUpdate[] = [];
     for (const u of toPush) {
       const alone = await packFor(store, [u], haves);
-      if (alone instanceof ObjectError) out.refused.push(damaged(u, alone));
+      if (alone instanceof ObjectError || alone instanceof ReservedNameError) out.refused.push(damaged(u, alone));
       else whole.push(u);
     }
     toPush = whole;
     packed = await packFor(store, toPush, haves);
-    if (packed instanceof ObjectError) throw packed; // each ref was readable alone: not damage, a bug
+    if (packed instanceof ObjectError || packed instanceof ReservedNameError) throw packed; // each ref was readable alone: not damage, a bug
   }
   if (toPush.length === 0) {
     await t.finish();

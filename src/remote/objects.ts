@@ -5,7 +5,8 @@
  * trees of its tips and of the commits our new ones sit on. Skill trees shared
  * by the library and every company are therefore sent once, not per company.
  */
-import type { Store } from '../store/store.js';
+import { isGitReservedName } from '../names.js';
+import { ReservedNameError, type Store } from '../store/store.js';
 
 export interface SendSet {
   oids: string[];
@@ -51,12 +52,18 @@ async function ancestry(store: Store, tips: readonly string[]): Promise<Set<stri
   return seen;
 }
 
-/** Add every tree and blob under `tree` to `into`, not descending into trees already there. */
-async function addTree(store: Store, tree: string, into: Set<string>, skip: ReadonlySet<string> = new Set()): Promise<void> {
+/**
+ * Add every tree and blob under `tree` to `into`, not descending into trees
+ * already there. With `at` (the tree's path) what is sent is checked: a name
+ * git refuses would make the receiver reject the whole pack.
+ */
+async function addTree(store: Store, tree: string, into: Set<string>, skip: ReadonlySet<string> = new Set(), at?: string): Promise<void> {
   if (into.has(tree) || skip.has(tree)) return;
   into.add(tree);
   for (const e of await store.readTree(tree)) {
-    if (e.mode === '40000') await addTree(store, e.oid, into, skip);
+    const p = at === undefined ? undefined : at ? `${at}/${e.name}` : e.name;
+    if (p !== undefined && isGitReservedName(e.name, e.mode === '120000')) throw new ReservedNameError(p);
+    if (e.mode === '40000') await addTree(store, e.oid, into, skip, p);
     else if (!skip.has(e.oid)) into.add(e.oid);
   }
 }
@@ -93,7 +100,7 @@ export async function objectsToSend(store: Store, wants: readonly string[], have
 
   for (const t of want.tags) if (!remoteObjects.has(t)) send.add(t);
   for (const b of want.blobs) if (!remoteObjects.has(b)) send.add(b);
-  for (const t of want.trees) await addTree(store, t, send, remoteObjects);
-  for (const c of sendCommits) await addTree(store, (await store.readCommit(c)).tree, send, remoteObjects);
+  for (const t of want.trees) await addTree(store, t, send, remoteObjects, '');
+  for (const c of sendCommits) await addTree(store, (await store.readCommit(c)).tree, send, remoteObjects, '');
   return { oids: [...send], commits: sendCommits.length };
 }

@@ -56,6 +56,11 @@ export interface ScanOptions {
   cache: StatCache;
   maxFileBytes: number;
   ignore?: IgnoreRules;
+  /**
+   * The library's scan: a spelling of `.git` other than `.git` itself blocks the
+   * skill (it would reach companies without it); a company's is carried instead.
+   */
+  refuseReserved?: boolean;
 }
 
 /** Problems that make one skill unusable for this run: all of them, so one run names every path to fix. */
@@ -157,7 +162,8 @@ function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkStat
       continue;
     }
     if (isUnrecorded(rel, name, st.isDirectory(), st.isSymbolicLink(), state.opts.ignore)) {
-      if (top && name.toLowerCase() === '.git') state.checkouts.add(relDir); // `git clone` and `git worktree` put it here
+      if (top && name.toLowerCase() === '.git' && isGitDir(abs, st)) state.checkouts.add(relDir); // `git clone` and `git worktree` put it here
+      else if (state.opts.refuseReserved && name !== '.git' && isGitReservedName(name, st.isSymbolicLink())) problems.push({ path: abs, message: reservedNameMessage(abs, name) });
       continue;
     }
     if (st.isDirectory()) {
@@ -187,6 +193,20 @@ function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkStat
   }
   if (top && problems.length > 0) throw new SkillScanError(problems);
   return buildTree(entries);
+}
+
+/** A repository's `.git`: a folder with a HEAD (`git clone`), or a `gitdir:` file (`git worktree`, a submodule). */
+function isGitDir(abs: string, st: fs.Stats): boolean {
+  try {
+    if (st.isDirectory()) return fs.existsSync(`${abs}/HEAD`);
+    return st.isFile() && st.size < 4096 && fs.readFileSync(abs, 'utf8').startsWith('gitdir:');
+  } catch {
+    return false;
+  }
+}
+
+export function reservedNameMessage(where: string, name: string): string {
+  return `${where}: ${JSON.stringify(name)} is a name git refuses (a spelling of .git on macOS or Windows): rename or remove it`;
 }
 
 function specialKind(st: fs.Stats): string {

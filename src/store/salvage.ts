@@ -6,7 +6,8 @@
  * content and ancestors are intact keeps its id, and one that cannot be read
  * ends the history there. Everything dropped is described in `lost`.
  */
-import type { ObjectType } from './objects.js';
+import { isGitReservedName } from '../names.js';
+import { EMPTY_TREE_OID, type ObjectType } from './objects.js';
 import { parseTag, parseTree } from './objects.js';
 import type { Commit, Store } from './store.js';
 
@@ -24,13 +25,16 @@ const short = (oid: string) => oid.slice(0, 7);
 
 export class Salvager {
   private readonly intactMemo = new Map<string, boolean>();
+  private readonly cleanMemo = new Map<string, boolean>();
   private readonly commits = new Map<string, string | null>();
   /** Commits given new ids because their content or ancestry changed. */
   rewritten = 0;
 
+  /** `dropReserved`: also drop every entry whose name git refuses (a spelling of `.git`), file by file. */
   constructor(
     private readonly store: Store,
     private readonly bad: ReadonlySet<string>,
+    private readonly dropReserved = false,
   ) {}
 
   private readable(oid: string, type?: ObjectType): boolean {
@@ -45,6 +49,21 @@ export class Salvager {
 
   commitReadable(oid: string): boolean {
     return this.readable(oid, 'commit');
+  }
+
+  /** A tree (or blob) that can be kept as it is: all of it readable, and no name in it that git refuses. */
+  private keepable(oid: string, mode: string): boolean {
+    return this.intact(oid, mode) && (!this.dropReserved || mode !== '40000' || this.clean(oid));
+  }
+
+  /** A tree with no name git refuses anywhere under it (read only when it is intact). */
+  private clean(oid: string): boolean {
+    let ok = this.cleanMemo.get(oid);
+    if (ok === undefined) {
+      ok = this.treeEntries(oid)!.every((e) => !isGitReservedName(e.name, e.mode === '120000') && (e.mode !== '40000' || this.clean(e.oid)));
+      this.cleanMemo.set(oid, ok);
+    }
+    return ok;
   }
 
   /** A tree (or blob) whose whole content can be read. */
@@ -78,17 +97,20 @@ export class Salvager {
     }
   }
 
-  /** The tree without what reaches a damaged object; null when the tree itself cannot be read. */
-  pruneTree(oid: string, descend: Descend, lost: string[], at = ''): string | null {
-    if (this.intact(oid)) return oid;
+  /** The tree without what reaches a damaged object (or a name git refuses); null when the tree itself cannot be read. */
+  pruneTree(oid: string, descend: Descend, lost: string[], at = '', refused: string[] = []): string | null {
+    if (this.keepable(oid, '40000')) return oid;
     const entries = this.treeEntries(oid);
     if (!entries) return null;
     const kept = [];
     for (const e of entries) {
       const p = at ? `${at}/${e.name}` : e.name;
-      if (this.intact(e.oid, e.mode)) kept.push(e);
-      else if (e.mode === '40000' && descend(p)) {
-        const sub = this.pruneTree(e.oid, descend, lost, p);
+      if (this.dropReserved && isGitReservedName(e.name, e.mode === '120000')) refused.push(p);
+      else if (this.keepable(e.oid, e.mode)) kept.push(e);
+      // Damage drops what `descend` says is whole (a skill); a refused name drops only itself.
+      else if (e.mode === '40000' && (descend(p) || this.intact(e.oid))) {
+        const sub = this.pruneTree(e.oid, descend, lost, p, refused);
+        if (sub === EMPTY_TREE_OID) continue; // it held only names git refuses: git keeps no empty folder
         if (sub) kept.push({ ...e, oid: sub });
         else lost.push(p);
       } else lost.push(p);
@@ -141,7 +163,8 @@ export class Salvager {
       stack.pop();
       const parents = [...new Set(c.parents.map((p) => this.commits.get(p)).filter((p): p is string => !!p))];
       const dropped: string[] = [];
-      const tree = this.pruneTree(c.tree, descend, dropped);
+      const refused: string[] = [];
+      const tree = this.pruneTree(c.tree, descend, dropped, '', refused);
       const subject = c.message.split('\n')[0];
       if (tree === null) {
         lost.push(`commit ${short(oid)} (${subject}) dropped: its tree ${short(c.tree)} cannot be read`);
@@ -149,6 +172,7 @@ export class Salvager {
         continue;
       }
       if (dropped.length) lost.push(`commit ${short(oid)} (${subject}) kept without ${dropped.join(', ')} (unreadable)`);
+      if (refused.length) lost.push(`commit ${short(oid)} (${subject}) kept without ${refused.join(', ')} (names git refuses)`);
       if (tree === c.tree && parents.length === c.parents.length && parents.every((p, i) => p === c.parents[i])) {
         this.commits.set(oid, oid);
         continue;

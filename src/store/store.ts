@@ -44,6 +44,13 @@ export class ObjectError extends StoreError {
   }
 }
 
+/** A tree holds a name git refuses (a spelling of `.git`, src/names.ts): written by an older version, never sent. */
+export class ReservedNameError extends StoreError {
+  constructor(readonly path: string) {
+    super(`${path} is a name git refuses (a spelling of .git: fsck and every host that checks objects reject it)`);
+  }
+}
+
 const REPAIR_HINT = 'run `library doctor --repair` to re-record what the folders still hold';
 
 export class Store {

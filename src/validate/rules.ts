@@ -6,7 +6,7 @@
  * reader of every sync all use this one function.
  */
 import path from 'node:path';
-import { isSafeEntryName, isValidName } from '../names.js';
+import { isGitReservedName, isSafeEntryName, isValidName } from '../names.js';
 import { parseFrontMatter, type ParsedFrontMatter, type Position } from './front-matter.js';
 
 export { parseFrontMatter } from './front-matter.js';
@@ -224,6 +224,7 @@ export function validateSkill(listing: SkillListing, opts: { maxFileBytes: numbe
     const undecodable = segments.find((seg) => seg.includes('\uFFFD'));
     const unsafe = segments.find((seg) => !isSafeEntryName(seg));
     if (undecodable !== undefined) add(f.path, 'file-name-encoding', `file name ${JSON.stringify(undecodable)} is not valid UTF-8 (shown with U+FFFD for the bad bytes): rename it`);
+    else if (unsafe !== undefined && isGitReservedName(unsafe)) add(f.path, 'file-name-invalid', `${JSON.stringify(unsafe)} is a name git refuses (a spelling of .git on macOS or Windows): rename or remove it`);
     else if (unsafe !== undefined) add(f.path, 'file-name-invalid', `invalid file name ${JSON.stringify(unsafe)}: rename it`);
     if (f.kind === 'other') add(f.path, 'special-file', 'is not a file, folder or symlink: remove it');
     if (f.kind === 'file' && f.size > opts.maxFileBytes) {

@@ -160,3 +160,75 @@ it('a skill blocked for a run is not absent: every special file named at once, n
   expect(git(ws.storeDir, ['log', '-p', 'refs/heads/companies/Acme', '--', 'pdf/SKILL.md'])).toContain('A later company edit.');
   fsck(ws.storeDir);
 });
+
+/** A bare repository that checks every object it receives, as GitHub, Gitea and `library serve` do. */
+function checkingReceiver(): string {
+  const dir = path.join(tempDir('lsync-recv-'), 'forge.git');
+  execFileSync('git', ['init', '-q', '--bare', dir]);
+  execFileSync('git', ['--git-dir', dir, 'config', 'receive.fsckObjects', 'true']);
+  return dir;
+}
+
+/** What an older version recorded: a commit on `ref` whose `skill` holds `name/config`, made with native git's plumbing. */
+function recordReservedName(storeDir: string, ref: string, skill: string, name: string): void {
+  const g = (args: string[], input?: string) => execFileSync('git', ['--git-dir', storeDir, ...args], { encoding: 'utf8', input }).trim();
+  const blob = g(['hash-object', '-w', '--stdin'], '[core]\n\tbare = false\n');
+  const inner = g(['mktree'], `100644 blob ${blob}\tconfig\n`);
+  const skillTree = g(['mktree'], `${g(['ls-tree', `${ref}:${skill}`])}\n040000 tree ${inner}\t${name}\n`);
+  const root = g(['mktree'], `${g(['ls-tree', ref]).split('\n').filter((l) => !l.endsWith(`\t${skill}`)).join('\n')}\n040000 tree ${skillTree}\t${skill}\n`);
+  const commit = g(['commit-tree', root, '-p', ref, '-m', `observe: changed ${skill}`]);
+  g(['update-ref', ref, commit]);
+}
+
+it("git's reserved names never reach the store: fsck, git archive and a checking receiver accept it; an old store is found by doctor and mended by doctor --repair", async () => {
+  const ws = workspace();
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  const pdf = path.join(ws.companyDir('Acme'), 'pdf');
+  const spellings = ['.GIT', '.git.', '.g\u200cit', 'git~1'];
+  for (const s of spellings) write(path.join(pdf, s, 'config'), `[core] ${s}\n`);
+  write(path.join(ws.libraryDir, 'notes', '.git.', 'HEAD'), 'ref: refs/heads/main\n');
+
+  const sync = cli(ws, ['sync', '--fix', '--json']);
+  expect(sync.code).toBe(1); // the library's notes is blocked
+  expect(sync.json.library.problems.map((p: any) => p.message).join('\n')).toMatch(/notes\/\.git\.: "\.git\." is a name git refuses/);
+  expect(stateOf(sync.json, 'Acme', 'pdf')).toBe('in-sync');
+  fsck(ws.storeDir);
+  execFileSync('git', ['--git-dir', ws.storeDir, 'archive', '-o', path.join(ws.root, 'acme.tar'), 'refs/heads/companies/Acme']);
+
+  // A library update to pdf reaches Acme and carries every reserved folder along.
+  const before = snapshotFolder(pdf);
+  fs.appendFileSync(path.join(ws.libraryDir, 'pdf', 'SKILL.md'), '\nv2\n');
+  expect(cli(ws, ['sync', '--fix']).code).toBe(1);
+  expect(read(path.join(pdf, 'SKILL.md'))).toContain('v2');
+  for (const s of spellings) expect(snapshotFolder(path.join(pdf, s))).toEqual({ config: before[`${s}/config`] });
+
+  const receiver = checkingReceiver();
+  const backend = await startPlainBackend(receiver);
+  try {
+    const sent = await cliAsync(ws.configFile, ['forge-sync', backend.url, '--json']);
+    expect(sent.code, sent.stderr).toBe(0);
+    fsck(receiver);
+
+    // A store an older version wrote, with a reserved name in Acme's history.
+    recordReservedName(ws.storeDir, 'refs/heads/companies/Acme', 'pdf', '.GIT');
+    const doctor = cli(ws, ['doctor', '--json']);
+    const finding = doctor.json.checks.find((c: any) => c.check === 'store' && !c.ok);
+    expect(finding.message).toMatch(/refs\/heads\/companies\/Acme holds pdf\/\.GIT: a name git refuses/);
+    expect(finding.fix).toMatch(/doctor --repair/);
+
+    const refused = await cliAsync(ws.configFile, ['forge-sync', backend.url, '--json']);
+    expect(refused.code).toBe(1);
+    expect(refused.json.remotes[0].error).toMatch(/refs\/heads\/companies\/Acme cannot be sent: its history holds pdf\/\.GIT is a name git refuses.*library doctor --repair/);
+
+    const repair = cli(ws, ['doctor', '--repair']);
+    expect(repair.stdout).toMatch(/refs\/heads\/companies\/Acme: rewritten .*\n.*kept without pdf\/\.GIT \(names git refuses\)/);
+    expect(cli(ws, ['doctor', '--json']).json.checks.filter((c: any) => c.check === 'store' && !c.ok)).toEqual([]);
+    fsck(ws.storeDir);
+    expect(git(ws.storeDir, ['log', '--all', '--format=', '--name-only'])).not.toMatch(/\.GIT/);
+    const again = await cliAsync(ws.configFile, ['forge-sync', backend.url, '--json']);
+    expect(again.code, again.stderr + JSON.stringify(again.json)).toBe(0);
+    fsck(receiver);
+  } finally {
+    await backend.close();
+  }
+});
