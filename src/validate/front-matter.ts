@@ -64,6 +64,10 @@ function yamlAdvice(line: string | undefined, code: string): string {
 export function parseFrontMatter(input: Buffer | string): ParsedFrontMatter | FrontMatterError {
   const text = typeof input === 'string' ? input : input.toString('utf8');
   const lines = text.replace(/^\uFEFF/, '').split('\n').map((l) => l.replace(/\r$/, ''));
+  if (!isFence(lines[0]) && /^---[ \t]*\r[^\n]/.test(text.replace(/^\uFEFF/, ''))) {
+    // Classic Mac OS line endings: every line runs into the first, so the fence is there but never seen.
+    return { code: 'front-matter-missing', error: 'ends its lines with CR alone (old Mac line endings), so no line "---" can be found: convert the line endings to LF (for example `perl -pi -e \'s/\\r\\n?/\\n/g\' SKILL.md`)', line: 1 };
+  }
   if (!isFence(lines[0])) {
     return { code: 'front-matter-missing', error: 'has no front matter: start it with a line "---", then "name:" and "description:", then "---"' };
   }

@@ -64,7 +64,7 @@ export async function listTree(store: Store, tree: string, name: string, maxFile
         const content = await store.readBlob(e.oid);
         files.push({ path: r, kind: 'file', size: content.length });
         if (r === 'SKILL.md' && content.length <= maxFileBytes) skillMd = content;
-      } else files.push({ path: r, kind: 'other', size: 0 }); // a submodule (160000)
+      } else files.push({ path: r, kind: (e.mode as string) === '160000' ? 'submodule' : 'other', size: 0 });
     }
   };
   await walk(tree, '');

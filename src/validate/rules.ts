@@ -14,7 +14,7 @@ export { parseFrontMatter } from './front-matter.js';
 export interface SkillFile {
   /** Relative to the skill folder, '/'-separated. A name that is not valid UTF-8 holds U+FFFD. */
   path: string;
-  kind: 'file' | 'folder' | 'symlink' | 'other';
+  kind: 'file' | 'folder' | 'symlink' | 'submodule' | 'other';
   size: number;
   /** For symlinks. */
   target?: string;
@@ -227,6 +227,7 @@ export function validateSkill(listing: SkillListing, opts: { maxFileBytes: numbe
     else if (unsafe !== undefined && isGitReservedName(unsafe)) add(f.path, 'file-name-invalid', `${JSON.stringify(unsafe)} is a name git refuses (a spelling of .git on macOS or Windows): rename or remove it`);
     else if (unsafe !== undefined) add(f.path, 'file-name-invalid', `invalid file name ${JSON.stringify(unsafe)}: rename it`);
     if (f.kind === 'other') add(f.path, 'special-file', 'is not a file, folder or symlink: remove it');
+    if (f.kind === 'submodule') add(f.path, 'special-file', "is a git submodule inside the skill: its files are not in the library's history, so they would never reach a company; copy them into the skill, or make the submodule a skill of its own at the top of the library");
     if (f.kind === 'file' && f.size > opts.maxFileBytes) {
       add(f.path, 'file-too-large', `is ${f.size} bytes, over the size limit of ${opts.maxFileBytes} bytes (safety.maxFileBytes): remove it or raise the limit`);
     }

@@ -232,3 +232,35 @@ it("git's reserved names never reach the store: fsck, git archive and a checking
     await backend.close();
   }
 });
+
+it('a skill vendored with `git submodule add` reaches every company; with its module gone, sync exits 1 naming it and status --check fails', () => {
+  const ws = workspace(true);
+  const upstream = path.join(ws.root, 'vendored-src');
+  write(path.join(upstream, 'SKILL.md'), skillMd('vendored', 'A skill from another repository.'));
+  write(path.join(upstream, 'scripts', 'run.py'), 'print("vendored")\n');
+  gitIn(ws.root, ['init', '-q', upstream]);
+  gitIn(upstream, ['add', '-A']);
+  gitIn(upstream, ['commit', '-qm', 'upstream v1']);
+  gitIn(ws.repo, ['-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', upstream, 'skills/vendored']);
+  ws.commit('vendor a skill');
+
+  const sync = cli(ws, ['sync', '--fix', '--json']);
+  expect(sync.code, sync.stderr).toBe(0);
+  expect(sync.json.library.skills).toContain('vendored');
+  expect(sync.json.library.uncommitted).toEqual([]);
+  for (const c of ['Acme', 'Beta']) expect(read(path.join(ws.companyDir(c), 'vendored', 'scripts', 'run.py'))).toBe('print("vendored")\n');
+  expect(cli(ws, ['status', '--check']).code).toBe(0);
+  fsck(ws.storeDir);
+
+  // A clone without the submodule's objects: blocked, named with the fix, never removed from the companies.
+  fs.rmSync(path.join(ws.repo, '.git', 'modules'), { recursive: true });
+  const blocked = cli(ws, ['sync', '--fix']);
+  expect(blocked.code).toBe(1);
+  expect(blocked.stdout + blocked.stderr).toMatch(/vendored is a git submodule whose commit [0-9a-f]{7} is not in this clone: run `git -C .* submodule update --init skills\/vendored`/);
+  expect(blocked.stdout).not.toMatch(/uncommitted/);
+  expect(fs.existsSync(path.join(ws.companyDir('Acme'), 'vendored', 'SKILL.md'))).toBe(true);
+  const check = cli(ws, ['status', '--check']);
+  expect(check.code).toBe(1);
+  expect(check.stdout).toMatch(/vendored/);
+  expect(git(ws.storeDir, ['log', '--format=%s', 'refs/heads/library'])).not.toMatch(/removed/);
+});

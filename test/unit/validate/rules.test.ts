@@ -44,6 +44,14 @@ describe('helpers', () => {
     const listing = { name: 'pdf', files: [{ path: 'SKILL.md', kind: 'file' as const, size: 1 }, { path: 'vendor', kind: 'other' as const, size: 0 }], skillMd: Buffer.from('---\nname: pdf\ndescription: x\n---\n') };
     expect(validateSkill(listing, { maxFileBytes: 1000 }).map((f) => f.code)).toEqual(['special-file']);
   });
+  it('a SKILL.md with old Mac line endings (CR only) is told so, with the fix', () => {
+    const found = parseFrontMatter(Buffer.from('---\rname: pdf\rdescription: x\r---\r# pdf\r'));
+    expect(found).toMatchObject({ code: 'front-matter-missing', error: expect.stringMatching(/CR alone \(old Mac line endings\).*convert the line endings to LF/) });
+  });
+  it('a submodule inside a skill says what it is', () => {
+    const listing = { name: 'pdf', files: [{ path: 'SKILL.md', kind: 'file' as const, size: 1 }, { path: 'vendor', kind: 'submodule' as const, size: 0 }], skillMd: Buffer.from('---\nname: pdf\ndescription: x\n---\n') };
+    expect(validateSkill(listing, { maxFileBytes: 1000 }).map((f) => [f.code, f.message])).toEqual([['special-file', expect.stringMatching(/is a git submodule inside the skill/)]]);
+  });
   it('symlinkStaysInside', () => {
     expect(symlinkStaysInside('a/b/link', '../c')).toBe(true);
     expect(symlinkStaysInside('link', './x/../y')).toBe(true);
