@@ -23,6 +23,13 @@ export interface CompanyView {
   /** The folder as scanned: every write checks it is still this folder. */
   identity: FolderIdentity;
   scan: ScanResult;
+  /**
+   * skill → tree as the plan sees it: the scan's, except that a copy differing
+   * from the library's version or its base only in the Unicode form of its
+   * names is read as that tree (src/scan/name-forms.ts). Writes compare with
+   * the scan's trees.
+   */
+  skills: Map<string, string>;
   cache: StatCache;
   scanStarted: number;
   /** The company's last commit in the store (after observe(), the folder as found). */
@@ -73,7 +80,7 @@ export async function scanCompany(store: Store | null, company: Company, config:
     // Without its base every skill the company never touched would look like an override: distribution would silently stop.
     throw new StoreError(`${baseRef(company.name)} is missing from store ${store!.gitdir}, though ${company.name} has been distributed to: run \`library doctor --repair\` to rebuild it from the distribution history`);
   }
-  return { company, identity, scan, cache, scanStarted, head, headTree, baseTree, base, emptied, distributedCommit };
+  return { company, identity, scan, skills: scan.skills, cache, scanStarted, head, headTree, baseTree, base, emptied, distributedCommit };
 }
 
 /**

@@ -28,18 +28,32 @@ export interface OverrideExplanation {
   files: FileChange[];
 }
 
-/** Pure: the files that differ between two flat file maps, sorted by path. */
+/**
+ * Pure: the files that differ between two flat file maps, sorted by path.
+ * Paths equal under NFC are one file (as macOS treats them); where the two
+ * spell it differently, the path shows both spellings' code points.
+ */
 export function fileChanges(from: FileMap, to: FileMap): FileChange[] {
+  const byForm = (m: FileMap) => new Map([...m].map(([p, f]) => [p.normalize('NFC'), { ...f, path: p }]));
+  const [a, b] = [byForm(from), byForm(to)];
   const out: FileChange[] = [];
-  for (const p of [...new Set([...from.keys(), ...to.keys()])].sort()) {
-    const a = from.get(p);
-    const b = to.get(p);
-    if (!a) out.push({ path: p, change: 'added' });
-    else if (!b) out.push({ path: p, change: 'deleted' });
-    else if (a.oid !== b.oid) out.push({ path: p, change: 'changed' });
-    else if (a.mode !== b.mode) out.push({ path: p, change: 'mode' });
+  for (const key of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    const x = a.get(key);
+    const y = b.get(key);
+    if (!x) out.push({ path: y!.path, change: 'added' });
+    else if (!y) out.push({ path: x.path, change: 'deleted' });
+    else {
+      const shown = x.path === y.path ? y.path : `${y.path} (spelled ${codePoints(y.path)}, was ${codePoints(x.path)})`;
+      if (x.oid !== y.oid) out.push({ path: shown, change: 'changed' });
+      else if (x.mode !== y.mode) out.push({ path: shown, change: 'mode' });
+    }
   }
   return out;
+}
+
+/** The non-ASCII characters of a path as escapes, so two spellings that look alike read differently: `re\u0301sume\u0301.md`. */
+function codePoints(p: string): string {
+  return [...p].map((c) => (c.charCodeAt(0) < 128 ? c : `\\u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`)).join('');
 }
 
 /** company → skill → explanation, for every override in a status result. */

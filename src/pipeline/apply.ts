@@ -163,7 +163,8 @@ async function applyCompany(
         if (target === EMPTY_TREE_OID) target = null; // each side deleted what the other kept: no folder, and not the company's deletion
       }
       await beforeFirstChange();
-      const expected = s.company === undefined || s.company === EMPTY_TREE_OID ? null : s.company;
+      // The folder as scanned (a copy read as the library's because only its names' Unicode form differs is compared as it is).
+      const expected = s.company === undefined || s.company === EMPTY_TREE_OID ? null : (view.scan.skills.get(s.name) ?? s.company);
       const result = await writer.write(s.name, expected, target);
       if (!result.done) {
         changed.set(s.name, result.found);

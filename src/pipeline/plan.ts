@@ -36,7 +36,7 @@ export function planSync(ws: Workspace, request: SyncRequest, opts: { force: boo
     outcome.distributedCommit = view.distributedCommit;
     const plan = planCompany({
       library: library.skills,
-      company: view.scan.skills,
+      company: view.skills,
       base: view.base,
       skip: new Set([...view.scan.blocked.keys(), ...library.blocked.keys()]),
       request,

@@ -16,6 +16,8 @@ import { readLibrary, type LibraryView } from '../library/source.js';
 import { pathsToMergeByLine, type SkillMergeInput } from '../merge/file-merge.js';
 import { needsEarlier, needsMergeInput, type SyncRequest } from '../merge/plan.js';
 import { treeFilterFor } from '../scan/filter-tree.js';
+import { sameUnderNfc } from '../scan/name-forms.js';
+import type { ScanTree } from '../scan/scan.js';
 import { ignoreRulesOf } from '../scan/ignore.js';
 import { readRunState, type RunState } from '../run-state.js';
 import { EMPTY_TREE_OID } from '../store/objects.js';
@@ -73,15 +75,26 @@ export async function readWorkspace(config: Config, store: Store | null, opts: R
   for (const company of companies) {
     try {
       const view = await scanCompany(store, company, config);
+      await readNameForms(view, library, reader);
       reads.push({ company, ok: true, view, mergeInputs: await readMergeInputs(config, reader, library, view, opts.request) });
     } catch (err) {
       reads.push({ company, ok: false, error: err });
     }
   }
 
-  const stale = reads.some((r) => r.ok && [...r.view.scan.skills.keys()].some((name) => needsEarlier({ library: library.skills, company: r.view.scan.skills, base: r.view.base }, name)));
+  const stale = reads.some((r) => r.ok && [...r.view.skills.keys()].some((name) => needsEarlier({ library: library.skills, company: r.view.skills, base: r.view.base }, name)));
   const earlier = stale ? await earlierLibraryVersions(config, store, library.sourceCommit, filter) : null;
   return { config, store, library, libraryTip, libraryCommit, companies: reads, problems, runState: readRunState(store), earlier };
+}
+
+/** A copy that differs from the library's version or its base only in how its names are spelled (NFC, NFD) is that version. */
+async function readNameForms(view: CompanyView, library: LibraryView, reader: () => ObjectOverlay): Promise<void> {
+  const trees = new Map<string, ScanTree>();
+  for (const e of view.scan.root.entries) if (e.tree && view.scan.skills.has(e.name)) trees.set(e.name, e.tree);
+  const same = await sameUnderNfc(trees, (name) => [library.skills.get(name), view.base?.get(name)], { readTree: (oid) => reader().readTree(oid) });
+  if (same.size === 0) return;
+  view.skills = new Map(view.scan.skills);
+  for (const [name, tree] of same) view.skills.set(name, tree);
 }
 
 /** The flat trees (and texts) of every skill the plan will merge file by file. */
@@ -89,7 +102,7 @@ async function readMergeInputs(config: Config, readerOf: () => ObjectOverlay, li
   const out = new Map<string, SkillMergeInput>();
   if (config.merge === 'skill' || request.kind !== 'sync' || !view.base) return out;
   // A skill a merge emptied is held as the empty tree (src/merge/plan.ts), so it can be merged again.
-  const company = new Map(view.scan.skills);
+  const company = new Map(view.skills);
   for (const name of view.emptied) if (!company.has(name)) company.set(name, EMPTY_TREE_OID);
   const sides = { library: library.skills, company, base: view.base };
   let reader: ObjectOverlay | undefined;

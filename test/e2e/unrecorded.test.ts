@@ -264,3 +264,31 @@ it('a skill vendored with `git submodule add` reaches every company; with its mo
   expect(check.stdout).toMatch(/vendored/);
   expect(git(ws.storeDir, ['log', '--format=%s', 'refs/heads/library'])).not.toMatch(/removed/);
 });
+
+it('a copy whose file names are spelled in another Unicode form (NFC for NFD) is in sync, and the next library update reaches it', () => {
+  const ws = workspace();
+  const nfd = 're\u0301sume\u0301.md';
+  const nfc = nfd.normalize('NFC');
+  expect(nfc).not.toBe(nfd);
+  write(path.join(ws.libraryDir, 'pdf', nfd), '# Résumé\n');
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  // An app re-saves the file: same content, its name now NFC (on a Mac, the same file).
+  const pdf = path.join(ws.companyDir('Acme'), 'pdf');
+  fs.renameSync(path.join(pdf, nfd), path.join(pdf, nfc));
+  expect(stateOf(cli(ws, ['status', '--json']).json, 'Acme', 'pdf')).toBe('in-sync');
+
+  fs.appendFileSync(path.join(ws.libraryDir, 'pdf', 'SKILL.md'), '\nv2\n');
+  const sync = cli(ws, ['sync', '--fix', '--json']);
+  expect(sync.code, sync.stderr).toBe(0);
+  expect(sync.json.companies.find((c: any) => c.name === 'Acme').applied.updated).toEqual(['pdf']);
+  expect(read(path.join(pdf, 'SKILL.md'))).toContain('v2');
+
+  // A real edit beside a re-spelled name: an override whose explanation never shows one name as added and deleted.
+  fs.renameSync(path.join(pdf, nfd), path.join(pdf, nfc));
+  fs.appendFileSync(path.join(pdf, nfc), 'Acme edit.\n');
+  const status = cli(ws, ['status', '--json']);
+  const skill = status.json.companies.find((c: any) => c.name === 'Acme').skills.find((s: any) => s.name === 'pdf');
+  expect(skill.state).toBe('override');
+  expect(skill.files).toEqual([{ path: `${nfc} (spelled r\\u00E9sum\\u00E9.md, was re\\u0301sume\\u0301.md)`, change: 'changed' }]);
+  fsck(ws.storeDir);
+});
