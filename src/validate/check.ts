@@ -8,6 +8,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { findGitDir, folderAt, repoHead, repoObjects } from '../library/source.js';
 import { folderCollisions } from './library.js';
+import { resolveSubmodules } from '../library/submodules.js';
 import { listFolder, listTree, readNames } from './listing.js';
 import { applyStrict, collidingNames, finding, validateSkill, type Finding, type SkillListing } from './rules.js';
 
@@ -66,8 +67,14 @@ export async function validateFolder(dir: string, opts: ValidateOptions & { libr
     return { target: path.dirname(path.resolve(dir)), skills: [name], findings: applyStrict(findings, opts.strict) };
   }
   const report: ValidationReport = { target: dir, skills: [], findings: [] };
+  // The configured library in git: a submodule whose commit is not in this clone is named with its fix, as sync names it.
+  const missing = opts.library ? await missingSubmodules(dir) : new Map<string, string>();
+  for (const [name, message] of missing) {
+    report.skills.push(name);
+    report.findings.push(finding(name, null, 'skill-unreadable', message));
+  }
   for (const { name, decodable } of readNames(dir)) {
-    if (name.startsWith('.')) continue;
+    if (name.startsWith('.') || missing.has(name)) continue;
     const abs = path.join(dir, name);
     if (!decodable) {
       report.skills.push(name);
@@ -83,6 +90,19 @@ export async function validateFolder(dir: string, opts: ValidateOptions & { libr
   report.findings.unshift(...folderCollisions(report.skills));
   report.findings = applyStrict(report.findings, opts.strict);
   return report;
+}
+
+/** Skill → message, for each submodule of the library folder's HEAD whose commit cannot be read here. */
+async function missingSubmodules(libraryDir: string): Promise<Map<string, string>> {
+  const repo = findGitDir(libraryDir);
+  const head = repo ? await repoHead(repo) : null;
+  if (!repo || !head) return new Map();
+  const store = repoObjects(repo);
+  const real = fs.realpathSync(libraryDir);
+  const entries = await folderAt(store, (await store.readCommit(head)).tree, path.relative(repo.workTree, real));
+  const gitlinks = new Map(entries.filter((e) => (e.mode as string) === '160000').map((e) => [e.name, e.oid]));
+  const { blocked } = await resolveSubmodules(repo, real, gitlinks);
+  return new Map([...blocked].map(([name, p]) => [name, p.message]));
 }
 
 /**

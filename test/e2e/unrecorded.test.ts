@@ -262,6 +262,9 @@ it('a skill vendored with `git submodule add` reaches every company; with its mo
   const check = cli(ws, ['status', '--check']);
   expect(check.code).toBe(1);
   expect(check.stdout).toMatch(/vendored/);
+  const validate = cli(ws, ['validate']);
+  expect(validate.code).toBe(1);
+  expect(validate.stdout).toMatch(/vendored.*submodule update --init skills\/vendored/);
   expect(git(ws.storeDir, ['log', '--format=%s', 'refs/heads/library'])).not.toMatch(/removed/);
 });
 
