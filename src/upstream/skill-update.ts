@@ -86,6 +86,11 @@ const blank = (skill: string, from: string, commit: string): Omit<SkillReport, '
   message: null,
 });
 
+export function removedMessage(url: string, dir: string, from: string, name: string, commit: string): string {
+  const where = [dir, from].filter(Boolean).join('/') || 'the skill';
+  return `${where} is no longer in ${url} at ${commit.slice(0, 7)}: the library's ${name} is kept; to stop following it: \`library upstream forget ${name}\``;
+}
+
 /** Validation of a version before it is written: errors (after strict) block it; `others` are the library's other skill names. */
 export async function checkVersion(io: Pick<SkillUpdateIO, 'settings' | 'cache'>, name: string, tree: string, others: string[] = []): Promise<{ errors: Finding[]; warnings: Finding[] }> {
   const listing = await listTree(io.cache.store, tree, name, io.settings.maxFileBytes);
@@ -124,11 +129,7 @@ export async function updateSkill(io: SkillUpdateIO, name: string, dir: string, 
   const taken: VendoredSkill = { from: old.from, commit, tree: theirs ?? old.tree };
 
   if (row === 'removed-upstream') {
-    const where = `${dir ? `${dir}/` : ''}${old.from}`;
-    return {
-      report: { ...r, outcome: 'removed-upstream', tree: ours, message: `${where} is no longer in ${cache.url} at ${commit.slice(0, 7)}: the library's ${name} is kept; to stop following it: \`library upstream forget ${name}\`` },
-      next: { ...old, removedUpstream: commit },
-    };
+    return { report: { ...r, outcome: 'removed-upstream', tree: ours, message: removedMessage(cache.url, dir, old.from, name, commit) }, next: { ...old, removedUpstream: commit } };
   }
   if (row === 'deleted-in-library') {
     return { report: { ...r, outcome: 'deleted-in-library', message: `${path.join(settings.libraryDir, name)} was deleted in the library: not brought back; to stop following it: \`library upstream forget ${name}\`` }, next: old };

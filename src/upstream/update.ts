@@ -15,7 +15,7 @@ import { resolveRef } from './git.js';
 import { isPinned, LOCK_FILE, lockPath, readLock, serializeLock, writeLock, type Lock, type UpstreamEntry } from './lock.js';
 import { reviewOf, type Review } from './review.js';
 import { UpstreamSession } from './session.js';
-import { updateSkill, type SkillOutcome, type SkillReport, type UpstreamSettings } from './skill-update.js';
+import { removedMessage, updateSkill, type SkillOutcome, type SkillReport, type UpstreamSettings } from './skill-update.js';
 import { shortUrl } from './url.js';
 
 export interface UpstreamReport {
@@ -84,7 +84,8 @@ export async function updateUpstreams(settings: UpstreamSettings, store: Store, 
       for (const name of names) {
         const old = entry.skills[name];
         if (atCommit(entry, name, target)) {
-          report.skills.push({ skill: name, from: old.from, outcome: old.removedUpstream ? 'removed-upstream' : 'up-to-date', commit: target, tree: null, fromUpstream: [], lineMerged: [], conflicts: [], findings: [], message: null });
+          const message = old.removedUpstream ? removedMessage(entry.url, entry.path, old.from, name, target) : null;
+          report.skills.push({ skill: name, from: old.from, outcome: old.removedUpstream ? 'removed-upstream' : 'up-to-date', commit: target, tree: null, fromUpstream: [], lineMerged: [], conflicts: [], findings: [], message });
           continue;
         }
         try {
