@@ -34,8 +34,9 @@ const refWords = (ref: string | null, kind: string) => (ref === null ? 'default 
 /** One line per skill: outcome, name, and what came in or why not. */
 function skillLine(s: SkillReport, libraryDir: string): string[] {
   const parts: string[] = [];
-  if (s.fromUpstream.length) parts.push(`from upstream: ${s.fromUpstream.join(', ')}`);
-  if (s.lineMerged.length) parts.push(`merged line by line: ${s.lineMerged.join(', ')}`);
+  const few = (paths: string[]) => (paths.length > 6 ? `${paths.slice(0, 6).join(', ')} and ${paths.length - 6} more (--json lists them)` : paths.join(', '));
+  if (s.fromUpstream.length) parts.push(`from upstream: ${few(s.fromUpstream)}`);
+  if (s.lineMerged.length) parts.push(`merged line by line: ${few(s.lineMerged)}`);
   const head = `  ${s.outcome.padEnd(18)} ${s.skill}${s.from && s.from !== s.skill ? ` (upstream ${s.from})` : ''}${parts.length ? `  (${parts.join('; ')})` : ''}`;
   const lines = [head];
   for (const c of s.conflicts) {

@@ -4,7 +4,8 @@
  * the write of a new version (the same compare-and-swap writer as every
  * company folder and `promote`), and the upstream's versions of conflicting
  * files, kept for review beside the lock in `.upstream-conflicts/<skill>/`
- * (a dot-folder: never a skill, never distributed).
+ * (a dot-folder: never a skill, never distributed; its own .gitignore keeps
+ * it out of the library's commits).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -75,6 +76,9 @@ export function writeConflictCopies(libraryDir: string, skill: string, files: { 
   const target = conflictDir(libraryDir, skill);
   const parent = path.dirname(target);
   fs.mkdirSync(parent, { recursive: true });
+  // Review copies, never part of the library's history: git ignores the folder (as a virtualenv's own .gitignore does).
+  const ignore = path.join(parent, '.gitignore');
+  if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, '# review copies of `library upstream update`: never committed\n*\n');
   const fresh = path.join(parent, `.${skill}.new-${randomBytes(4).toString('hex')}`);
   fs.mkdirSync(fresh);
   try {

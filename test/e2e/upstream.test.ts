@@ -193,6 +193,9 @@ describe('library upstream update', () => {
       expect(dry.json.upstreams[0].skills.map((s: any) => s.outcome)).toEqual(['merged', 'updated']);
       expect(snapshotFolder(ws.libraryDir)).toEqual(beforeDry);
 
+      // The cache is only a cache: lost, the vendored commit is fetched again (http-backend without protocol v2
+      // refuses a commit it does not advertise: every branch and tag is fetched instead).
+      fs.rmSync(path.join(ws.storeDir, 'library-sync', 'upstreams'), { recursive: true });
       const res = await cliAsync(ws.configFile, ['upstream', 'update', '--json']);
       expect(res.code, res.stderr).toBe(0);
       const [canvas, webapp] = res.json.upstreams[0].skills;
@@ -231,6 +234,7 @@ describe('library upstream update', () => {
     expect(fs.readFileSync(lib(s.conflicts[0].upstreamCopy), 'utf8')).toBe(theirs);
     for (const f of everyFile(ws.libraryDir)) expect(fs.readFileSync(f, 'utf8'), f).not.toMatch(/^(<<<<<<<|=======|>>>>>>>)/m);
     expect(lock().upstreams[0].commit).toBe(commit);
+    expect(run(repo, ['status', '--porcelain', '--', 'library'])).toBe(' M library/skills/canvas-design/SKILL.md\n M library/skills/canvas-design/reference.md\n M library/skills/upstreams.lock.json\n'); // review copies are ignored by git
 
     const text = cli(ws, ['upstream', 'list']);
     expect(text.stdout).toContain(`conflict           canvas-design  (to review: ${lib('.upstream-conflicts', 'canvas-design', 'SKILL.md')})`);
