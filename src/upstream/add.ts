@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { errorMessage, UsageError } from '../errors.js';
+import { errorMessage, isRunFatal, RemoteError, UsageError } from '../errors.js';
 import { isValidName } from '../names.js';
 import type { Store } from '../store/store.js';
 import { upstreamName } from './cache.js';
@@ -109,44 +109,44 @@ export async function addUpstream(settings: UpstreamSettings, store: Store, req:
   if (!entry) next.upstreams.push((entry = { url: req.url, path: dir, ref: req.ref, refKind: resolved.kind, commit, skills: {} }));
   const others = libraryNames(settings.libraryDir);
   const reports: SkillReport[] = [];
-  for (const c of candidates) {
+  const vendorOne = async (c: Candidate): Promise<SkillReport> => {
     const blank = { skill: c.name, from: c.from, commit, tree: null, fromUpstream: [], lineMerged: [], conflicts: [], findings: [], message: null };
     const moving = moves.get(c.name);
     if (moving) {
       // The same skill at another ref: the update's merge, from its old version to this ref's.
       const old = next.upstreams.find((e) => sameSource(e, moving.url, moving.path, moving.ref))!;
       const done = await updateSkill(io, c.name, dir, old.skills[c.name], commit);
-      reports.push({ ...done.report, message: done.report.message ?? `moved from ${moving.ref ?? 'the default branch'} to ${req.ref ?? 'the default branch'}` });
       if (done.next.commit === commit) {
         delete old.skills[c.name];
-        entry.skills[c.name] = done.next;
+        entry!.skills[c.name] = done.next;
       }
-      continue;
+      return { ...done.report, message: done.report.message ?? `moved from ${moving.ref ?? 'the default branch'} to ${req.ref ?? 'the default branch'}` };
     }
     if (!isValidName(c.name)) {
-      reports.push({ ...blank, outcome: 'invalid', message: `not written: ${JSON.stringify(c.name)} is not a valid skill name: vendor it with --as and a name of ASCII letters, digits, '.', '_' and '-'` });
-      continue;
+      return { ...blank, outcome: 'invalid', message: `not written: ${JSON.stringify(c.name)} is not a valid skill name: vendor it with --as and a name of ASCII letters, digits, '.', '_' and '-'` };
     }
     const tree = await io.cache.vendor(commit, dir, c.from, c.name, session.filter);
-    if (!tree) {
-      reports.push({ ...blank, outcome: 'invalid', message: `not written: ${[dir, c.from].filter(Boolean).join('/')} holds no file that is not ignored` });
-      continue;
-    }
+    if (!tree) return { ...blank, outcome: 'invalid', message: `not written: ${[dir, c.from].filter(Boolean).join('/')} holds no file that is not ignored` };
     const { errors, warnings } = await checkVersion(io, c.name, tree, others.filter((n) => n !== c.name));
-    if (errors.length > 0) {
-      reports.push({ ...blank, outcome: 'invalid', findings: errors, message: `not written: ${describeFindings(errors, settings.libraryDir)}` });
-      continue;
-    }
+    if (errors.length > 0) return { ...blank, outcome: 'invalid', findings: errors, message: `not written: ${describeFindings(errors, settings.libraryDir)}` };
     if (io.write) {
       const written = await io.write(c.name, null, tree);
-      if (!written.done) {
-        reports.push({ ...blank, outcome: 'changed-during-run', message: `${path.join(settings.libraryDir, c.name)}: ${written.why}; nothing was overwritten` });
-        continue;
-      }
+      if (!written.done) return { ...blank, outcome: 'changed-during-run', message: `${path.join(settings.libraryDir, c.name)}: ${written.why}; nothing was overwritten` };
     }
     others.push(c.name);
-    entry.skills[c.name] = { from: c.from, commit, tree };
-    reports.push({ ...blank, outcome: 'added', tree, findings: warnings });
+    entry!.skills[c.name] = { from: c.from, commit, tree };
+    return { ...blank, outcome: 'added', tree, findings: warnings };
+  };
+  // What a move needs from the network comes first: an upstream failing now leaves the library untouched.
+  for (const [name, owner] of moves) if (!io.cache.store.has(owner.skills[name].tree)) await io.cache.ensureCommit(owner.skills[name].commit);
+  for (const c of candidates) {
+    try {
+      reports.push(await vendorOne(c));
+    } catch (err) {
+      // One skill's failure is its own; a lost lock or an upstream gone mid-run stops the run.
+      if (isRunFatal(err) || err instanceof RemoteError) throw err;
+      reports.push({ skill: c.name, from: c.from, outcome: 'failed', commit, tree: null, fromUpstream: [], lineMerged: [], conflicts: [], findings: [], message: errorMessage(err) });
+    }
   }
 
   const changed = reports.filter((r) => ['added', 'updated', 'merged', 'conflict'].includes(r.outcome)).map((r) => r.skill);
