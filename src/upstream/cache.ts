@@ -38,7 +38,7 @@ export class UpstreamCache {
     if (!fs.existsSync(path.join(gitdir, 'HEAD'))) {
       fs.rmSync(gitdir, { recursive: true, force: true }); // a creation that was cut off
       fs.mkdirSync(path.dirname(gitdir), { recursive: true });
-      const init = await runGit(['init', '--quiet', '--bare', gitdir], { timeoutMs, what: `cache ${gitdir}` });
+      const init = await runGit(['init', '--quiet', '--bare', '--template=', gitdir], { timeoutMs, what: `cache ${gitdir}` });
       if (init.code !== 0) throw new UsageError(`cannot create the upstream cache ${gitdir}: ${gitFailureCause(init.stderr, init.code)}`);
       for (const [k, v] of [['gc.auto', '0'], ['core.logAllRefUpdates', 'false']]) {
         await runGit(['--git-dir', gitdir, 'config', k, v], { timeoutMs, what: `cache ${gitdir}` });

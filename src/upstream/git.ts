@@ -43,7 +43,7 @@ export function runGit(args: string[], opts: { timeoutMs: number; what: string }
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      if (timedOut) reject(new RemoteError(`${opts.what}: no answer within ${opts.timeoutMs / 1000}s (git ${args.find((a) => !a.startsWith('-')) ?? ''} was stopped); check the network, or pass a longer --timeout`));
+      if (timedOut) reject(new RemoteError(`${opts.what}: no answer within ${opts.timeoutMs / 1000}s (git ${args[args[0] === '--git-dir' ? 2 : 0]} was stopped); check the network, or pass a longer --timeout`));
       else resolve({ code: code ?? 1, stdout, stderr });
     });
   });

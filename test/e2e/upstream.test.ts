@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ExampleWorkspace } from '../../example/workspace.js';
 import { cleanupTempDirs, cli, exampleWorkspace, fsck, snapshotFolder, stateOf, tempDir } from '../helpers.js';
-import { cliAsync, closedPort, startPlainBackend } from '../remote-helpers.js';
+import { cliAsync, closedPort, startPlainBackend, startSilentServer } from '../remote-helpers.js';
 
 afterAll(cleanupTempDirs);
 
@@ -85,6 +85,20 @@ const head = () => run(repo, ['rev-parse', 'HEAD']).trim();
 function commitAsPrinted(stdout: string): void {
   const line = stdout.split('\n').find((l) => l.includes(' commit -m '))!.trim();
   execFileSync('sh', ['-c', line], { env: { ...process.env, ...WHO } });
+}
+/** Processes whose command line names `url` (git and its remote helper), from /proc. */
+function gitProcessesFor(url: string): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(url);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 function everyFile(dir: string): string[] {
   return Object.keys(snapshotFolder(dir)).map((rel) => path.join(dir, rel));
@@ -291,6 +305,19 @@ describe('library upstream update', () => {
       expect(res.stderr).toMatch(/does not appear to be a git repository/);
     }
     expect(snapshotFolder(ws.libraryDir)).toEqual(before);
+
+    // A server that accepts and never answers: bounded by --timeout, and no git is left running.
+    const silent = await startSilentServer();
+    try {
+      const started = Date.now();
+      const hung = await cliAsync(ws.configFile, ['upstream', 'add', silent.url, '--timeout', '1']);
+      expect(hung.code).toBe(3);
+      expect(hung.stderr).toContain(`upstream ${silent.url}: no answer within 1s (git ls-remote was stopped)`);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(gitProcessesFor(silent.url)).toEqual([]);
+    } finally {
+      await silent.close();
+    }
 
     const url = `http://127.0.0.1:${await closedPort()}/skills.git`;
     const add = cli(ws, ['upstream', 'add', url]);
