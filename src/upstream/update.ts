@@ -4,7 +4,7 @@
  * newest commit by a three-way merge (src/upstream/skill-update.ts). A
  * followed branch is asked for its tip (`git ls-remote`), and nothing is
  * fetched when every skill is at it already; a pinned entry (tag, commit)
- * stays at its pin. One unreachable upstream never stops the others, and
+ * stays at its pin: nothing is asked, fetched or merged for it. One unreachable upstream never stops the others, and
  * leaves its skills and its entry in the lock untouched. The lock is written
  * last, once, and only when something in it changed.
  */
@@ -72,20 +72,22 @@ export async function updateUpstreams(settings: UpstreamSettings, store: Store, 
     if (names.length === 0) continue;
     const report: UpstreamReport = { url: entry.url, path: entry.path, ref: entry.ref, refKind: entry.refKind, pinned: isPinned(entry), from: entry.commit, to: null, error: null, failure: null, skills: [] };
     reports.push(report);
+    if (isPinned(entry)) {
+      // A pin stays where it is: nothing is asked, fetched or merged (`add --ref` moves it).
+      report.to = entry.commit;
+      for (const name of names) report.skills.push({ ...unchanged(name, entry.skills[name].from, entry.skills[name].commit), outcome: 'up-to-date' });
+      continue;
+    }
     try {
       const io = await session.io(entry.url);
-      let target = entry.commit;
-      if (!isPinned(entry)) {
-        const tip = await resolveRef(entry.url, entry.ref, settings.timeoutMs);
-        target = names.every((n) => atCommit(entry, n, tip.commit)) ? tip.commit : await io.cache.fetchRef(tip);
-      }
-      if (names.some((n) => !atCommit(entry, n, target))) await io.cache.ensureCommit(target);
+      const tip = await resolveRef(entry.url, entry.ref, settings.timeoutMs);
+      const target = names.every((n) => atCommit(entry, n, tip.commit)) ? tip.commit : await io.cache.fetchRef(tip);
       report.to = target;
       for (const name of names) {
         const old = entry.skills[name];
         if (atCommit(entry, name, target)) {
           const message = old.removedUpstream ? removedMessage(entry.url, entry.path, old.from, name, target) : null;
-          report.skills.push({ skill: name, from: old.from, outcome: old.removedUpstream ? 'removed-upstream' : 'up-to-date', commit: target, tree: null, fromUpstream: [], lineMerged: [], conflicts: [], findings: [], message });
+          report.skills.push({ ...unchanged(name, old.from, target), outcome: old.removedUpstream ? 'removed-upstream' : 'up-to-date', message });
           continue;
         }
         try {
@@ -94,7 +96,7 @@ export async function updateUpstreams(settings: UpstreamSettings, store: Store, 
           next.upstreams[i].skills[name] = done.next;
         } catch (err) {
           if (isRunFatal(err) || err instanceof RemoteError) throw err;
-          report.skills.push({ skill: name, from: old.from, outcome: 'failed', commit: target, tree: null, fromUpstream: [], lineMerged: [], conflicts: [], findings: [], message: errorMessage(err) });
+          report.skills.push({ ...unchanged(name, old.from, target), outcome: 'failed', message: errorMessage(err) });
         }
       }
       next.upstreams[i].commit = target;
@@ -111,6 +113,8 @@ export async function updateUpstreams(settings: UpstreamSettings, store: Store, 
   const review = reviewOf(settings.libraryDir, [...written, ...(lockChanged ? [LOCK_FILE] : [])], commitMessage(reports));
   return { dryRun: opts.dryRun, lock: file, lockChanged, upstreams: reports, ...review };
 }
+
+const unchanged = (skill: string, from: string, commit: string): Omit<SkillReport, 'outcome'> => ({ skill, from, commit, tree: null, fromUpstream: [], lineMerged: [], conflicts: [], findings: [], message: null });
 
 /** A skill already at `commit` (or found deleted there): nothing to fetch or merge for it. */
 function atCommit(entry: UpstreamEntry, name: string, commit: string): boolean {
