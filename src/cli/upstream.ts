@@ -83,6 +83,7 @@ export function registerUpstream(program: Command): void {
         const settings = settingsOf(ctx.config, opts.timeout);
         const req = { url: upstreamUrl(url, process.cwd()), path: opts.path ?? null, skills: opts.skill as string[], ref: opts.ref ?? null, as: opts.as ?? null, dryRun: Boolean(opts.dryRun) };
         const res = await engineOf(ctx, opts.wait).locked(`library upstream add ${req.url}`, (store) => addUpstream(settings, store, req));
+        ctx.log.info({ action: 'upstream-add', url: res.url, commit: res.commit, dryRun: res.dryRun, skills: res.skills.map((s) => `${s.skill}:${s.outcome}`) }, `upstream add ${res.url} at ${short(res.commit)}: ${res.skills.map((s) => `${s.skill} ${s.outcome}`).join(', ')}`);
         if (opts.json) printJson(res);
         else {
           const where = `${res.url}${res.path ? ` ${res.path}/` : ''} (${refWords(res.ref, res.refKind)}, ${short(res.commit)})`;
@@ -107,7 +108,10 @@ export function registerUpstream(program: Command): void {
         const ctx = loadContext(cmd);
         const settings = settingsOf(ctx.config, opts.timeout);
         const res = await engineOf(ctx, opts.wait).locked('library upstream update', (store) => updateUpstreams(settings, store, { names, dryRun: Boolean(opts.dryRun) }));
-        for (const u of res.upstreams) if (u.error) sayFailure('library', u.error, ctx.globals.logFile);
+        for (const u of res.upstreams) {
+          if (u.error) sayFailure('library', u.error, ctx.globals.logFile);
+          else ctx.log.info({ action: 'upstream-update', url: u.url, from: u.from, to: u.to, dryRun: res.dryRun, skills: u.skills.map((s) => `${s.skill}:${s.outcome}`) }, `upstream update ${u.url} ${short(u.from)}..${short(u.to)}`);
+        }
         if (opts.json) printJson(res);
         else printUpdate(res, settings.libraryDir);
         return [...res.upstreams.map((u) => u.failure), attention(res.upstreams.flatMap((u) => u.skills))];

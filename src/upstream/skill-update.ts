@@ -136,10 +136,11 @@ export async function updateSkill(io: SkillUpdateIO, name: string, dir: string, 
   }
   if (row === 'up-to-date') return { report: { ...r, outcome: 'up-to-date', tree: ours }, next: taken };
 
-  if (lib.kind !== 'ok') throw new Error('unreachable: an absent library skill is decided above');
+  // Rows "updated" and "merge": both the library's and the upstream's versions exist.
+  if (lib.kind !== 'ok' || theirs === null) throw new Error(`internal: row ${row} of ${name} without both versions`);
   recordLibrarySkill(cache.store, settings.libraryDir, name, lib.tree);
-  const [b, o, t] = await Promise.all([base, ours!, theirs!].map((oid) => flattenTree(cache.store, oid)));
-  let tree = theirs!;
+  const [b, o, t] = await Promise.all([base, lib.tree.oid, theirs].map((oid) => flattenTree(cache.store, oid)));
+  let tree = theirs;
   let merged: ReturnType<typeof mergeUpstreamSkill> | null = null;
   if (row === 'merge') {
     merged = mergeUpstreamSkill(name, { base: b, ours: o, theirs: t, texts: await textsOf(io, b, o, t) });
