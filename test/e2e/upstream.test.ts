@@ -164,6 +164,9 @@ describe('library upstream add', () => {
 
   it('a skill that fails validation is reported and not written; in a plain-folder library the others take effect on the next sync', () => {
     up.commit({ 'broken/SKILL.md': '---\nname: broken\n---\n\nNo description.\n' }, 'broken');
+    const dry = cli(ws, ['upstream', 'add', up.url, '--skill', 'broken', '--skill', 'theme-factory', '--dry-run']);
+    expect(dry.stdout).toMatch(/^would vendor from .*\n {2}invalid +broken\n.*\n {2}added +theme-factory\ndry run: nothing was written$/m);
+    expect(fs.readdirSync(ws.libraryDir).sort()).toEqual(['brand-voice', 'docx', 'pdf', 'xlsx']);
     const res = cli(ws, ['upstream', 'add', up.url, '--skill', 'broken', '--skill', 'theme-factory', '--json']);
     expect(res.code).toBe(1);
     expect(res.json.skills.map((s: any) => [s.skill, s.outcome])).toEqual([
@@ -221,6 +224,8 @@ describe('library upstream update', () => {
       expect(lock().upstreams[0]).toMatchObject({ url, commit: newCommit, skills: { 'canvas-design': { commit: newCommit, tree: up.treeOf(newCommit, 'canvas-design') }, 'webapp-testing': { commit: newCommit, tree: up.treeOf(newCommit, 'webapp-testing') } } });
       expect(run(repo, ['status', '--porcelain', '--', 'library'])).toBe(' M library/skills/canvas-design/SKILL.md\n M library/skills/upstreams.lock.json\n M library/skills/webapp-testing/SKILL.md\n?? library/skills/canvas-design/scripts/\n');
       expect(res.json.commitCommand).toContain(`${newCommit.slice(0, 7)}`);
+      const caches = path.join(ws.storeDir, 'library-sync', 'upstreams');
+      for (const c of fs.readdirSync(caches)) fsck(path.join(caches, c)); // what the merge wrote into the cache is sound
       const check = await cliAsync(ws.configFile, ['upstream', 'list', '--check']);
       expect(check.code).toBe(0);
       expect(check.stdout).toMatch(/up to date with upstream\n {2}edited +canvas-design\n {2}unchanged +webapp-testing/);
