@@ -18,6 +18,7 @@ import { registerDoctor } from './doctor.js';
 import { registerHooks } from './hooks.js';
 import { registerLaunchd, registerSystemd } from './schedule.js';
 import { registerValidate } from './validate.js';
+import { registerUpstream } from './upstream.js';
 import { CONFIG_HELP } from './context.js';
 
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registers.push(registerValidate, registerHooks, registerLaunchd, registerSystemd, registerDoctor); // issue 5
   registers.push(registerOverride, registerPromote, registerDiff, registerReport); // issue 10
   registers.push(registerForgeSync, registerServe); // issue 7
+  registers.push(registerUpstream); // issue 28
   for (const register of registers) register(program);
   return program;
 }
