@@ -82,6 +82,11 @@ export class UnsafePathError extends LibrarySyncError {
   override readonly code = 'EUNSAFE';
 }
 
+/** An operation stopped because it was asked to (a signal, through an AbortSignal): what it wrote was removed. */
+export class InterruptedError extends LibrarySyncError {
+  override readonly code = 'EINTERRUPTED';
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

@@ -30,7 +30,7 @@ import type { StatCache } from '../scan/stat-cache.js';
 import type { Mode } from '../store/objects.js';
 import type { Store } from '../store/store.js';
 import { checkpoint, injectWriteFault } from '../util/faults.js';
-import type { BlobReader } from './apply.js';
+import type { BlobReader } from './blob-reader.js';
 import { verifyIdentity, type FolderIdentity } from './identity.js';
 
 const TEMP_PATTERN = /^\.(.+)\.library-sync-(new|old|del)-[0-9a-f]+$/;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { LibrarySyncError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { BlobReader } from '../apply/apply.js';
+import { BlobReader } from '../apply/blob-reader.js';
 import { captureIdentity } from '../apply/identity.js';
 import { SkillWriter } from '../apply/writer.js';
 import { ignoreRulesOf } from '../scan/ignore.js';

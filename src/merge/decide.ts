@@ -24,7 +24,7 @@ export type SkillState =
 /**
  * What --fix does: write the library's version, delete the folder, or leave it.
  * `merge` (config `merge: "file" | "line"`) is set after this table, by
- * planFileMerges in file-merge.ts: take the library's changes file by file.
+ * planCompany in plan.ts: take the library's changes file by file.
  */
 export type SkillAction = 'none' | 'take-library' | 'remove' | 'keep-company' | 'merge';
 

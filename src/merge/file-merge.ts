@@ -17,18 +17,13 @@
  * mistaken for a company edit when the library changes it again.
  */
 import { diff3Merge } from 'node-diff3';
-import { hashObject, type Mode } from '../store/objects.js';
-import { fileMapTree, type PlannedObject } from '../store/tree-files.js';
-import type { PlannedSkill } from './plan.js';
+import { hashObject } from '../store/objects.js';
+import { fileMapTree, type FileEntry, type FileMap, type PlannedObject } from '../store/tree-files.js';
 
 export type MergeMode = 'skill' | 'file' | 'line';
 export const MERGE_MODES: readonly MergeMode[] = ['skill', 'file', 'line'];
 
-export interface FileEntry {
-  mode: Exclude<Mode, '40000'>;
-  oid: string;
-}
-export type FileMap = ReadonlyMap<string, FileEntry>;
+export type { FileEntry, FileMap };
 
 /** Which side changed a path since the base. */
 export type FileChange = 'unchanged' | 'company' | 'library' | 'both';
@@ -145,19 +140,6 @@ export function mergeMode(b: FileEntry | undefined, l: FileEntry, c: FileEntry):
   if (b && b.mode === c.mode) return l.mode;
   if (b && b.mode === l.mode) return c.mode;
   return null;
-}
-
-/**
- * With merge "file" or "line", an override the library moved on under
- * (`override-behind`, all three versions present) is merged file by file
- * instead of kept whole. A first-sync override has a base too: the library
- * version it was first compared with.
- */
-export function planFileMerges(skills: PlannedSkill[], mode: MergeMode): void {
-  if (mode === 'skill') return;
-  for (const s of skills) {
-    if (s.state === 'override-behind' && s.base && s.library && s.company) s.action = 'merge';
-  }
 }
 
 /** What a file-level merge of one skill needs, read before planning: the three flat trees, and for "line" the text of each file changed on both sides. */

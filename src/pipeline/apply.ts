@@ -15,7 +15,7 @@ import type { Config } from '../config.js';
 import { errorMessage, isRunFatal } from '../errors.js';
 import { exitStatus } from '../exit-codes.js';
 import type { Logger } from '../log.js';
-import { BlobReader } from '../apply/apply.js';
+import { BlobReader } from '../apply/blob-reader.js';
 import { recordConflicts } from '../apply/merge-files.js';
 import { SkillWriter } from '../apply/writer.js';
 import { observe, observeDuringRun, skillMapOf, writeBaseTree, type CompanyView } from '../company.js';
@@ -33,18 +33,12 @@ import { writePlanned } from '../store/tree-files.js';
 import type { CompanyOutcome } from './outcome.js';
 import { fail, skippedOf } from './outcome.js';
 import type { Workspace } from './read.js';
+import type { PlannedCompany } from './plan.js';
 
 export interface ApplyContext {
   config: Config;
   store: Store;
   log: Logger;
-}
-
-export interface PlannedCompany {
-  outcome: CompanyOutcome;
-  /** Absent when the company could not be read or planned. */
-  view?: CompanyView;
-  plan?: CompanyPlan;
 }
 
 /** Record the library tree as a commit on refs/heads/library, once per distinct tree. */

@@ -3,11 +3,19 @@
  * company. Pure: `sync` without --fix prints exactly this, file-level merges
  * included, and `sync --fix` applies exactly this.
  */
-import { countStates, planCompany, type SyncRequest } from '../merge/plan.js';
+import { countStates, planCompany, type CompanyPlan, type SyncRequest } from '../merge/plan.js';
+import type { CompanyView } from '../company.js';
 import { EMPTY_TREE_OID } from '../store/objects.js';
-import type { PlannedCompany } from './apply.js';
 import { fail, type CompanyOutcome } from './outcome.js';
 import type { Workspace } from './read.js';
+
+/** A company as planned: its outcome so far, and (when it could be read) its view and plan, which apply carries out. */
+export interface PlannedCompany {
+  outcome: CompanyOutcome;
+  /** Absent when the company could not be read or planned. */
+  view?: CompanyView;
+  plan?: CompanyPlan;
+}
 
 export function planSync(ws: Workspace, request: SyncRequest, opts: { force: boolean }): PlannedCompany[] {
   const { config, library } = ws;

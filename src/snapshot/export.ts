@@ -12,7 +12,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import * as tar from 'tar';
 import { resolveCompanies, type Config } from '../config.js';
-import { UnsafePathError, UsageError } from '../errors.js';
+import { InterruptedError, UnsafePathError, UsageError } from '../errors.js';
 import { isSafeEntryName } from '../names.js';
 import type { Store } from '../store/store.js';
 import { removeKilledTempFiles, tempPathBeside } from '../util/atomic.js';
@@ -88,17 +88,16 @@ function tarBlocks(f: TarFile, mtime: Date): Buffer[] {
   return parts;
 }
 
-export async function exportSnapshot(config: Config, store: Store, name: string, outFile: string): Promise<{ file: string; files: number }> {
+/**
+ * Write the archive through a temp file beside `outFile`. An abort (the CLI
+ * aborts on SIGTERM, SIGINT, SIGHUP) stops it at the next block and removes
+ * the temp file; so does any failure.
+ */
+export async function exportSnapshot(config: Config, store: Store, name: string, outFile: string, opts: { signal?: AbortSignal } = {}): Promise<{ file: string; files: number }> {
   const target = checkExportTarget(config, outFile);
   const snap = await readSnapshot(store, name);
   removeKilledTempFiles(target);
   const tmp = tempPathBeside(target);
-  const onSignal = (signal: NodeJS.Signals) => {
-    fs.rmSync(tmp, { force: true });
-    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
-  };
-  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
-  for (const s of signals) process.on(s, onSignal);
   let files = 0;
   try {
     // Created now (not when the stream gets round to it), so that an interrupted export always knows what to remove.
@@ -111,6 +110,7 @@ export async function exportSnapshot(config: Config, store: Store, name: string,
       gzip.on('error', reject);
     });
     const write = async (chunk: Buffer) => {
+      if (opts.signal?.aborted) throw new InterruptedError(`export of snapshot/${snap.name} interrupted: nothing was written to ${target}`);
       if (!gzip.write(chunk)) await new Promise((r) => gzip.once('drain', r));
     };
     const mtime = new Date(snap.date);
@@ -132,7 +132,6 @@ export async function exportSnapshot(config: Config, store: Store, name: string,
     fs.chmodSync(tmp, 0o644);
     fs.renameSync(tmp, target);
   } finally {
-    for (const s of signals) process.off(s, onSignal);
     fs.rmSync(tmp, { force: true });
   }
   return { file: target, files };

@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import { checkName } from '../names.js';
 import { decideSkill, type SkillState } from '../merge/decide.js';
 import { exceedsRemovalLimit } from '../merge/plan.js';
-import { BlobReader } from '../apply/apply.js';
+import { BlobReader } from '../apply/blob-reader.js';
 import { SkillWriter } from '../apply/writer.js';
 import { ignoreRulesOf } from '../scan/ignore.js';
 import { filterSkillMap, treeFilterFor } from '../scan/filter-tree.js';

@@ -2,9 +2,15 @@
  * A tree as a flat map of file paths, and back. File-level merges and diffs
  * work on paths; the store holds nested trees.
  */
-import type { FileEntry } from '../merge/file-merge.js';
-import { hashObject, serializeTree, type TreeEntry } from './objects.js';
+import { hashObject, serializeTree, type Mode, type TreeEntry } from './objects.js';
 import type { Store } from './store.js';
+
+/** A file (or symlink) of a flat tree: its mode and blob id. */
+export interface FileEntry {
+  mode: Exclude<Mode, '40000'>;
+  oid: string;
+}
+export type FileMap = ReadonlyMap<string, FileEntry>;
 
 export interface TreeReader {
   readTree(oid: string): Promise<TreeEntry[]>;
@@ -51,14 +57,6 @@ export function fileMapTree(files: ReadonlyMap<string, FileEntry>, out: PlannedO
     return oid;
   };
   return build(root);
-}
-
-/** Write the nested trees for a flat file map (its blobs must be in the store); returns the root tree id. */
-export function writeFileMap(store: Store, files: ReadonlyMap<string, FileEntry>): string {
-  const objects: PlannedObject[] = [];
-  const oid = fileMapTree(files, objects);
-  writePlanned(store, objects);
-  return oid;
 }
 
 export function writePlanned(store: Store, objects: readonly PlannedObject[]): void {

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { BlobReader } from '../apply/apply.js';
+import { BlobReader } from '../apply/blob-reader.js';
 import { captureIdentity } from '../apply/identity.js';
 import { SkillWriter, type WriteResult } from '../apply/writer.js';
 import { UnsafePathError } from '../errors.js';

@@ -1,8 +1,7 @@
 /** The file-level merge table (SPEC.md "File-level merge"), one case per row, plus the line merge. */
 import { describe, expect, it } from 'vitest';
 import { decideFile, mergeFileMaps, mergeMode, mergeText, type FileEntry } from '../../../src/merge/file-merge.js';
-import { planFileMerges } from '../../../src/merge/file-merge.js';
-import type { PlannedSkill } from '../../../src/merge/plan.js';
+import { planCompany } from '../../../src/merge/plan.js';
 
 const f = (ch: string, mode: FileEntry['mode'] = '100644'): FileEntry => ({ mode, oid: ch.repeat(40) });
 const B = f('b');
@@ -97,14 +96,21 @@ describe('line merge (merge: "line")', () => {
 });
 
 describe('which skills are merged file by file', () => {
-  const skill = (state: PlannedSkill['state'], more: Partial<PlannedSkill> = {}): PlannedSkill => ({
-    name: state, state, action: 'keep-company', base: 'b', library: 'l', company: 'c', ...more,
+  // pdf: override-behind (all three versions); docx: override (the library did not move); notes: deleted by the company.
+  const input = (merge: 'skill' | 'file' | 'line') => ({
+    library: new Map([['pdf', 'l1'], ['docx', 'b2'], ['notes', 'l3']]),
+    company: new Map([['pdf', 'c1'], ['docx', 'c2']]),
+    base: new Map([['pdf', 'b1'], ['docx', 'b2'], ['notes', 'b3']]),
+    skip: new Set<string>(),
+    merge,
+    mergeInputs: new Map([['pdf', { base: one(B), library: one(L), company: one(C), texts: new Map() }]]),
+    maxRemovePercent: 25,
+    force: false,
   });
   it('only override-behind with all three versions, and only in file or line mode', () => {
-    const skills = [skill('override-behind'), skill('override'), { ...skill('override-behind'), name: 'deleted', company: undefined }];
-    planFileMerges(skills, 'skill');
-    expect(skills.map((s) => s.action)).toEqual(['keep-company', 'keep-company', 'keep-company']);
-    planFileMerges(skills, 'file');
-    expect(skills.map((s) => s.action)).toEqual(['merge', 'keep-company', 'keep-company']);
+    const actions = (merge: 'skill' | 'file' | 'line') => Object.fromEntries(planCompany(input(merge)).skills.map((s) => [s.name, s.action]));
+    expect(actions('skill')).toEqual({ docx: 'keep-company', notes: 'keep-company', pdf: 'keep-company' });
+    expect(actions('file')).toEqual({ docx: 'keep-company', notes: 'keep-company', pdf: 'merge' });
+    expect(actions('line')).toEqual({ docx: 'keep-company', notes: 'keep-company', pdf: 'merge' });
   });
 });
