@@ -4,7 +4,8 @@
  * and rollback, which all begin by recording what the company has.
  */
 import path from 'node:path';
-import type { Company, Config } from './config.js';
+import type { Config } from './config.js';
+import type { Company } from './companies.js';
 import { StoreError } from './errors.js';
 import { baseRef, companyRef, describeSkillChanges, EMPTIED_MARKER, signature } from './refs.js';
 import type { TreeEntry } from './store/objects.js';

@@ -46,13 +46,6 @@ const KNOWN_KEYS = new Set([
   '$schema',
 ]);
 
-export interface Company {
-  name: string;
-  dir: string;
-  /** For glob companies: the folder holding the "*" segment; no path component below it may be a symlink. */
-  globRoot?: string;
-}
-
 export interface Config {
   file: string;
   /** Absolute library folder; null when the library is a ref of the store itself. */
@@ -282,61 +275,4 @@ function numberOr(value: unknown, fallback: number, key: string, file: string): 
     throw new ConfigError(`config ${file}: "${key}" must be a non-negative number`);
   }
   return value;
-}
-
-export interface ResolvedCompanies {
-  companies: Company[];
-  /** Folders matched by the glob whose company name is invalid, or unusable folders. */
-  problems: { name: string; dir: string; message: string }[];
-}
-
-/**
- * Expand the companies spec to concrete folders. A glob's "*" segment names the
- * company; folders that do not exist under that glob are simply not companies.
- */
-export function resolveCompanies(config: Config): ResolvedCompanies {
-  const problems: ResolvedCompanies['problems'] = [];
-  const companies: Company[] = [];
-  if (typeof config.companiesSpec === 'string') {
-    const segments = config.companiesSpec.split(path.sep);
-    const star = segments.indexOf('*');
-    const parent = segments.slice(0, star).join(path.sep) || path.sep;
-    const rest = segments.slice(star + 1);
-    let names: string[] = [];
-    try {
-      names = fs.readdirSync(parent);
-    } catch (err) {
-      throw new ConfigError(`config ${config.file}: companies folder ${parent} cannot be read (${(err as NodeJS.ErrnoException).code}): fix "companies"`);
-    }
-    for (const name of names.sort()) {
-      if (name.startsWith('.')) continue;
-      const dir = path.join(parent, name, ...rest);
-      if (!fs.existsSync(dir)) continue;
-      if (!isValidName(name)) {
-        problems.push({ name, dir, message: `company folder ${dir} has an invalid company name ${JSON.stringify(name)}: rename it (letters, digits, '.', '_', '-')` });
-        continue;
-      }
-      companies.push({ name, dir, globRoot: parent });
-    }
-    if (companies.length === 0 && problems.length === 0) {
-      throw new ConfigError(`config ${config.file}: companies glob ${config.companiesSpec} matches no folder: fix "companies" or create the folders`);
-    }
-  } else {
-    for (const [name, dir] of Object.entries(config.companiesSpec)) companies.push({ name, dir });
-    companies.sort((a, b) => (a.name < b.name ? -1 : 1));
-  }
-  // Two names for one folder would let two merges fight over it.
-  const seen = new Map<string, string>();
-  for (const c of companies) {
-    let real = c.dir;
-    try {
-      real = fs.realpathSync(c.dir);
-    } catch {
-      /* missing folders are reported per company */
-    }
-    const other = seen.get(real);
-    if (other) throw new ConfigError(`config ${config.file}: companies "${other}" and "${c.name}" resolve to the same folder ${real}: list it once`);
-    seen.set(real, c.name);
-  }
-  return { companies, problems };
 }

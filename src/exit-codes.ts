@@ -39,3 +39,8 @@ export function exitStatus(failures: Iterable<Failure | null | undefined | false
   for (const f of failures) if (f) status = Math.max(status, EXIT_STATUS[f]);
   return status;
 }
+
+/** The exit status of a run that had `status` and then met `failure` as well (a search index that failed after the sync). */
+export function worsened(status: number, failure: Failure): number {
+  return Math.max(status, EXIT_STATUS[failure]);
+}

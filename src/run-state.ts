@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StoreError, errorMessage } from './errors.js';
-import { EXIT_STATUS } from './exit-codes.js';
+import { EXIT_STATUS, worsened } from './exit-codes.js';
 import type { Store } from './store/store.js';
 import { readJsonIfExists, writeFileAtomic } from './util/atomic.js';
 
@@ -75,7 +75,7 @@ export function writeRunState(store: Store, state: RunState): void {
 export function recordRunProblem(store: Store, problem: string): void {
   const state = readRunState(store);
   if (!state.lastRun) return;
-  const exitCode = Math.max(state.lastRun.exitCode ?? EXIT_STATUS.ok, EXIT_STATUS['needs-attention']);
+  const exitCode = worsened(state.lastRun.exitCode ?? EXIT_STATUS.ok, 'needs-attention');
   state.lastRun = { ...state.lastRun, ok: false, exitCode, skipped: [...(state.lastRun.skipped ?? []), problem] };
   writeRunState(store, state);
 }

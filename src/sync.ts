@@ -7,7 +7,8 @@
  * only write before the plan). `sync` prints the plan; `sync --fix` and
  * `push` apply it.
  */
-import type { Config, ResolvedCompanies } from './config.js';
+import type { Config } from './config.js';
+import { selectCompanies, type ResolvedCompanies } from './companies.js';
 import { UsageError } from './errors.js';
 import { exitStatus, type Failure } from './exit-codes.js';
 import type { Logger } from './log.js';
@@ -17,7 +18,7 @@ import type { SyncRequest } from './merge/plan.js';
 import { applySync } from './pipeline/apply.js';
 import { skippedOf, type CompanyOutcome } from './pipeline/outcome.js';
 import { planSync } from './pipeline/plan.js';
-import { readWorkspace, selectCompanies } from './pipeline/read.js';
+import { readWorkspace } from './pipeline/read.js';
 import type { Store } from './store/store.js';
 
 export { skillMapOf };

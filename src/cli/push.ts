@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resolveCompanies } from '../config.js';
+import { resolveCompanies } from '../companies.js';
 import { UsageError } from '../errors.js';
 import { checkName } from '../names.js';
 import { pushedStates } from '../pipeline/outcome.js';

@@ -5,7 +5,8 @@ import { formatAge, formatProblems, healthSummary, parseDuration } from '../heal
 import fs from 'node:fs';
 import type { Failure } from '../exit-codes.js';
 import { UsageError } from '../errors.js';
-import { resolveCompanies, type Config } from '../config.js';
+import type { Config } from '../config.js';
+import { resolveCompanies } from '../companies.js';
 import { ignoredIn, ignoreRulesOf } from '../scan/ignore.js';
 import { collectDrift, driftJson, reasonOf } from '../drift/collect.js';
 import { collect, loadContext, engineOf, printJson, run, summarised } from './context.js';

@@ -3,7 +3,8 @@
  * its note to a commit holding the explained version, and `promote` copies
  * from it. The observed commit is the same one sync writes (src/company.ts).
  */
-import type { Company, Config } from '../config.js';
+import type { Config } from '../config.js';
+import { selectCompanies, unknownCompany, type Company } from '../companies.js';
 import { LibrarySyncError, UsageError } from '../errors.js';
 import type { PlannedSkill } from '../merge/plan.js';
 import type { CompanyOutcome, SyncResult } from '../sync.js';
@@ -30,7 +31,7 @@ export async function observeCompany(store: Store, company: Company, config: Con
 /** A company's plan entry for one skill, refusing a company that failed or a skill that cannot be read (override, promote). */
 export function plannedSkillOf(result: SyncResult, company: string, skill: string): { outcome: CompanyOutcome; planned: PlannedSkill | undefined } {
   const outcome = result.companies.find((c) => c.name === company);
-  if (!outcome) throw new UsageError(`unknown company "${company}": known companies are ${result.companies.map((c) => c.name).join(', ') || '(none)'}`);
+  if (!outcome) throw unknownCompany(company, result.companies.map((c) => c.name), 'the companies of this run');
   if (!outcome.ok) throw new LibrarySyncError(outcome.error ?? `company ${company} failed`);
   const blocked = outcome.blocked.find((b) => b.skill === skill);
   if (blocked) throw new UsageError(`${company}'s ${skill} cannot be read: ${blocked.message}`);
@@ -39,7 +40,9 @@ export function plannedSkillOf(result: SyncResult, company: string, skill: strin
 
 /** Record the company as it is now, and make sure the skill is still the version the plan saw. */
 export async function observeVersion(store: Store, outcome: CompanyOutcome, skill: string, expected: string | null, config: Config, doing: string): Promise<Observed & { tree: string | null }> {
-  const seen = await observeCompany(store, { name: outcome.name, dir: outcome.dir }, config);
+  // The configured company (with its glob root), so the identity checks are the ones a sync makes.
+  const [company] = selectCompanies(config, [outcome.name]);
+  const seen = await observeCompany(store, company, config);
   const tree = seen.scan.skills.get(skill) ?? null;
   if (tree !== expected) throw new LibrarySyncError(`${outcome.dir}/${skill} changed while ${doing}: run the command again`);
   return { ...seen, tree };

@@ -6,7 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveCompanies, type Config } from '../config.js';
+import type { Config } from '../config.js';
+import { resolveCompanies } from '../companies.js';
 import { errorMessage } from '../errors.js';
 import { lockHealth } from '../lock.js';
 import { readRunState, type RunState } from '../run-state.js';

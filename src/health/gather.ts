@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveCompanies, type Config } from '../config.js';
+import type { Config } from '../config.js';
+import { resolveCompanies } from '../companies.js';
 import { lockHealth, type LockHealth } from '../lock.js';
 import { remoteStatuses } from '../remote/state.js';
 import { readRunState, type RunState } from '../run-state.js';

@@ -18,7 +18,8 @@
  *    distribution history (bases.ts). A damaged `state.json` is set aside.
  */
 import path from 'node:path';
-import { resolveCompanies, type Company, type Config } from '../config.js';
+import type { Config } from '../config.js';
+import { resolveCompanies, type Company } from '../companies.js';
 import { errorMessage } from '../errors.js';
 import { baseRef, companyRef, LIBRARY_REF, signature } from '../refs.js';
 import { findGitDir, readLibrary, repoObjects } from '../library/source.js';

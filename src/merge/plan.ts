@@ -141,10 +141,9 @@ export function needsMergeInput(input: Pick<CompanyPlanInput, 'base' | 'library'
  */
 function massDeletionGuard(skills: PlannedSkill[], input: CompanyPlanInput): string | undefined {
   if (input.force) return undefined;
-  const removals = skills.filter((s) => s.action === 'remove').length;
-  const total = input.company.size;
-  if (!exceedsRemovalLimit(removals, total, input.maxRemovePercent)) return undefined;
-  return `would remove ${removals} of ${total} skills (${((removals * 100) / total).toFixed(0)}%), over safety.maxRemovePercent=${input.maxRemovePercent}%: check the library, then rerun with --force`;
+  const removals = skills.filter((s) => s.action === 'remove').map((s) => s.name);
+  const over = removalGuard(removals, input.company.size, input.maxRemovePercent);
+  return over && `${over}: check the library, then rerun with --force`;
 }
 
 /** A push to a skill that is a git checkout replaces files its own history does not have: only with --force. */
@@ -154,9 +153,14 @@ function checkoutGuard(skills: string[]): string | undefined {
   return `${which} (a .git at the top of the folder): its files would no longer match its own history; nothing was pushed to this company: rerun with --force to replace the files (the .git is kept)`;
 }
 
-/** The mass-deletion rule, shared by sync and rollback: more than maxPercent of a company's skills, a single removal always allowed. */
-export function exceedsRemovalLimit(removals: number, total: number, maxPercent: number): boolean {
-  return removals > 1 && total > 0 && (removals * 100) / total > maxPercent;
+/**
+ * The mass-deletion rule, shared by sync and rollback: losing more than
+ * maxPercent of a company's skills (a single removal is always allowed) is
+ * said this way, and refused without --force.
+ */
+export function removalGuard(removals: readonly string[], total: number, maxPercent: number): string | undefined {
+  if (!(removals.length > 1 && total > 0 && (removals.length * 100) / total > maxPercent)) return undefined;
+  return `would lose ${removals.length} of its ${total} skills (${((removals.length * 100) / total).toFixed(0)}%, over safety.maxRemovePercent=${maxPercent}%): ${removals.join(', ')}`;
 }
 
 /** Counts per state, in a stable order for printing. */

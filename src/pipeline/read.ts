@@ -6,8 +6,8 @@
  * "line", the texts) of each skill that will be merged. A company that cannot
  * be read is a failed read, not a failed run.
  */
-import { resolveCompanies, type Company, type Config, type ResolvedCompanies } from '../config.js';
-import { UsageError } from '../errors.js';
+import type { Config } from '../config.js';
+import { resolveCompanies, selectCompanies, type Company, type ResolvedCompanies } from '../companies.js';
 import { scanCompany, type CompanyView } from '../company.js';
 import { ObjectOverlay } from '../drift/objects.js';
 import { LIBRARY_REF } from '../refs.js';
@@ -124,17 +124,4 @@ async function readMergeInputs(config: Config, readerOf: () => ObjectOverlay, li
     out.set(name, { base, library: lib, company: ours, texts });
   }
   return out;
-}
-
-/** The configured companies, or the named ones (an unknown name is a usage error). */
-export function selectCompanies(config: Config, wanted: string[] | undefined): Company[] {
-  const all = resolveCompanies(config).companies;
-  if (!wanted || wanted.length === 0) return all;
-  return wanted.map((name) => {
-    const c = all.find((x) => x.name === name);
-    if (!c) {
-      throw new UsageError(`unknown company "${name}": known companies are ${all.map((x) => x.name).join(', ') || '(none)'} (from ${config.file})`);
-    }
-    return c;
-  });
 }

@@ -9,13 +9,14 @@
  * needs --force.
  */
 import path from 'node:path';
-import { resolveCompanies, type Config } from '../config.js';
+import type { Config } from '../config.js';
+import { resolveCompanies, unknownCompany } from '../companies.js';
 import { UsageError, errorMessage, isRunFatal } from '../errors.js';
 import { companyRef, LIBRARY_REF, signature } from '../refs.js';
 import type { Logger } from '../log.js';
 import { checkName } from '../names.js';
 import { decideSkill, type SkillState } from '../merge/decide.js';
-import { exceedsRemovalLimit } from '../merge/plan.js';
+import { removalGuard } from '../merge/plan.js';
 import { BlobReader } from '../apply/blob-reader.js';
 import { SkillWriter } from '../apply/writer.js';
 import { ignoreRulesOf } from '../scan/ignore.js';
@@ -101,7 +102,7 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
   const names = opts.companies?.length ? opts.companies : snap.companies.filter((n) => configured.some((c) => c.name === n));
   const targets = names.map((name) => {
     const company = configured.find((c) => c.name === name);
-    if (!company) throw new UsageError(`unknown company "${name}": not in ${config.file}`);
+    if (!company) throw unknownCompany(name, configured.map((c) => c.name), config.file);
     if (!snap.companyTrees.has(name)) throw new UsageError(`company "${name}" is not in snapshot/${snap.name} (it has: ${snap.companies.join(', ') || 'none'})`);
     return company;
   });
@@ -144,11 +145,8 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
           const change = from === null ? 'added' : to === null ? 'removed' : 'replaced';
           result.changes.push({ skill, change, from, to, ...nextSyncOf(view.base, skill, library.get(skill), to, config.merge), inLibrary: library.has(skill) });
         }
-        const removed = result.changes.filter((c) => c.change === 'removed');
-        if (exceedsRemovalLimit(removed.length, result.skills, config.maxRemovePercent)) {
-          const percent = ((removed.length * 100) / result.skills).toFixed(0);
-          result.guard = `${company.name} would lose ${removed.length} of its ${result.skills} skills (${percent}%, over safety.maxRemovePercent=${config.maxRemovePercent}%): ${removed.map((c) => c.skill).join(', ')}`;
-        }
+        const over = removalGuard(result.changes.filter((c) => c.change === 'removed').map((c) => c.skill), result.skills, config.maxRemovePercent);
+        if (over) result.guard = `${company.name} ${over}`;
         return { result, view };
       } catch (err) {
         if (isRunFatal(err)) throw err;

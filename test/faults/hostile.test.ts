@@ -241,7 +241,7 @@ describe('mass-deletion guard', () => {
     for (const s of ['docx', 'xlsx', 'brand-voice']) fs.rmSync(path.join(ws.libraryDir, s), { recursive: true });
     const res = cli(ws, ['sync', '--fix', '--json']);
     expect(res.code).toBe(1);
-    expect(company(res, 'Northwind').error).toMatch(/would remove 3 of 4 skills \(75%\), over safety\.maxRemovePercent=25%.*--force/);
+    expect(company(res, 'Northwind').error).toMatch(/would lose 3 of its 4 skills \(75%, over safety\.maxRemovePercent=25%\): .*--force/);
     expect(fs.existsSync(skillFile('Northwind', 'docx'))).toBe(true);
     expect(cli(ws, ['sync', '--fix', '--force']).code).toBe(0);
     expect(fs.existsSync(skillFile('Northwind', 'docx'))).toBe(false);

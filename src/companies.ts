@@ -1,0 +1,90 @@
+/**
+ * Which folders are the companies: the config's glob expanded on disk (its
+ * "*" segment names each company) or its explicit list; and the one wording
+ * of "no such company".
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from './config.js';
+import { ConfigError, UsageError } from './errors.js';
+import { isValidName } from './names.js';
+
+export interface Company {
+  name: string;
+  dir: string;
+  /** For glob companies: the folder holding the "*" segment; no path component below it may be a symlink. */
+  globRoot?: string;
+}
+
+export interface ResolvedCompanies {
+  companies: Company[];
+  /** Folders matched by the glob whose company name is invalid, or unusable folders. */
+  problems: { name: string; dir: string; message: string }[];
+}
+
+/**
+ * Expand the companies spec to concrete folders. A glob's "*" segment names the
+ * company; folders that do not exist under that glob are simply not companies.
+ */
+export function resolveCompanies(config: Pick<Config, 'companiesSpec' | 'file'>): ResolvedCompanies {
+  const problems: ResolvedCompanies['problems'] = [];
+  const companies: Company[] = [];
+  if (typeof config.companiesSpec === 'string') {
+    const segments = config.companiesSpec.split(path.sep);
+    const star = segments.indexOf('*');
+    const parent = segments.slice(0, star).join(path.sep) || path.sep;
+    const rest = segments.slice(star + 1);
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(parent);
+    } catch (err) {
+      throw new ConfigError(`config ${config.file}: companies folder ${parent} cannot be read (${(err as NodeJS.ErrnoException).code}): fix "companies"`);
+    }
+    for (const name of names.sort()) {
+      if (name.startsWith('.')) continue;
+      const dir = path.join(parent, name, ...rest);
+      if (!fs.existsSync(dir)) continue;
+      if (!isValidName(name)) {
+        problems.push({ name, dir, message: `company folder ${dir} has an invalid company name ${JSON.stringify(name)}: rename it (letters, digits, '.', '_', '-')` });
+        continue;
+      }
+      companies.push({ name, dir, globRoot: parent });
+    }
+    if (companies.length === 0 && problems.length === 0) {
+      throw new ConfigError(`config ${config.file}: companies glob ${config.companiesSpec} matches no folder: fix "companies" or create the folders`);
+    }
+  } else {
+    for (const [name, dir] of Object.entries(config.companiesSpec)) companies.push({ name, dir });
+    companies.sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+  // Two names for one folder would let two merges fight over it.
+  const seen = new Map<string, string>();
+  for (const c of companies) {
+    let real = c.dir;
+    try {
+      real = fs.realpathSync(c.dir);
+    } catch {
+      /* missing folders are reported per company */
+    }
+    const other = seen.get(real);
+    if (other) throw new ConfigError(`config ${config.file}: companies "${other}" and "${c.name}" resolve to the same folder ${real}: list it once`);
+    seen.set(real, c.name);
+  }
+  return { companies, problems };
+}
+
+/** A company name that is not configured: one wording wherever a name is looked up. */
+export function unknownCompany(name: string, known: readonly string[], where: string): UsageError {
+  return new UsageError(`unknown company "${name}": known companies are ${known.join(', ') || '(none)'} (from ${where})`);
+}
+
+/** The configured companies, or the named ones (an unknown name is a usage error). */
+export function selectCompanies(config: Pick<Config, 'companiesSpec' | 'file'>, wanted: readonly string[] | undefined): Company[] {
+  const all = resolveCompanies(config).companies;
+  if (!wanted || wanted.length === 0) return all;
+  return wanted.map((name) => {
+    const c = all.find((x) => x.name === name);
+    if (!c) throw unknownCompany(name, all.map((x) => x.name), config.file);
+    return c;
+  });
+}
