@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Config } from './config.js';
 import type { Company } from './companies.js';
 import { StoreError } from './errors.js';
-import { baseRef, companyRef, describeSkillChanges, EMPTIED_MARKER, signature } from './refs.js';
+import { baseRef, companyRef, describeSkillChanges, EMPTIED_MARKER, recordCommit } from './refs.js';
 import type { TreeEntry } from './store/objects.js';
 import { captureIdentity, type FolderIdentity } from './apply/identity.js';
 import { recoverLeftovers } from './apply/writer.js';
@@ -139,13 +139,10 @@ export async function observe(store: Store, view: CompanyView): Promise<string |
   const what = before
     ? describeSkillChanges(before, after, { added: 'added', changed: 'changed', removed: 'removed' })
     : `initial state, ${n} skill${n === 1 ? '' : 's'}`;
-  const commit = store.writeCommit({
+  const commit = await recordCommit(store, companyRef(company.name), head, {
     tree: scan.root.oid,
-    parents: head ? [head] : [],
-    author: signature(),
     message: `observe ${company.name}: ${what || 'files beside the skills changed'}\n\nCompany-Folder: ${company.dir}\n`,
   });
-  await store.updateRef(companyRef(company.name), commit, head);
   view.head = commit;
   view.headTree = scan.root.oid;
   return commit;
@@ -160,13 +157,10 @@ export async function observeDuringRun(store: Store, view: CompanyView, changed:
   }
   const tree = store.writeTree([...entries.values()]);
   const what = [...changed].map(([name, t]) => `${t ? 'changed' : 'removed'} ${name}`).join('; ');
-  const commit = store.writeCommit({
+  const commit = await recordCommit(store, companyRef(view.company.name), view.head, {
     tree,
-    parents: [view.head!],
-    author: signature(),
     message: `observe ${view.company.name}: ${what} during the run\n\nCompany-Folder: ${view.company.dir}\n`,
   });
-  await store.updateRef(companyRef(view.company.name), commit, view.head);
   view.head = commit;
   view.headTree = tree;
   return commit;

@@ -1,5 +1,6 @@
 /** Names and wording of the store's history: refs, signatures, commit summaries. */
 import type { Signature } from './store/objects.js';
+import type { Store } from './store/store.js';
 
 export const LIBRARY_REF = 'refs/heads/library';
 export const companyRef = (name: string) => `refs/heads/companies/${name}`;
@@ -14,6 +15,19 @@ export const EMPTIED_MARKER = '.emptied-by-merge';
 
 export function signature(now = Date.now()): Signature {
   return { name: 'library-sync', email: 'library-sync@localhost', timestamp: Math.floor(now / 1000) };
+}
+
+/**
+ * The one step that adds history: write a commit of `tree` and move `ref` to
+ * it from `expected` (null: the ref must not exist yet), fenced by the lock
+ * and compare-and-swap, as `git commit` + `git update-ref REF NEW OLD`. If the
+ * ref cannot move, the commit is deleted again: no dangling history. Parents
+ * default to the ref's current commit.
+ */
+export async function recordCommit(store: Store, ref: string, expected: string | null, commit: { tree: string; message: string; parents?: string[] }): Promise<string> {
+  const oid = store.writeCommit({ tree: commit.tree, parents: commit.parents ?? (expected ? [expected] : []), author: signature(), message: commit.message });
+  await store.updateRef(ref, oid, expected);
+  return oid;
 }
 
 /** "added a, b; changed c; removed d", comparing two skill → tree-id maps. */

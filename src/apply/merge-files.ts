@@ -5,7 +5,7 @@
  * are never written anywhere.
  */
 import type { SkillMergePlan } from '../merge/file-merge.js';
-import { signature } from '../refs.js';
+import { recordCommit } from '../refs.js';
 import type { Store } from '../store/store.js';
 
 export const conflictsRef = (company: string) => `refs/conflicts/${company}`;
@@ -56,7 +56,5 @@ export async function recordConflicts(store: Store, company: string, merges: rea
     : `no conflicts in ${company}`;
   const trailers = [...(libraryCommit ? [`Library-Commit: ${libraryCommit}`] : []), ...lines];
   const message = `${title}\n\nThe tree holds the library's versions of the conflicting files; the company folders never get conflict markers.\n\n${trailers.join('\n')}\n`;
-  const commit = store.writeCommit({ tree, parents: prev ? [prev] : [], author: signature(), message });
-  await store.updateRef(ref, commit, prev);
-  return commit;
+  return recordCommit(store, ref, prev, { tree, message });
 }

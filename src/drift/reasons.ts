@@ -10,7 +10,7 @@
  * until someone records a reason for it.
  */
 import { UsageError } from '../errors.js';
-import { signature } from '../refs.js';
+import { recordCommit } from '../refs.js';
 import type { TreeEntry } from '../store/objects.js';
 import type { Store } from '../store/store.js';
 
@@ -112,8 +112,7 @@ export async function writeReason(store: Store, r: OverrideReason): Promise<stri
   const blob = store.writeObject('blob', Buffer.from(formatNote(blocks)));
   const tree = store.writeTree([...entries.filter((e) => e.name !== r.commit), { name: r.commit, mode: '100644', oid: blob }]);
   const message = `override ${r.skill} in ${r.company}: ${r.reason}\n`;
-  const commit = store.writeCommit({ tree, parents: tip ? [tip] : [], author: signature(), message });
-  await store.updateRef(NOTES_REF, commit, tip);
+  const commit = await recordCommit(store, NOTES_REF, tip, { tree, message });
   // Plain `git log` on the store shows these notes too.
   store.addConfigValue('notes', 'displayRef', NOTES_REF);
   return commit;

@@ -21,7 +21,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { resolveCompanies, type Company } from '../companies.js';
 import { errorMessage } from '../errors.js';
-import { baseRef, companyRef, LIBRARY_REF, signature } from '../refs.js';
+import { baseRef, companyRef, LIBRARY_REF, recordCommit } from '../refs.js';
 import { findGitDir, readLibrary, repoObjects } from '../library/source.js';
 import { recordScanTree } from '../scan/record.js';
 import { scanSkillsFolder } from '../scan/scan.js';
@@ -188,8 +188,7 @@ export async function repairStore(config: Config, store: Store): Promise<RepairR
     const orphanBase = !head && (await store.readRef(baseRef(c.name))) !== null;
     if (!tree || (!changed && !orphanBase)) continue;
     const lost = changed?.lost ?? [`${companyRef(c.name)} was missing (its base was not)`];
-    const commit = repairCommit(store, c, tree, head, lost);
-    await store.updateRef(companyRef(c.name), commit, head);
+    const commit = await repairCommit(store, c, tree, head, lost);
     report.refs.push({ ref: companyRef(c.name), action: 're-observed', from: head, to: commit, lost: [] });
   }
 
@@ -238,12 +237,10 @@ function safeType(store: Store, oid: string): string | null {
   }
 }
 
-function repairCommit(store: Store, company: Company, tree: string, head: string | null, lost: string[]): string {
+function repairCommit(store: Store, company: Company, tree: string, head: string | null, lost: string[]): Promise<string> {
   const details = lost.length ? `What could not be kept:\n${lost.map((l) => `- ${l}`).join('\n')}\n\n` : '';
-  return store.writeCommit({
+  return recordCommit(store, companyRef(company.name), head, {
     tree,
-    parents: head ? [head] : [],
-    author: signature(),
     message: `repair ${company.name}: re-observed from the folder by \`library doctor --repair\`\n\n${details}Company-Folder: ${path.resolve(company.dir)}\n`,
   });
 }

@@ -19,7 +19,7 @@ import { BlobReader } from '../apply/blob-reader.js';
 import { recordConflicts } from '../apply/merge-files.js';
 import { SkillWriter } from '../apply/writer.js';
 import { observe, observeDuringRun, skillMapOf, writeBaseTree, type CompanyView } from '../company.js';
-import { baseRef, companyRef, describeSkillChanges, LIBRARY_REF, signature } from '../refs.js';
+import { baseRef, companyRef, describeSkillChanges, LIBRARY_REF, recordCommit } from '../refs.js';
 import type { LibraryView } from '../library/source.js';
 import type { SkillMergePlan } from '../merge/file-merge.js';
 import { countStates, type CompanyPlan, type PlannedSkill, type SyncRequest } from '../merge/plan.js';
@@ -53,9 +53,7 @@ export async function recordLibrary(store: Store, library: LibraryView, tip: str
   const trailers = [`Library-Source: ${library.source}`];
   if (library.sourceCommit) trailers.push(`Source-Commit: ${library.sourceCommit}`);
   const message = `library: ${summary || 'no skill changes'}\n\n${trailers.join('\n')}\n`;
-  const commit = store.writeCommit({ tree: library.tree, parents: tip ? [tip] : [], author: signature(), message });
-  await store.updateRef(LIBRARY_REF, commit, tip);
-  return commit;
+  return recordCommit(store, LIBRARY_REF, tip, { tree: library.tree, message });
 }
 
 const changes = (p: PlannedCompany) => p.plan?.skills.some((s) => s.action === 'take-library' || s.action === 'remove' || (s.action === 'merge' && s.merge.tree !== s.company)) ?? false;
@@ -208,9 +206,7 @@ async function applyCompany(
   if (tree !== view.headTree || view.distributedCommit !== libraryCommit) {
     const head = view.head!;
     const parents = libraryCommit !== head ? [head, libraryCommit] : [head];
-    const commit = store.writeCommit({ tree, parents, author: signature(), message: distributionMessage(company.name, request, outcome, libraryCommit) });
-    await store.updateRef(companyRef(company.name), commit, head);
-    outcome.commits.distribution = commit;
+    outcome.commits.distribution = await recordCommit(store, companyRef(company.name), head, { tree, parents, message: distributionMessage(company.name, request, outcome, libraryCommit) });
   }
   if (failures.length > 0) fail(outcome, failures.join('; '));
 }

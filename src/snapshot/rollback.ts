@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { resolveCompanies, unknownCompany } from '../companies.js';
 import { UsageError, errorMessage, isRunFatal } from '../errors.js';
-import { companyRef, LIBRARY_REF, signature } from '../refs.js';
+import { companyRef, LIBRARY_REF, recordCommit } from '../refs.js';
 import type { Logger } from '../log.js';
 import { checkName } from '../names.js';
 import { decideSkill, type SkillState } from '../merge/decide.js';
@@ -205,13 +205,10 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
       const restored = done.filter((c) => c.to).map((c) => c.skill);
       const removed = done.filter((c) => !c.to).map((c) => c.skill);
       const what = [restored.length && `restored ${restored.join(', ')}`, removed.length && `removed ${removed.join(', ')}`].filter(Boolean).join('; ');
-      r.commit = store.writeCommit({
+      r.commit = await recordCommit(store, companyRef(r.name), view.head, {
         tree: store.writeTree([...entries.values()]),
-        parents: [view.head!],
-        author: signature(),
         message: `rollback to snapshot/${snap.name}: ${what}\n\nRollback-Snapshot: snapshot/${snap.name}\n`,
       });
-      await store.updateRef(companyRef(r.name), r.commit, view.head);
       view.head = r.commit;
       const state = (runState.companies[r.name] ??= { lastSync: null, lastAttempt: null, lastError: null });
       state.rollbacks ??= {};
