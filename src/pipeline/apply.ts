@@ -9,16 +9,15 @@
  *   5. the run state.
  * One failing company never stops the others; a lost lock stops everything.
  */
-import path from 'node:path';
 import pLimit from 'p-limit';
 import type { Config } from '../config.js';
-import { errorMessage, isRunFatal } from '../errors.js';
 import { exitStatus } from '../exit-codes.js';
 import type { Logger } from '../log.js';
 import { BlobReader } from '../apply/blob-reader.js';
 import { recordConflicts } from '../apply/merge-files.js';
 import { SkillWriter } from '../apply/writer.js';
-import { observe, observeDuringRun, skillMapOf, writeBaseTree, type CompanyView } from '../company.js';
+import { writeSkills } from '../apply/write-skills.js';
+import { observe, skillMapOf, writeBaseTree, type CompanyView } from '../company.js';
 import { baseRef, companyRef, describeSkillChanges, LIBRARY_REF, recordCommit } from '../refs.js';
 import type { LibraryView } from '../library/source.js';
 import type { SkillMergePlan } from '../merge/file-merge.js';
@@ -137,60 +136,60 @@ async function applyCompany(
   const nextBase = new Map(plan.nextBase);
   const keepBase = (s: PlannedSkill, base = s.base) => (base === undefined ? nextBase.delete(s.name) : nextBase.set(s.name, base));
   const emptied = new Set(view.emptied);
-  const failures: string[] = [];
   const merges: SkillMergePlan[] = [];
-  // Skills the company changed while this run was writing: left as found, recorded, overrides for this run.
-  const changed = new Map<string, string | null>();
-  for (const s of plan.skills) {
-    if (s.action === 'none' || s.action === 'keep-company') continue;
-    try {
-      let target: string | null = targetOf(s);
+  const dropMerge = (s: PlannedSkill) => s.action === 'merge' && merges.splice(merges.indexOf(s.merge), 1);
+  const changing = plan.skills.filter((s) => s.action !== 'none' && s.action !== 'keep-company');
+  const { failures, observedDuringRun } = await writeSkills(changing, {
+    store,
+    writer,
+    view,
+    log,
+    verb: 'update',
+    retry: request.kind === 'push' ? "push again if you still want the library's" : undefined,
+    skillOf: (s) => s.name,
+    async prepare(s) {
+      let next: string | null = targetOf(s);
       if (s.action === 'merge') {
         writePlanned(store, s.merge.objects);
         merges.push(s.merge);
         if (s.merge.tree === s.company) {
           outcome.applied.kept.push(s.name);
-          continue;
+          return null;
         }
-        if (target === EMPTY_TREE_OID) target = null; // each side deleted what the other kept: no folder, and not the company's deletion
+        if (next === EMPTY_TREE_OID) next = null; // each side deleted what the other kept: no folder, and not the company's deletion
       }
       await beforeFirstChange();
       // The folder as scanned (a copy read as the library's because only its names' Unicode form differs is compared as it is).
       const expected = s.company === undefined || s.company === EMPTY_TREE_OID ? null : (view.scan.skills.get(s.name) ?? s.company);
-      const result = await writer.write(s.name, expected, target);
-      if (!result.done) {
-        changed.set(s.name, result.found);
-        setSkill(s.name, result.found);
-        keepBase(s, s.base ?? s.library); // as a first-sync override: compared with the library it diverged from
-        if (s.action === 'merge') merges.pop();
-        Object.assign(s, { state: 'override', action: 'keep-company', company: result.found ?? undefined });
-        outcome.applied.changedDuringRun.push(s.name);
-        const where = `skill ${s.name} of ${company.name} (${path.join(company.dir, s.name)})`;
-        if (request.kind === 'push') failures.push(`${where}: ${result.why}; the company's version is kept and recorded: push again if you still want the library's`);
-        log.warn({ company: company.name, skill: s.name }, `${where}: ${result.why}; the company's version is kept and recorded`);
-        continue;
-      }
-      setSkill(s.name, target);
+      return { skill: s.name, expected, next };
+    },
+    done(s, { next }) {
+      setSkill(s.name, next);
       if (s.action === 'merge') {
         outcome.applied.merged.push(s.name);
         if (s.merge.tree === EMPTY_TREE_OID) emptied.add(s.name);
         else emptied.delete(s.name);
-      } else if (target === null) outcome.applied.removed.push(s.name);
+      } else if (next === null) outcome.applied.removed.push(s.name);
       else (s.company === undefined ? outcome.applied.added : outcome.applied.updated).push(s.name);
-    } catch (err) {
-      if (isRunFatal(err)) throw err;
+    },
+    changed(s, _write, found) {
+      // An override for this run, compared (as a first-sync override is) with the library version it diverged from.
+      setSkill(s.name, found);
+      keepBase(s, s.base ?? s.library);
+      dropMerge(s);
+      Object.assign(s, { state: 'override', action: 'keep-company', company: found ?? undefined });
+      outcome.applied.changedDuringRun.push(s.name);
+    },
+    failed(s) {
       keepBase(s);
-      if (s.action === 'merge') merges.splice(merges.indexOf(s.merge), 1);
+      dropMerge(s);
       outcome.applied.failed.push(s.name);
-      failures.push(`skill ${s.name} (${path.join(company.dir, s.name)}): ${errorMessage(err)}`);
-      log.error({ company: company.name, skill: s.name, err }, `cannot update skill ${s.name}`);
-    }
-  }
-  cache.save(view.scanStarted);
+    },
+  });
+  outcome.commits.observedDuringRun = observedDuringRun;
   outcome.merges = merges.map(({ objects: _objects, ...m }) => m);
   outcome.counts = countStates(outcome.skills);
   if (request.kind === 'sync') await recordConflicts(store, company.name, merges, libraryCommit);
-  if (changed.size > 0) outcome.commits.observedDuringRun = await observeDuringRun(store, view, changed);
 
   // The per-skill merge base: a tree of skill → library skill tree, on refs/bases/<company>. It goes first: a run
   // killed or frozen between the two refs then leaves a base without its distribution commit, which the next run

@@ -8,7 +8,6 @@
  * sync: removing more than safety.maxRemovePercent of a company's skills
  * needs --force.
  */
-import path from 'node:path';
 import type { Config } from '../config.js';
 import { resolveCompanies, unknownCompany } from '../companies.js';
 import { UsageError, errorMessage, isRunFatal } from '../errors.js';
@@ -19,9 +18,10 @@ import { decideSkill, type SkillState } from '../merge/decide.js';
 import { removalGuard } from '../merge/plan.js';
 import { BlobReader } from '../apply/blob-reader.js';
 import { SkillWriter } from '../apply/writer.js';
+import { writeSkills } from '../apply/write-skills.js';
 import { ignoreRulesOf } from '../scan/ignore.js';
 import { filterSkillMap, treeFilterFor } from '../scan/filter-tree.js';
-import { observe, observeDuringRun, scanCompany, recoverCompany, skillMapOf } from '../company.js';
+import { observe, scanCompany, recoverCompany, skillMapOf } from '../company.js';
 import { readRunState, writeRunState } from '../run-state.js';
 import type { Store } from '../store/store.js';
 import { autoSnapshot, readSnapshot } from './snapshot.js';
@@ -177,25 +177,22 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
     if (!view || r.changes.length === 0) continue;
     const writer = new SkillWriter({ store, blobs, identity: view.identity, cache: view.cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
     const done: SkillRollback[] = [];
-    const failures: string[] = [];
-    const changed = new Map<string, string | null>();
-    for (const change of r.changes) {
-      try {
+    const { failures } = await writeSkills(r.changes, {
+      store,
+      writer,
+      view,
+      log,
+      verb: 'roll back',
+      retry: 'roll it back again if you still want to',
+      skillOf: (change) => change.skill,
+      async prepare(change) {
         if (change.to) await filter.ensure(store, change.to); // a snapshot tree filtered of litter is written when used
-        const written = await writer.write(change.skill, change.from, change.to);
-        if (written.done) done.push(change);
-        else {
-          changed.set(change.skill, written.found);
-          failures.push(`skill ${change.skill} (${path.join(view.company.dir, change.skill)}): ${written.why}; the company's version is kept and recorded, roll it back again if you still want to`);
-        }
-      } catch (err) {
-        if (isRunFatal(err)) throw err;
-        failures.push(`skill ${change.skill} (${path.join(view.company.dir, change.skill)}): ${errorMessage(err)}`);
-        log.error({ company: r.name, skill: change.skill, err }, `cannot roll back skill ${change.skill}`);
-      }
-    }
-    view.cache.save(view.scanStarted);
-    if (changed.size > 0) await observeDuringRun(store, view, changed);
+        return { skill: change.skill, expected: change.from, next: change.to };
+      },
+      done: (change) => done.push(change),
+      changed: () => undefined,
+      failed: () => undefined,
+    });
     if (done.length > 0) {
       const entries = new Map((await store.readTree(view.headTree!)).map((e) => [e.name, e]));
       for (const c of done) {
