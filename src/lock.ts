@@ -189,12 +189,9 @@ export async function withLock<T>(
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
       const holder = readLockOwner(store);
       if (!holder) {
-        let ageMs: number;
-        try {
-          ageMs = Date.now() - fs.statSync(lock).mtimeMs;
-        } catch {
-          continue; // released while we looked: try again
-        }
+        const since = fs.statSync(lock, { throwIfNoEntry: false });
+        if (!since) continue; // released while we looked: try again
+        const ageMs = Date.now() - since.mtimeMs;
         // Only an older version (between its folder and its owner file) or a person makes one: give it a moment.
         if (ageMs < OWNERLESS_GRACE_MS) {
           await sleep(100);
