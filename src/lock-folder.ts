@@ -44,6 +44,7 @@ export function createLockFolder(lock: string, owner: string): void {
     fs.writeFileSync(path.join(tmp, OWNER_FILE), owner, { flag: 'wx' });
     checkpoint('lock: owner written in the temp folder');
     // rename() replaces an empty folder: an older version's lock (its owner file is beside it) must not be.
+    // Only such a folder, made in the instant between this check and the rename, could still be replaced.
     if (fs.existsSync(lock)) throw Object.assign(new Error(`${lock} exists`), { code: 'EEXIST' });
     fs.renameSync(tmp, lock);
   } catch (err) {
@@ -88,7 +89,7 @@ export function removeLockLeftovers(lock: string, legacyOwner: string): void {
   const leftover = new RegExp(`^${path.basename(lock).replace(/\./g, '\\.')}\\.(new|gone)-(\\d+)-[0-9a-f]+$`);
   for (const name of fs.readdirSync(dir)) {
     const m = leftover.exec(name);
-    // A live run's temp folder is its lock in the making: it fails to rename it into place and removes it.
+    // A live run's temp folder is left to it: its rename fails while this run holds the lock, and it removes it.
     if (m && !(m[1] === 'new' && Number(m[2]) !== process.pid && processAlive(Number(m[2])))) {
       fs.rmSync(path.join(dir, name), { recursive: true, force: true });
     }
