@@ -2,7 +2,9 @@
  * One writer per store: launchd, a hook and a person may all start a run.
  * proper-lockfile does the locking (an mkdir lock with an mtime heartbeat);
  * we add an owner file so a waiting run can say who holds the lock, and take
- * over at once when that owner's process is gone (SIGKILL, crash).
+ * over at once when that owner's process is gone (SIGKILL, crash). The owner
+ * file is inside the lock folder, which appears and vanishes whole
+ * (src/lock-folder.ts): no kill leaves a lock without an owner.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,8 +12,11 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { LockedError, LockLostError } from './errors.js';
 import type { Store } from './store/store.js';
-import { readJsonIfExists, writeFileAtomic } from './util/atomic.js';
+import { readJsonIfExists } from './util/atomic.js';
 import type { Logger } from './log.js';
+import { claimLockFolder, lockFolderFs, OWNER_FILE, OWNERLESS_GRACE_MS, ownerlessLockMessage, processAlive, removeLockLeftovers } from './lock-folder.js';
+
+export { processAlive };
 
 interface Owner {
   pid: number;
@@ -23,24 +28,16 @@ interface Owner {
 /** Default for config `lock.staleSeconds`: a holder that stopped refreshing for this long is taken over. */
 export const STALE_MS = 30_000;
 
-export function lockPaths(store: Store): { target: string; lock: string; owner: string } {
+/** `legacyOwner`: where versions before the owner moved into the lock folder wrote it (read, so they are not taken over while alive). */
+export function lockPaths(store: Store): { target: string; lock: string; owner: string; legacyOwner: string } {
   const target = path.join(store.dataDir, 'sync');
-  return { target, lock: `${target}.lock`, owner: `${target}.lock.owner.json` };
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return { target, lock: `${target}.lock`, owner: path.join(`${target}.lock`, OWNER_FILE), legacyOwner: `${target}.lock.owner.json` };
 }
 
 export function readLockOwner(store: Store): (Owner & { alive: boolean }) | null {
-  const { lock, owner } = lockPaths(store);
+  const { lock, owner, legacyOwner } = lockPaths(store);
   if (!fs.existsSync(lock)) return null;
-  const o = readJsonIfExists<Owner>(owner);
+  const o = readJsonIfExists<Owner>(owner) ?? readJsonIfExists<Owner>(legacyOwner);
   if (!o) return null;
   return { ...o, alive: o.host !== os.hostname() || processAlive(o.pid) };
 }
@@ -49,7 +46,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface LockHealth {
   held: boolean;
-  /** Held by a process that is gone, or not refreshed for STALE_MS: the next run takes it over. */
+  /** Held by a process that is gone, not refreshed for STALE_MS, or without an owner for OWNERLESS_GRACE_MS: the next run takes it over. */
   stale: boolean;
   owner: (Owner & { alive: boolean }) | null;
   lockPath: string;
@@ -68,7 +65,8 @@ export function lockHealth(store: Store, now = Date.now()): LockHealth {
   }
   const owner = readLockOwner(store);
   const ageMs = Math.max(0, now - mtimeMs);
-  return { held: true, stale: (owner !== null && !owner.alive) || ageMs > STALE_MS, owner, lockPath: lock, ageMs };
+  const stale = owner ? !owner.alive || ageMs > STALE_MS : ageMs > OWNERLESS_GRACE_MS;
+  return { held: true, stale, owner, lockPath: lock, ageMs };
 }
 
 /**
@@ -143,17 +141,38 @@ export class Fence {
   }
 }
 
+/**
+ * Take a lock whose holder is gone (or that has no owner) out of the way.
+ * Of several runs doing this at once only one renames it away; one that
+ * renamed a lock a faster run had just taken (its owner alive) puts it back.
+ */
+function takeOver(lock: string): void {
+  const gone = claimLockFolder(lock);
+  if (!gone) return; // another run took it away first
+  const o = readJsonIfExists<Owner>(path.join(gone, OWNER_FILE));
+  if (o && (o.host !== os.hostname() || processAlive(o.pid))) {
+    try {
+      fs.renameSync(gone, lock);
+      return;
+    } catch {
+      // A third run's lock is there now: the one we moved is lost, and its run stops at its fence.
+    }
+  }
+  fs.rmSync(gone, { recursive: true, force: true });
+}
+
 /** Run `fn` holding the store's lock; wait up to `waitSeconds`, then throw LockedError (exit 75). */
 export async function withLock<T>(
   store: Store,
   opts: { waitSeconds: number; command: string; log?: Logger; staleMs?: number },
   fn: () => Promise<T>,
 ): Promise<T> {
-  const { target, lock, owner } = lockPaths(store);
+  const { target, lock, owner, legacyOwner } = lockPaths(store);
   fs.mkdirSync(store.dataDir, { recursive: true });
   if (!fs.existsSync(target)) fs.writeFileSync(target, '');
   const deadline = Date.now() + opts.waitSeconds * 1000;
   const fence = new Fence(owner, store.gitdir);
+  const ownerJson = () => JSON.stringify({ pid: process.pid, host: os.hostname(), command: opts.command, startedAt: new Date().toISOString() } satisfies Owner);
   let release: (() => Promise<void>) | undefined;
   for (;;) {
     try {
@@ -161,45 +180,42 @@ export async function withLock<T>(
         lockfilePath: lock,
         stale: opts.staleMs ?? STALE_MS,
         realpath: false,
+        fs: lockFolderFs(ownerJson),
         // Another process took the lock (we were frozen past STALE_MS): the fence stops the next write.
         onCompromised: (err) => fence.compromised(err.message),
       });
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-      let holder = readLockOwner(store);
-      // The holder writes its owner file just after taking the lock: give it a moment to appear.
-      for (let i = 0; !holder && i < 30 && fs.existsSync(lock); i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        holder = readLockOwner(store);
-      }
-      if (!holder && !fs.existsSync(lock)) continue; // released while we looked: try again
-      if (holder && !holder.alive) {
-        // The holder was killed: its lock is ours to take, no need to wait for staleness.
-        // Claim the dead owner's file first: of several waiters only one can rename
-        // it, so only one removes the lock (the others would remove the winner's).
-        const claimed = `${owner}.takeover-${process.pid}`;
-        try {
-          fs.renameSync(owner, claimed);
-        } catch (renameErr) {
-          if ((renameErr as NodeJS.ErrnoException).code !== 'ENOENT') throw renameErr;
-          await sleep(50); // another run claimed it first: it is taking the lock over
+      const holder = readLockOwner(store);
+      if (!holder) {
+        const since = fs.statSync(lock, { throwIfNoEntry: false });
+        if (!since) continue; // released while we looked: try again
+        const ageMs = Date.now() - since.mtimeMs;
+        // Only an older version (between its folder and its owner file) or a person makes one: give it a moment.
+        if (ageMs < OWNERLESS_GRACE_MS) {
+          await sleep(100);
           continue;
         }
-        fs.rmSync(lock, { recursive: true, force: true });
-        fs.rmSync(claimed, { force: true });
+        opts.log?.warn({ action: 'lock-takeover', lock }, `${ownerlessLockMessage(lock, ageMs)}: taking it over`);
+        takeOver(lock);
+        continue;
+      }
+      // The holder was killed: its lock is ours to take, no need to wait for staleness.
+      if (!holder.alive) {
+        takeOver(lock);
         continue;
       }
       if (Date.now() >= deadline) {
-        const who = holder ? `pid ${holder.pid} on ${holder.host} (${holder.command}) since ${holder.startedAt}` : 'another process';
+        const who = `pid ${holder.pid} on ${holder.host} (${holder.command}) since ${holder.startedAt}`;
         throw new LockedError(`store ${store.gitdir} is locked by ${who}: try again later or pass --wait SECONDS`);
       }
       await sleep(250);
     }
   }
+  fence.arm(); // the owner file came with the lock folder
+  removeLockLeftovers(lock, legacyOwner);
   store.clearTmp(); // a killed writer's temp files are ours to remove now
-  writeFileAtomic(owner, JSON.stringify({ pid: process.pid, host: os.hostname(), command: opts.command, startedAt: new Date().toISOString() } satisfies Owner));
-  fence.arm();
   store.fence = fence;
   opts.log?.debug({ action: 'lock', command: opts.command }, 'lock acquired');
   try {
@@ -209,7 +225,6 @@ export async function withLock<T>(
     const held = fence.held;
     fence.release(); // stays on the store: stragglers of this run hit it
     if (held) {
-      fs.rmSync(owner, { force: true });
       opts.log?.debug({ action: 'unlock', command: opts.command }, 'lock released');
       await release();
     } else {

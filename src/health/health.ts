@@ -7,6 +7,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { LockHealth } from '../lock.js';
+import { ownerlessLockMessage } from '../lock-folder.js';
 import type { RemoteStatus } from '../remote/state.js';
 import type { RunState } from '../run-state.js';
 
@@ -121,7 +122,13 @@ export function checkSyncHealth(input: HealthInput): SyncHealth {
     });
   }
   const lock = input.lock;
-  if (lock?.stale) {
+  if (lock?.stale && !lock.owner) {
+    problems.push({
+      check: 'lock',
+      message: ownerlessLockMessage(lock.lockPath, lock.ageMs ?? 0),
+      fix: 'the next run takes it over, with a warning; to clear it now, make sure no library command is running and remove that folder',
+    });
+  } else if (lock?.stale) {
     const who = lock.owner ? `pid ${lock.owner.pid} on ${lock.owner.host} (${lock.owner.command}) since ${lock.owner.startedAt}` : 'an unknown process';
     const why = lock.owner && !lock.owner.alive ? 'that process is gone' : `it was not refreshed for ${formatAge((lock.ageMs ?? 0) / 1000)}`;
     problems.push({

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExampleWorkspace } from '../../example/workspace.js';
@@ -39,6 +40,7 @@ async function startHolder(): Promise<{ child: ChildProcess; exited: Promise<num
   return { child, exited };
 }
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const commitsOn = (ref: string) => git(ws.storeDir, ['rev-list', '--first-parent', '--count', ref]).trim();
 
 describe('the store lock', () => {
@@ -118,6 +120,53 @@ describe('the store lock', () => {
     fs.rmSync(holding[0]);
     expect((await Promise.all(runs)).sort()).toEqual([0, 75, 75]);
     fsck(ws.storeDir);
+  });
+
+  it('a lock folder without an owner file, seconds old, is named by status --check and doctor, and taken over with a warning', () => {
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    const lock = path.join(ws.storeDir, 'library-sync', 'sync.lock');
+    fs.mkdirSync(lock); // as an older version killed between its folder and its owner file leaves it, or a person
+    const fiveSecondsAgo = new Date(Date.now() - 5000);
+    fs.utimesSync(lock, fiveSecondsAgo, fiveSecondsAgo);
+    const ownerless = new RegExp(`the store lock ${escape(lock)} has no owner file \\(left by an older version, or made by hand; last touched \\d+s ago\\)`);
+
+    const check = cli(ws, ['status', '--check', '--json']);
+    expect(check.code).toBe(1);
+    expect(check.json.problems.find((p: any) => p.check === 'lock').message).toMatch(ownerless);
+    const doctor = cli(ws, ['doctor', '--json']);
+    expect(doctor.code).toBe(1);
+    expect(doctor.json.checks.find((c: any) => c.check === 'lock')).toMatchObject({ ok: false, message: expect.stringMatching(ownerless) });
+
+    const res = cli(ws, ['sync', '--fix']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(new RegExp(`${ownerless.source}: taking it over`));
+    expect(fs.readdirSync(path.dirname(lock)).filter((n) => n.startsWith('sync.lock'))).toEqual([]);
+    expect(cli(ws, ['status', '--check']).code).toBe(0);
+  });
+
+  it("an older version's lock (its owner file beside the folder) is refused while that process lives, and taken over at once when it is gone", async () => {
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    const data = path.join(ws.storeDir, 'library-sync');
+    const holder = spawn('sleep', ['60'], { stdio: 'ignore' });
+    children.push(holder);
+    const gone = new Promise((resolve) => holder.on('exit', resolve));
+    fs.mkdirSync(path.join(data, 'sync.lock'));
+    const oldOwner = { pid: holder.pid, host: os.hostname(), command: 'library sync --fix', startedAt: new Date(Date.now() - 60_000).toISOString() };
+    fs.writeFileSync(path.join(data, 'sync.lock.owner.json'), JSON.stringify(oldOwner));
+    const fiveSecondsAgo = new Date(Date.now() - 5000);
+    fs.utimesSync(path.join(data, 'sync.lock'), fiveSecondsAgo, fiveSecondsAgo);
+
+    const refused = cli(ws, ['sync', '--fix']);
+    expect(refused.code).toBe(75);
+    expect(refused.stderr).toContain(`is locked by pid ${holder.pid} on ${os.hostname()} (library sync --fix) since ${oldOwner.startedAt}`);
+    expect(cli(ws, ['status', '--check', '--json']).json.problems.map((p: any) => p.check)).not.toContain('lock');
+
+    holder.kill('SIGKILL');
+    await gone;
+    const res = cli(ws, ['sync', '--fix']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).not.toMatch(/no owner file/);
+    expect(fs.readdirSync(data).filter((n) => n.startsWith('sync.lock'))).toEqual([]);
   });
 
   it('push and rollback take the lock too; a rollback --dry-run writes nothing, so it does not wait for it', async () => {

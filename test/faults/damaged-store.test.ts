@@ -296,12 +296,11 @@ describe('damaged files of the tool', () => {
     expect(cli(ws, ['pdf', '--json'], {}, DISCOVER).code).toBe(0);
 
     fs.mkdirSync(path.join(data, 'sync.lock'));
-    fs.writeFileSync(path.join(data, 'sync.lock.owner.json'), '{"pid": 12');
+    fs.writeFileSync(path.join(data, 'sync.lock', 'owner.json'), '{"pid": 12');
     const locked = cli(ws, ['sync', '--fix']);
     expect(locked.code).toBe(1);
-    expect(locked.stderr).toContain(`${path.join(data, 'sync.lock.owner.json')} is damaged (not valid JSON`);
+    expect(locked.stderr).toContain(`${path.join(data, 'sync.lock', 'owner.json')} is damaged (not valid JSON`);
     expect(locked.stderr).toMatch(/delete it \(when no library command is running\)/);
-    fs.rmSync(path.join(data, 'sync.lock.owner.json'));
     fs.rmSync(path.join(data, 'sync.lock'), { recursive: true });
     expect(cli(ws, ['sync', '--fix']).code).toBe(0);
     fsck(ws.storeDir);

@@ -57,6 +57,16 @@ describe('checkSyncHealth', () => {
     expect(old.problems[0].message).toMatch(/it was not refreshed for 2m$/);
     expect(checkSyncHealth(input({ lock: { held: true, stale: false, owner: { ...owner, alive: true }, lockPath: '/l', ageMs: 1 } })).problems).toEqual([]);
   });
+  it('a lock folder without an owner file: named as the run that takes it over names it', () => {
+    const ownerless = checkSyncHealth(input({ lock: { held: true, stale: true, owner: null, lockPath: '/l', ageMs: 5_000 } }));
+    expect(ownerless.problems).toEqual([
+      {
+        check: 'lock',
+        message: 'the store lock /l has no owner file (left by an older version, or made by hand; last touched 5s ago)',
+        fix: 'the next run takes it over, with a warning; to clear it now, make sure no library command is running and remove that folder',
+      },
+    ]);
+  });
 });
 
 describe('parseDuration', () => {
