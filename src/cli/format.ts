@@ -24,7 +24,7 @@ const PLAN_WORDS: Record<string, string> = {
 
 export function libraryLine(result: SyncResult): string {
   const lib = result.library;
-  const from = lib.kind === 'git' ? `HEAD ${short(lib.sourceCommit)} of ${lib.source}` : lib.source;
+  const from = lib.kind === 'git' ? `HEAD ${short(lib.sourceCommit)} of ${lib.source}` : lib.kind === 'url' ? `${lib.source} (fetched ${short(lib.sourceCommit)})` : lib.source;
   let line = `library ${result.libraryCommit ? short(result.libraryCommit) : '(not yet recorded)'} from ${from}: ${lib.skills.size} skills`;
   if (lib.uncommitted.length) line += `\n  uncommitted library edits (not distributed until committed): ${lib.uncommitted.join(', ')}`;
   for (const p of [...lib.problems, ...lib.blocked.values()]) line += `\n  skipped: ${p.message}`;

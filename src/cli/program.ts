@@ -1,6 +1,8 @@
 /** The `library` command's verbs and global flags (library.ts runs it; tests walk it to reach every verb). */
 import { Command } from 'commander';
 import { registerForgeSync } from './forge-sync.js';
+import { registerFleet } from './fleet.js';
+import { registerForget } from './forget.js';
 import { registerInit } from './init.js';
 import { registerDiff } from './diff.js';
 import { registerOverride } from './override.js';
@@ -31,6 +33,7 @@ export function buildProgram(): Command {
   registers.push(registerValidate, registerHooks, registerLaunchd, registerSystemd, registerDoctor); // issue 5
   registers.push(registerOverride, registerPromote, registerDiff, registerReport); // issue 10
   registers.push(registerForgeSync, registerServe); // issue 7
+  registers.push(registerFleet, registerForget); // issue 26
   for (const register of registers) register(program);
   return program;
 }

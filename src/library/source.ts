@@ -1,9 +1,10 @@
 /**
- * What the library is right now. Three sources:
+ * What the library is right now. Four sources:
  * - a folder inside a git work tree: the committed tree at HEAD for that folder
  *   (uncommitted edits are reported, not distributed);
  * - a plain folder: distributed as it is;
- * - a ref of the store itself (a receiving machine with no library folder).
+ * - a ref of the store itself (a receiving machine with no library folder);
+ * - a git URL, fetched into the store before a sync (src/fleet/library.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,10 +20,11 @@ import { Store } from '../store/store.js';
 import { StoreError } from '../errors.js';
 import { blockInvalidSkills, ValidationCache } from '../validate/library.js';
 import { listFolder, listTree } from '../validate/listing.js';
+import { readUpstreamLibrary } from '../fleet/library.js';
 import type { Finding } from '../validate/rules.js';
 
 export interface LibraryView {
-  kind: 'git' | 'folder' | 'ref';
+  kind: 'git' | 'folder' | 'ref' | 'url';
   /** Folder path or ref name, for messages. */
   source: string;
   tree: string;
@@ -42,7 +44,7 @@ export interface LibraryView {
   readable: { stores: Store[]; scan?: { root: ScanTree; dir: string } };
 }
 
-function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView, 'skills' | 'blocked' | 'problems'> {
+export function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView, 'skills' | 'blocked' | 'problems'> {
   const skills = new Map<string, string>();
   const blocked = new Map<string, SkillProblem>();
   const problems: SkillProblem[] = [];
@@ -80,6 +82,7 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
   // A skill that fails validation (SPEC.md, "Validation") is blocked: reported, skipped, not deleted.
   const validation = new ValidationCache(store ? path.join(store.dataDir, 'cache', 'validate.json') : null, config.maxFileBytes);
   if (config.libraryRef) return readFromRef(config, config.libraryRef, store, validation);
+  if (config.libraryUrl) return readUpstreamLibrary(config, config.libraryUrl, store, validation);
   const dir = config.libraryDir!;
   const cache = new StatCache(store ? path.join(store.dataDir, 'cache', 'library.json') : null);
   const started = Date.now();
