@@ -68,7 +68,7 @@ export function registerFleet(program: Command): void {
         if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(host)) throw new UsageError(`fleet forget: ${JSON.stringify(host)} is not a host name (letters, digits, '.', '_', '-')`);
         const store = await Store.openOrCreate(ctx.config.storeDir);
         const deleted = await forgetHost(store, { report, host, net: ctx.config.network, log: ctx.log });
-        if (opts.json) printJson({ host, url: report.url, deleted });
+        if (opts.json || cmd.optsWithGlobals().json) printJson({ host, url: report.url, deleted }); // `--json` after the host is fleet's too
         else console.log(`forgot host ${host}: deleted ${deleted.length} ref${deleted.length === 1 ? '' : 's'} from ${report.url}${deleted.length ? ` (${deleted.join(', ')})` : ''}`);
         return [];
       }),

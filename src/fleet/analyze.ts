@@ -45,5 +45,8 @@ export interface FleetCompanyLike {
   drift: SkillDrift;
 }
 
-/** Whether a company needs a look: not at the hub's tip, or any override or pending update. */
-export const hasDrift = (c: FleetCompanyLike) => c.atTip === false || Object.values(c.drift).some((l) => l.length > 0);
+/** 2: behind the hub (not at its tip, or updates pending); 1: overrides only; 0: in sync. Sorted by this, highest first. */
+export function severity(c: FleetCompanyLike): number {
+  if (c.atTip === false || c.drift.behind.length || c.drift.new.length || c.drift.overridesBehind.length) return 2;
+  return c.drift.overrides.length ? 1 : 0;
+}

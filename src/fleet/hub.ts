@@ -12,7 +12,7 @@ import { LIBRARY_REF } from '../refs.js';
 import { parseTrailers } from '../store/objects.js';
 import type { Store } from '../store/store.js';
 import { folderAt } from '../library/source.js';
-import { driftOf, hasDrift, type SkillDrift } from './analyze.js';
+import { driftOf, severity, type SkillDrift } from './analyze.js';
 import type { NetworkConfig, ReportConfig, UpstreamLibrary } from './config.js';
 import { fetchLibrary, UPSTREAM_REF, type FetchOutcome } from './fetch.js';
 import { failureClause, httpBounds, QUIET_STORE, runRemoteGit } from './git.js';
@@ -119,12 +119,14 @@ export async function readFleet(store: Store, opts: { report: ReportConfig; libr
     }
     byHost.set(m[1], [...(byHost.get(m[1]) ?? []), entry]);
   }
-  const hosts: FleetHost[] = [...byHost].map(([host, companies]) => {
-    companies.sort((a, b) => Number(hasDrift(b) || !!b.error) - Number(hasDrift(a) || !!a.error) || (a.name < b.name ? -1 : 1));
-    return { host, drift: companies.some((c) => hasDrift(c) || c.error), companies };
+  // Drift first: a company that cannot be read or is behind the hub, then overrides, then the rest; hosts by their worst.
+  const rank = (c: FleetCompany) => (c.error ? 3 : severity(c));
+  const hosts = [...byHost].map(([host, companies]) => {
+    companies.sort((a, b) => rank(b) - rank(a) || (a.name < b.name ? -1 : 1));
+    return { host, drift: companies.some((c) => rank(c) > 0), companies, worst: Math.max(...companies.map(rank)) };
   });
-  hosts.sort((a, b) => Number(b.drift) - Number(a.drift) || (a.host < b.host ? -1 : 1));
-  return { url: report.url, library: { source: reference.source, tip: reference.tip, fetch: reference.fetch }, error, hosts };
+  hosts.sort((a, b) => b.worst - a.worst || (a.host < b.host ? -1 : 1));
+  return { url: report.url, library: { source: reference.source, tip: reference.tip, fetch: reference.fetch }, error, hosts: hosts.map(({ worst: _, ...h }) => h) };
 }
 
 /** Delete every `refs/hosts/<host>/…` ref on the hub, and this store's copy. Returns the refs deleted there. */
