@@ -32,6 +32,8 @@ export function driftOf(t: CompanyTrees): SkillDrift {
   const baseline = t.distributedAtHub ?? distributed;
   const moved = (s: string) => baseline.get(s) !== t.now.get(s);
   for (const [skill, tree] of distributed) {
+    // Already what the hub has now (both deleted it, too); filtered and raw trees compare only when absent.
+    if (t.company.get(skill) === t.now.get(skill) && (t.distributedAtHub === null || !t.company.has(skill))) continue;
     if (t.company.get(skill) !== tree) (moved(skill) ? out.overridesBehind : out.overrides).push(skill);
     else if (moved(skill)) out.behind.push(skill);
   }

@@ -4,8 +4,10 @@
  * sync and report their company histories to the hub; `library fleet` reads
  * them back. The hub is a plain bare repository: no server of ours.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse } from 'plist';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIBRARY_SKILLS } from '../../example/workspace.js';
 import { cleanupTempDirs, fsck, git, tempDir } from '../helpers.js';
@@ -17,6 +19,7 @@ const HAVE_SSHD = fs.existsSync(SSHD);
 if (!HAVE_SSHD) process.stderr.write(`\n!!!!!! SKIPPING the ssh machine of the fleet tests: ${SSHD} is missing (apt-get install -y openssh-server) !!!!!!\n\n`);
 
 const read = (file: string) => fs.readFileSync(file, 'utf8');
+const execPathOfGit = () => execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
 const SKILLS = Object.keys(LIBRARY_SKILLS).sort();
 
 describe('a fleet pulling its library from a git host and reporting back', () => {
@@ -229,6 +232,20 @@ describe('a fleet pulling its library from a git host and reporting back', () =>
     expect(unknown.stderr).toContain('has no host "no-such-host"');
     expect(git(hub.gitdir, ['for-each-ref', '--format=%(refname)', 'refs/heads/'])).toBe('refs/heads/main\n');
     fsck(hub.gitdir);
+  });
+
+  it("the scheduled job gets what the fetch needs: git's folder on its PATH, the ssh agent's socket, $LIBRARY_GIT", async () => {
+    const fakeGit = path.join(viaHttp.root, 'bin', 'git');
+    fs.mkdirSync(path.dirname(fakeGit));
+    fs.symlinkSync(execPathOfGit(), fakeGit);
+    const res = await run(viaHttp, ['launchd', 'print'], { SSH_AUTH_SOCK: '/tmp/agent.sock', LIBRARY_GIT: fakeGit, LIBRARY_UNRELATED: 'x' });
+    expect(res.code, res.stderr).toBe(0);
+    const vars = (parse(res.stdout) as any).EnvironmentVariables;
+    expect(vars).toMatchObject({ SSH_AUTH_SOCK: '/tmp/agent.sock', LIBRARY_GIT: fakeGit });
+    expect(vars.PATH.split(':')).toContain(path.dirname(fakeGit));
+    expect(vars.LIBRARY_UNRELATED).toBeUndefined();
+    const unit = (await run(viaHttp, ['systemd', 'print'], { SSH_AUTH_SOCK: '/tmp/agent.sock' })).stdout;
+    expect(unit).toContain('Environment="SSH_AUTH_SOCK=/tmp/agent.sock"');
   });
 
   it('git missing, or a bad URL: one line naming the fix, exit 2, nothing written', async () => {
