@@ -89,7 +89,7 @@ export class Engine {
 
   /** The plan as the folders are now, for commands that show it (status, diff, report): an empty library is shown, not refused. */
   view(companies?: string[]): Promise<SyncResult> {
-    return this.plan({ companies, allowEmptyLibrary: true });
+    return runSync(this.context(this.readable()), { mode: 'plan', companies, allowEmptyLibrary: true }); // the library as last fetched: no network
   }
 
   /**
