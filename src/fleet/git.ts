@@ -38,7 +38,7 @@ function gitMissing(err: NodeJS.ErrnoException): UsageError {
 /** A local git command (no network): its output, or null when it failed. */
 function gitQuick(args: string[]): Promise<string | null> {
   return new Promise((resolve, reject) => {
-    execFile(gitBinary(), args, { encoding: 'utf8', timeout: 10_000 }, (err, stdout) => {
+    execFile(gitBinary(), args, { encoding: 'utf8', timeout: 10_000, cwd: '/' }, (err, stdout) => { // the user's and the system's config, no repository's
       if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return reject(gitMissing(err as NodeJS.ErrnoException));
       resolve(err ? null : stdout);
     });

@@ -248,6 +248,20 @@ describe('a fleet pulling its library from a git host and reporting back', () =>
     expect(unit).toContain('Environment="SSH_AUTH_SOCK=/tmp/agent.sock"');
   });
 
+  it("what git fetch writes is read: a pack of deltas, then a thin pack git completed", async () => {
+    const packs = () => fs.readdirSync(path.join(viaFile.storeDir, 'objects', 'pack')).filter((n) => n.endsWith('.pack'));
+    const before = packs().length;
+    const many = (round: number) => Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`skills/big/notes/n${i}.md`, `# note ${i}\n${'line of text\n'.repeat(40)}round ${round}\n`]));
+    hub.commit({ ...many(1), 'skills/big/SKILL.md': '---\nname: big\ndescription: Many files.\n---\n' }, 'big, 120 notes'); // over git's unpackLimit (100): kept as a pack
+    expect((await run(viaFile, ['sync', '--fix'])).code).toBe(0);
+    hub.commit(many(2), 'every note again'); // deltas against objects only this store has: a thin pack, completed by git
+    const res = await run(viaFile, ['sync', '--fix']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(packs().length).toBeGreaterThanOrEqual(before + 2);
+    expect(read(path.join(viaFile.companyDir('Acme'), 'big', 'notes', 'n77.md'))).toBe(hubFile(hub, 'skills/big/notes/n77.md'));
+    fsck(viaFile.storeDir);
+  });
+
   it('git missing, or a bad URL: one line naming the fix, exit 2, nothing written', async () => {
     const before = git(viaHttp.storeDir, ['for-each-ref']);
     const res = await run(viaHttp, ['sync', '--fix'], { LIBRARY_GIT: '/nonexistent/git' });
