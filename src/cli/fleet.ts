@@ -1,3 +1,4 @@
+/** `library fleet` and `library fleet forget <host>`: the hub's view of every machine reporting to it (src/fleet/hub.ts). */
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { formatAge } from '../health/health.js';

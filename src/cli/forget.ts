@@ -1,3 +1,4 @@
+/** `library forget <company>`: a company whose folder is gone for good stops counting (src/fleet/forget-company.ts). */
 import type { Command } from 'commander';
 import { checkForgettable, forgetCompany } from '../fleet/forget-company.js';
 import { engineOf, loadContext, parseSeconds, printJson, run } from './context.js';
