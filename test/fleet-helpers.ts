@@ -87,7 +87,7 @@ export interface HubServer {
   url: string;
   /** Every request, in order. */
   log: AccessEntry[];
-  /** Close the port (the host is away: connection refused), and open the same port again. */
+  /** The host is away: every connection is cut at once (the port stays ours, so the URL holds when it is back). */
   away(): Promise<void>;
   back(): Promise<void>;
   close(): Promise<void>;
@@ -153,18 +153,30 @@ export async function serveHub(gitdir: string): Promise<HubServer> {
       });
     });
   });
+  let away = false;
   server.on('connection', (s) => {
+    if (away) return void s.destroy();
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  const listen = (port: number) => new Promise<number>((resolve) => server.listen(port, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const s of sockets) s.destroy();
-    });
-  const port = await listen(0);
-  return { url: `http://127.0.0.1:${port}/${path.basename(gitdir)}`, log, away: stop, back: async () => void (await listen(port)), close: stop };
+  const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+  const cut = () => {
+    for (const s of sockets) s.destroy();
+  };
+  return {
+    url: `http://127.0.0.1:${port}/${path.basename(gitdir)}`,
+    log,
+    away: async () => {
+      away = true;
+      cut();
+    },
+    back: async () => void (away = false),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        cut();
+      }),
+  };
 }
 
 export interface Machine {
