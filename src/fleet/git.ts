@@ -35,10 +35,23 @@ function gitMissing(err: NodeJS.ErrnoException): UsageError {
   return new UsageError(`the library's git host is reached with git, and ${which} could not be run (${err.code ?? err.message}): install git, or point $LIBRARY_GIT at it`);
 }
 
+/**
+ * Variables that point git at another repository (`git rev-parse --local-env-vars`, and a push's quarantine): set
+ * when this runs from a git hook, they would send the store's objects elsewhere. `GIT_CONFIG_*` stay: a CI job's
+ * way of handing git a token.
+ */
+const REPOSITORY_VARS = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_IMPLICIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_GRAFT_FILE', 'GIT_SHALLOW_FILE', 'GIT_PREFIX', 'GIT_INTERNAL_SUPER_PREFIX', 'GIT_NO_REPLACE_OBJECTS', 'GIT_REPLACE_REF_BASE', 'GIT_QUARANTINE_PATH', 'GIT_NAMESPACE'];
+
+function baseEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of REPOSITORY_VARS) delete env[name];
+  return env;
+}
+
 /** A local git command (no network): its output, or null when it failed. */
 function gitQuick(args: string[]): Promise<string | null> {
   return new Promise((resolve, reject) => {
-    execFile(gitBinary(), args, { encoding: 'utf8', timeout: 10_000, cwd: '/' }, (err, stdout) => { // the user's and the system's config, no repository's
+    execFile(gitBinary(), args, { encoding: 'utf8', timeout: 10_000, cwd: '/', env: baseEnv() }, (err, stdout) => { // the user's and the system's config, no repository's
       if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return reject(gitMissing(err as NodeJS.ErrnoException));
       resolve(err ? null : stdout);
     });
@@ -51,7 +64,7 @@ function gitQuick(args: string[]): Promise<string | null> {
  * else git's `core.sshCommand`, else `ssh`. A command that is not OpenSSH's is left as it is.
  */
 export async function remoteEnv(url: string, net: NetworkConfig): Promise<NodeJS.ProcessEnv> {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never' };
+  const env: NodeJS.ProcessEnv = { ...baseEnv(), GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never' };
   if (!isSshUrl(url) || (process.env.GIT_SSH && !process.env.LIBRARY_SSH && !process.env.GIT_SSH_COMMAND)) return env;
   const base = process.env.LIBRARY_SSH || process.env.GIT_SSH_COMMAND || (await gitQuick(['config', '--get', 'core.sshCommand']))?.trim() || 'ssh';
   const first = base.trim().split(/\s+/)[0] ?? '';
@@ -68,7 +81,7 @@ export function httpBounds(net: NetworkConfig): string[] {
 /** One git process in a process group of its own, stopped whole (SIGTERM, then SIGKILL) when `timeoutMs` passes. */
 export function runGit(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<GitRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(gitBinary(), args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(gitBinary(), args, { env: opts.env ?? baseEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const run: GitRun = { code: null, stdout: '', stderr: '', timedOut: false };
     let killer: NodeJS.Timeout | undefined;
     const kill = (signal: NodeJS.Signals) => {

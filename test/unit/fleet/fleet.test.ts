@@ -95,6 +95,10 @@ describe('remoteEnv: never a prompt; ssh in batch mode with the connect timeout,
       expect(env.GIT_SSH_COMMAND).toBe('ssh -F /etc/fleet_ssh_config -o BatchMode=yes -o ConnectTimeout=5');
       expect(env.GIT_TERMINAL_PROMPT).toBe('0');
       expect((await remoteEnv('https://github.com/a/b.git', DEFAULT_NETWORK)).GIT_SSH_COMMAND).toBe(process.env.GIT_SSH_COMMAND);
+      // Run from a git hook, git's variables would point the fetch at that hook's repository.
+      process.env.GIT_DIR = '/elsewhere/.git';
+      expect((await remoteEnv('https://github.com/a/b.git', DEFAULT_NETWORK)).GIT_DIR).toBeUndefined();
+      delete process.env.GIT_DIR;
     } finally {
       if (saved === undefined) delete process.env.LIBRARY_SSH;
       else process.env.LIBRARY_SSH = saved;
