@@ -58,7 +58,7 @@ export function formatPlan(result: SyncResult): string {
     if (!o.ok) lines.push(`  FAILED: ${o.error}`);
   }
   for (const p of result.problems) lines.push(`skipped company: ${p.message}`);
-  if (result.mode === 'plan') lines.push('(plan only: nothing written; run `library sync --fix` to apply)');
+  if (result.mode === 'plan') lines.push(`(plan only: nothing written${result.library.kind === 'url' ? " but the library's fetch" : ''}; run \`library sync --fix\` to apply)`);
   return lines.join('\n');
 }
 
