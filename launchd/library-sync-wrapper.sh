@@ -9,7 +9,8 @@
 #   3. library forge-sync NAME       (for each name in $LIBRARY_FORGE_REMOTES, space-separated; else skipped)
 # Every step runs even if an earlier one failed (a remote never blocks the local sync). The exit status is the
 # status of the first step that failed, so launchd's LastExitStatus means something: 0 all ok, 1 a company
-# failed, 2 config or usage error, 75 the store stayed locked. Each step's stdout (the human summary) goes to
+# failed, 2 config or usage error, 3 a remote or the library's git host was unreachable, 75 the store stayed
+# locked. Each step's stdout (the human summary) goes to
 # library-sync.last-run.txt beside LOGFILE, replaced every run; stderr goes to the job's stderr.
 set -u
 if [ $# -ne 4 ]; then

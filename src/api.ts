@@ -11,6 +11,8 @@ import { Engine } from './engine.js';
 import { UsageError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import type { ForgeSyncResult } from './remote/forge-sync.js';
+import type { FetchOutcome } from './fleet/fetch.js';
+import type { ReportOutcome } from './fleet/report.js';
 import type { RollbackResult } from './snapshot/rollback.js';
 import type { SnapshotInfo, SnapshotTaken } from './snapshot/snapshot.js';
 import { readRunState } from './run-state.js';
@@ -49,8 +51,11 @@ export interface LibrarySync {
   readonly config: Config;
   /** What `sync --fix` would do: per company, per skill, the same `state` as `status --json`. Writes nothing. */
   plan(opts?: { companies?: string[] }): Promise<SyncReport>;
-  /** `sync --fix`: apply the plan, then rebuild the search index (unless `index: false`). */
-  sync(opts?: { companies?: string[]; force?: boolean; allowEmptyLibrary?: boolean; index?: boolean }): Promise<SyncReport & { index: IndexOutcome | null }>;
+  /**
+   * `sync --fix`: apply the plan, then rebuild the search index (unless `index: false`). A library from a URL is
+   * fetched first (`fetch`), and a `report` URL gets the company histories after (`report`); their failures are in `exitCode`.
+   */
+  sync(opts?: { companies?: string[]; force?: boolean; allowEmptyLibrary?: boolean; index?: boolean }): Promise<SyncReport & { index: IndexOutcome | null; fetch?: FetchOutcome; report?: ReportOutcome }>;
   /** Force the library's version of skills into companies, ending overrides; `pushed`: each skill's state after the push. */
   push(skills: string | string[], opts: { companies: string[]; force?: boolean }): Promise<SyncReport & { pushed: PushedCompany[] }>;
   /** The plan plus each company's last sync and the last run. */
@@ -98,8 +103,10 @@ class Handle implements LibrarySync {
   }
 
   async sync(o: { companies?: string[]; force?: boolean; allowEmptyLibrary?: boolean; index?: boolean } = {}) {
-    const { result, index } = await this.open.sync(o);
-    return { ...this.report(result), index };
+    const { result, index, fetch, report } = await this.open.sync(o);
+    const out = this.report(result);
+    const exitCode = Math.max(out.exitCode, fetch?.exitCode ?? 0, report?.exitCode ?? 0);
+    return { ...out, exitCode, index, ...(fetch && { fetch }), ...(report && { report }) };
   }
 
   async push(skills: string | string[], o: { companies: string[]; force?: boolean }) {

@@ -10,9 +10,10 @@ import { isValidName } from './names.js';
 import { findGitDir } from './library/repo.js';
 import { MERGE_MODES, type MergeMode } from './merge/file-merge.js';
 import { parseRemotes, parseServe, type RemoteConfig, type ServeConfig } from './remote/config.js';
+import { parseHost, parseNetwork, parseReport, parseUrlLibrary, type NetworkConfig, type ReportConfig, type UrlLibrary } from './fleet/config.js';
 
 export interface RawConfig {
-  library: string | { ref: string };
+  library: string | { ref: string } | { url: string; branch?: string; path?: string };
   companies: string | Record<string, string>;
   store: string;
   index?: string;
@@ -26,6 +27,9 @@ export interface RawConfig {
   lock?: { staleSeconds?: number };
   ignore?: string[];
   validation?: 'default' | 'strict';
+  report?: { url: string };
+  host?: string;
+  network?: { connectTimeout?: number; timeout?: number; tries?: number; retryDelay?: number };
 }
 
 const KNOWN_KEYS = new Set([
@@ -43,6 +47,9 @@ const KNOWN_KEYS = new Set([
   'lock',
   'ignore',
   'validation',
+  'report',
+  'host',
+  'network',
   '$schema',
 ]);
 
@@ -51,6 +58,14 @@ export interface Config {
   /** Absolute library folder; null when the library is a ref of the store itself. */
   libraryDir: string | null;
   libraryRef: string | null;
+  /** The library pulled from a git host (src/fleet/): fetched into the store before every sync. */
+  libraryUrl: UrlLibrary | null;
+  /** Where this machine pushes its company histories after each `sync --fix` (src/fleet/report.ts). */
+  report: ReportConfig | null;
+  /** This machine's name under `refs/hosts/` on a hub or FORGE; null: its hostname. */
+  host: string | null;
+  /** Bounds of every fetch and push to a git host (library URL, report, fleet). */
+  network: NetworkConfig;
   companiesSpec: string | Record<string, string>;
   storeDir: string;
   indexFile: string;
@@ -190,10 +205,13 @@ export function parseConfig(raw: unknown, file: string): Config {
 
   let libraryDir: string | null = null;
   let libraryRef: string | null = null;
-  if (typeof obj.library === 'object' && obj.library !== null && !Array.isArray(obj.library)) {
+  let libraryUrl: UrlLibrary | null = null;
+  if (typeof obj.library === 'object' && obj.library !== null && !Array.isArray(obj.library) && 'url' in obj.library) {
+    libraryUrl = parseUrlLibrary(obj.library as Record<string, unknown>, file, (p) => resolvePath(p, base));
+  } else if (typeof obj.library === 'object' && obj.library !== null && !Array.isArray(obj.library)) {
     const ref = (obj.library as Record<string, unknown>).ref;
     if (typeof ref !== 'string' || !ref.startsWith('refs/')) {
-      throw new ConfigError(`config ${file}: "library.ref" must be a full ref name such as "refs/heads/library"`);
+      throw new ConfigError(`config ${file}: "library.ref" must be a full ref name such as "refs/heads/library" (a library on a git host is { "url": …, "branch": …, "path": … })`);
     }
     libraryRef = ref;
   } else {
@@ -244,6 +262,10 @@ export function parseConfig(raw: unknown, file: string): Config {
     file,
     libraryDir,
     libraryRef,
+    libraryUrl,
+    report: parseReport(obj.report, file, (p) => resolvePath(p, base)),
+    host: parseHost(obj.host, file),
+    network: parseNetwork(obj.network, file),
     companiesSpec,
     storeDir,
     indexFile,

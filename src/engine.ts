@@ -7,6 +7,9 @@
 import os from 'node:os';
 import type { Config } from './config.js';
 import { refreshIndex, type IndexOutcome } from './discover/refresh.js';
+import type { FetchOutcome } from './fleet/fetch.js';
+import type { ReportOutcome } from './fleet/report.js';
+import { fetchBeforeRead, reportAfterSync } from './fleet/run.js';
 import { StoreError, UsageError } from './errors.js';
 import { withLock } from './lock.js';
 import type { Logger } from './log.js';
@@ -78,26 +81,37 @@ export class Engine {
     return { config: this.config, store, log: this.log, onCompanyDone: this.onCompanyDone };
   }
 
-  /** What `sync --fix` would do, per company and skill. Writes nothing. */
-  plan(opts: SyncRequestOptions = {}): Promise<SyncResult> {
-    return runSync(this.context(this.readable()), { mode: 'plan', ...opts });
+  /** What `sync --fix` would do, per company and skill. Writes nothing but a library fetched from its URL. */
+  async plan(opts: SyncRequestOptions = {}): Promise<SyncResult & { fetch: FetchOutcome | null }> {
+    const fetch = await fetchBeforeRead(this.config, this.log);
+    return { ...(await runSync(this.context(this.readable()), { mode: 'plan', ...opts })), fetch };
   }
 
   /** The plan as the folders are now, for commands that show it (status, diff, report): an empty library is shown, not refused. */
   view(companies?: string[]): Promise<SyncResult> {
-    return this.plan({ companies, allowEmptyLibrary: true });
+    return runSync(this.context(this.readable()), { mode: 'plan', companies, allowEmptyLibrary: true }); // the library as last fetched: no network
   }
 
-  /** `sync --fix`, then the search index (unless `index` is false); `onIndex` is told when the index step starts. */
-  sync(opts: SyncRequestOptions & { index?: boolean; onStart?: () => void; onIndex?: () => void } = {}): Promise<{ result: SyncResult; index: IndexOutcome | null }> {
+  /**
+   * `sync --fix`, then the search index (unless `index` is false); `onIndex` is told when the index step starts.
+   * A library from a URL is fetched first, and a `report` URL gets the company histories after (src/fleet/).
+   */
+  async sync(opts: SyncRequestOptions & { index?: boolean; onStart?: () => void; onIndex?: () => void } = {}): Promise<{
+    result: SyncResult;
+    index: IndexOutcome | null;
+    fetch: FetchOutcome | null;
+    report: ReportOutcome | null;
+  }> {
     const { index, onStart, onIndex, ...request } = opts;
-    return this.locked('library sync --fix', async (store) => {
+    const fetch = await fetchBeforeRead(this.config, this.log);
+    const done = await this.locked('library sync --fix', async (store) => {
       onStart?.();
       const result = await runSync(this.context(store), { mode: 'fix', ...request });
       if (index === false) return { result, index: null };
       onIndex?.();
       return { result, index: await refreshIndex(this, store) };
     });
+    return { ...done, fetch, report: await reportAfterSync(this.config, this.log) };
   }
 
   /** The library's version of `skills` into `companies`, ending their overrides; `force` replaces git checkouts' files too (keeping their .git). */
@@ -138,7 +152,7 @@ export class Engine {
         timeoutMs: (call.timeoutSeconds ?? 120) * 1000,
         tries: call.tries ?? 3,
         retryDelayMs: (call.retryDelaySeconds ?? 1) * 1000,
-        host: hostRefName(os.hostname()),
+        host: this.config.host ?? hostRefName(os.hostname()),
         authorization: auth.get(r.name)!,
         sshCommand: process.env.LIBRARY_SSH || undefined,
         onStderr: call.onStderr,

@@ -30,7 +30,8 @@ const keygen = (file: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed2551
  * - `forge-stranger`: a key the server does not know;
  * - `forge-changed`: the authorized key, but known_hosts holds another key for the server.
  */
-export async function startSshd(dir: string): Promise<Sshd> {
+/** `extraConfig`: more sshd_config lines (a fleet test: `MaxStartups`, `AcceptEnv GIT_PROTOCOL`). */
+export async function startSshd(dir: string, extraConfig: string[] = []): Promise<Sshd> {
   for (const k of ['host', 'user', 'nogit', 'stranger', 'other']) keygen(path.join(dir, k));
   const pub = (k: string) => fs.readFileSync(path.join(dir, `${k}.pub`), 'utf8').trim();
   fs.writeFileSync(
@@ -51,6 +52,7 @@ export async function startSshd(dir: string): Promise<Sshd> {
       'PasswordAuthentication no',
       'KbdInteractiveAuthentication no',
       'PermitRootLogin prohibit-password',
+      ...extraConfig,
       '',
     ].join('\n'),
   );

@@ -30,7 +30,7 @@ export function stateNote(state: SkillState, company: string, skill: string): st
 
 export function libraryLine(result: SyncResult): string {
   const lib = result.library;
-  const from = lib.kind === 'git' ? `HEAD ${short(lib.sourceCommit)} of ${lib.source}` : lib.source;
+  const from = lib.kind === 'git' ? `HEAD ${short(lib.sourceCommit)} of ${lib.source}` : lib.kind === 'url' ? `${lib.source} (fetched ${short(lib.sourceCommit)})` : lib.source;
   let line = `library ${result.libraryCommit ? short(result.libraryCommit) : '(not yet recorded)'} from ${from}: ${lib.skills.size} skills`;
   if (lib.uncommitted.length) line += `\n  uncommitted library edits (not distributed until committed): ${lib.uncommitted.join(', ')}`;
   for (const p of [...lib.problems, ...lib.blocked.values()]) line += `\n  skipped: ${p.message}`;
@@ -64,7 +64,7 @@ export function formatPlan(result: SyncResult): string {
     if (!o.ok) lines.push(`  FAILED: ${o.error}`);
   }
   for (const p of result.problems) lines.push(`skipped company: ${p.message}`);
-  if (result.mode === 'plan') lines.push('(plan only: nothing written; run `library sync --fix` to apply)');
+  if (result.mode === 'plan') lines.push(`(plan only: nothing written${result.library.kind === 'url' ? " but the library's fetch" : ''}; run \`library sync --fix\` to apply)`);
   return lines.join('\n');
 }
 

@@ -13,7 +13,7 @@ import { loadContext, printJson, run } from './context.js';
 /** The git repository holding the library folder (or --repo). */
 function libraryRepo(config: Config, repoOpt: string | undefined): { workTree: string; gitdir: string } {
   const from = repoOpt ? path.resolve(repoOpt) : config.libraryDir;
-  if (!from) throw new UsageError(`the library of ${config.file} is a store ref, not a folder in a git repository: pass --repo DIR`);
+  if (!from) throw new UsageError(`the library of ${config.file} is ${config.libraryUrl ? `the git URL ${config.libraryUrl.url}` : 'a store ref'}, not a folder in a git repository: pass --repo DIR${config.libraryUrl ? ' (a clone of it)' : ''}`);
   const repo = findGitDir(from);
   if (!repo) throw new UsageError(`${from} is not inside a git repository: run \`git init\` there (hooks need a repository), or pass --repo DIR`);
   return repo;

@@ -1,6 +1,8 @@
 /** The `library` command's verbs and global flags (library.ts runs it; tests walk it to reach every verb). */
 import { Command } from 'commander';
 import { registerForgeSync } from './forge-sync.js';
+import { registerFleet } from './fleet.js';
+import { registerForget } from './forget.js';
 import { registerInit } from './init.js';
 import { registerDiff } from './diff.js';
 import { registerOverride } from './override.js';
@@ -33,6 +35,7 @@ export function buildProgram(): Command {
   registers.push(registerOverride, registerPromote, registerDiff, registerReport); // issue 10
   registers.push(registerForgeSync, registerServe); // issue 7
   registers.push(registerUpstream); // issue 28
+  registers.push(registerFleet, registerForget); // issue 26
   for (const register of registers) register(program);
   return program;
 }

@@ -2,8 +2,11 @@ import type { Command } from 'commander';
 import { formatIndexOutcome, type IndexOutcome } from '../discover/refresh.js';
 import { syncFailures, type SyncResult } from '../sync.js';
 import { collect, engineOf, loadContext, parseSeconds, printJson, run, summarised } from './context.js';
-import { READING, clearStatus, sayFailure, setStatus } from './terminal.js';
+import { READING, clearStatus, sayError, sayFailure, setStatus } from './terminal.js';
 import { formatPlan, toJson } from './format.js';
+import { fetchLines, reportLine } from './fleet-format.js';
+import type { FetchOutcome } from '../fleet/fetch.js';
+import type { ReportOutcome } from '../fleet/report.js';
 
 export function registerSync(program: Command): void {
   program
@@ -24,18 +27,22 @@ export function registerSync(program: Command): void {
         const progress = (text: string) => ctx.onCompanyDone && setStatus(text); // on a terminal, once the run has taken a second
         let index = null as IndexOutcome | null;
         let result: SyncResult;
+        let fetch = null as FetchOutcome | null; // a library from a URL (src/fleet/)
+        let report = null as ReportOutcome | null;
         if (opts.fix) {
           // A --fix says so once it holds the lock.
-          ({ result, index } = await engine.sync({ ...request, index: opts.index, onStart: () => progress(READING), onIndex: () => progress('updating the search index') }));
+          ({ result, index, fetch, report } = await engine.sync({ ...request, index: opts.index, onStart: () => progress(READING), onIndex: () => progress('updating the search index') }));
           clearStatus();
         } else {
           progress(READING);
-          result = await engine.plan(request);
+          ({ fetch, ...result } = await engine.plan(request));
         }
-        if (opts.json) printJson(opts.fix ? { ...toJson(result), index } : toJson(result));
-        else console.log(index ? `${formatPlan(result)}\n${formatIndexOutcome(index)}` : formatPlan(result));
+        const fleet = { ...(fetch && { fetch }), ...(report && { report }) };
+        if (opts.json) printJson(opts.fix ? { ...toJson(result), ...fleet, index } : { ...toJson(result), ...fleet });
+        else console.log([...(fetch ? fetchLines(fetch) : []), formatPlan(result), ...(index ? [formatIndexOutcome(index)] : []), ...(report ? [reportLine(report)] : [])].join('\n'));
         if (index?.error) sayFailure('library', index.error, ctx.globals.logFile);
-        return [...syncFailures(result), index?.error ? 'incomplete' : null];
+        for (const error of [fetch?.error, report?.error]) if (error) sayError('library', error, ctx.globals.logFile);
+        return [...syncFailures(result), index?.error ? 'incomplete' : null, fetch?.failure, report?.failure];
       }),
     );
 }

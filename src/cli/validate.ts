@@ -26,7 +26,7 @@ export function registerValidate(program: Command): void {
           strict: opts.strict === true || config?.strictValidation === true,
         };
         const dir = target !== undefined ? path.resolve(target) : config!.libraryDir;
-        if (!dir) throw new UsageError(`the library of ${config!.file} is a store ref, not a folder: pass the folder to check`);
+        if (!dir) throw new UsageError(`the library of ${config!.file} is ${config!.libraryUrl ? `the git URL ${config!.libraryUrl.url}` : 'a store ref'}, not a folder: pass the folder to check${config!.libraryUrl ? ' (in a clone of it)' : ''}`);
         const report = opts.staged ? await validateStaged(dir, checks) : await validateFolder(dir, { ...checks, library: target === undefined });
         const failed = hasErrors(report.findings);
         if (opts.json) {

@@ -43,7 +43,11 @@ const sh = (s: string) => (/^[A-Za-z0-9_./:@-]+$/.test(s) ? s : `'${s.replace(/'
 export async function promoteSkill(ctx: { config: Config; log: Logger }, store: Store, skill: string, from: string, force = false): Promise<PromoteResult> {
   const { config } = ctx;
   if (!config.libraryDir) {
-    throw new UsageError(`the library is the store ref ${config.libraryRef}: promote on the machine that has the library folder`);
+    throw new UsageError(
+      config.libraryUrl
+        ? `the library is the git URL ${config.libraryUrl.url} (branch ${config.libraryUrl.branch}): promote into a clone of it (on a machine whose library is that clone's folder), then push`
+        : `the library is the store ref ${config.libraryRef}: promote on the machine that has the library folder`,
+    );
   }
   const repo = findGitDir(config.libraryDir);
   if (!repo && !force) {

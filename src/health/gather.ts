@@ -12,6 +12,8 @@ import { remoteStatuses } from '../remote/state.js';
 import { readRunState, type RunState } from '../run-state.js';
 import { Store, StoreAccessError } from '../store/store.js';
 import { checkSyncHealth, type SyncHealth } from './health.js';
+import { fleetProblems } from '../fleet/health.js';
+import { readReportRecord, readUpstreamRecord } from '../fleet/state.js';
 
 export interface GatherOptions {
   now?: number;
@@ -38,6 +40,7 @@ export function gatherSyncHealth(config: Config, maxAgeSeconds: number, opts: Ga
     companies: companies.map((c) => c.name).filter((n) => !missing.some((m) => m.name === n)),
     missing,
     remotes: remoteStatuses(config, store),
+    fleet: fleetProblems({ libraryUrl: config.libraryUrl, report: config.report, upstream: readUpstreamRecord(store), reported: readReportRecord(store), now }),
     lock,
     now,
     maxAgeSeconds,

@@ -11,7 +11,7 @@ import { ownerlessLockMessage } from '../lock-folder.js';
 import type { RemoteStatus } from '../remote/state.js';
 import type { RunState } from '../run-state.js';
 
-export type HealthCheckName = 'last-sync' | 'last-run' | 'company-failed' | 'skipped' | 'company-missing' | 'remote' | 'lock';
+export type HealthCheckName = 'last-sync' | 'last-run' | 'company-failed' | 'skipped' | 'company-missing' | 'library-fetch' | 'report' | 'remote' | 'lock';
 
 export interface HealthProblem {
   check: HealthCheckName;
@@ -34,6 +34,8 @@ export interface HealthInput {
   /** Configured company folders that do not exist, and companies synced before whose folder the glob no longer finds. */
   missing: { name: string; dir: string | null }[];
   remotes: readonly RemoteStatus[];
+  /** A library pulled from a URL, and reports to a hub (src/fleet/health.ts): their problems, in that order. */
+  fleet?: HealthProblem[];
   lock: LockHealth | null;
   now: number;
   maxAgeSeconds: number;
@@ -110,6 +112,7 @@ export function checkSyncHealth(input: HealthInput): SyncHealth {
           },
     );
   }
+  problems.push(...(input.fleet ?? []));
   for (const r of input.remotes) {
     if (!r.configured || !r.lastError || !r.lastErrorAt || (r.lastPush && r.lastPush > r.lastErrorAt)) continue;
     const diverged = r.lastFailure === 'diverged';

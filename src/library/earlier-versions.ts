@@ -4,7 +4,8 @@
  * later) is recognised as `behind`, not as a customization: only content that
  * never came from the library is an override.
  *
- * Sources: the library repository's history (git libraries), the store's
+ * Sources: the library repository's history (git libraries; for a library
+ * from a URL, the fetched branch's history in the store), the store's
  * `refs/heads/library` history (what this tool distributed, for any library),
  * and the `library/` part of every snapshot (imported backups included). Each
  * history is walked newest first for at most MAX_COMMITS commits, so a long
@@ -62,6 +63,9 @@ export async function earlierLibraryVersions(config: Config, store: Store | null
     const repoStore = repoObjects(repo);
     const rel = path.relative(repo.workTree, fs.realpathSync(config.libraryDir));
     for await (const c of walk(repoStore, sourceCommit)) await add(repoStore, await folderAt(repoStore, c.tree, rel));
+  }
+  if (store && config.libraryUrl && sourceCommit) {
+    for await (const c of walk(store, sourceCommit)) await add(store, await folderAt(store, c.tree, config.libraryUrl.path));
   }
   if (store) {
     for await (const c of walk(store, await store.readRef(config.libraryRef ?? LIBRARY_REF))) await add(store, await store.readTree(c.tree));

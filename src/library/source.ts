@@ -1,9 +1,10 @@
 /**
- * What the library is right now. Three sources:
+ * What the library is right now. Four sources:
  * - a folder inside a git work tree: the committed tree at HEAD for that folder
  *   (uncommitted edits are reported, not distributed);
  * - a plain folder: distributed as it is;
- * - a ref of the store itself (a receiving machine with no library folder).
+ * - a ref of the store itself (a receiving machine with no library folder);
+ * - a git URL, fetched into the store before a sync (src/fleet/library.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,10 +22,11 @@ import { blockInvalidSkills, ValidationCache } from '../validate/library.js';
 import { listFolder, listTree } from '../validate/listing.js';
 import { LIBRARY_REF } from '../refs.js';
 import { resolveSubmodules } from './submodules.js';
+import { readUrlLibrary } from '../fleet/library.js';
 import type { Finding } from '../validate/rules.js';
 
 export interface LibraryView {
-  kind: 'git' | 'folder' | 'ref';
+  kind: 'git' | 'folder' | 'ref' | 'url';
   /** Folder path or ref name, for messages. */
   source: string;
   /** The tree to record: the skills, and each blocked skill at its last recorded version (blocked is not absent). */
@@ -46,7 +48,7 @@ export interface LibraryView {
   readable: { stores: Store[]; scan?: { root: ScanTree; dir: string } };
 }
 
-function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView, 'skills' | 'blocked' | 'problems'> & { gitlinks: Map<string, string> } {
+export function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView, 'skills' | 'blocked' | 'problems'> & { gitlinks: Map<string, string> } {
   const skills = new Map<string, string>();
   const blocked = new Map<string, SkillProblem>();
   const problems: SkillProblem[] = [];
@@ -72,7 +74,7 @@ function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView, 'skil
  * keeps, in the library commit recorded now, the version last recorded, so the
  * store's history never says "removed" for it.
  */
-async function keptBlocked(store: Store | null, blocked: ReadonlyMap<string, SkillProblem>): Promise<TreeEntry[]> {
+export async function keptBlocked(store: Store | null, blocked: ReadonlyMap<string, SkillProblem>): Promise<TreeEntry[]> {
   const tip = store && blocked.size > 0 ? await store.readRef(LIBRARY_REF) : null;
   if (!tip) return [];
   const last = await store!.readTree((await store!.readCommit(tip)).tree);
@@ -99,6 +101,7 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
   // A skill that fails validation (SPEC.md, "Validation") is blocked: reported, skipped, not deleted.
   const validation = new ValidationCache(store ? path.join(store.dataDir, 'cache', 'validate.json') : null, config.maxFileBytes);
   if (config.libraryRef) return readFromRef(config, config.libraryRef, store, validation);
+  if (config.libraryUrl) return readUrlLibrary(config, config.libraryUrl, store, validation);
   const dir = config.libraryDir!;
   const cache = new StatCache(store ? path.join(store.dataDir, 'cache', 'library.json') : null);
   const started = Date.now();

@@ -13,6 +13,7 @@ import { Store } from '../store/store.js';
 import { readJsonIfExists, writeFileAtomic } from '../util/atomic.js';
 import { lexists } from '../util/lexists.js';
 import { CLI_PATH, WRAPPER_PATH, jobPath, type JobSpec } from './job.js';
+import { fleetJobEnv } from '../fleet/job-env.js';
 
 export interface ScheduleOptions {
   intervalSeconds: number;
@@ -37,6 +38,7 @@ export function jobSpecFor(config: Config, opts: ScheduleOptions): JobSpec {
   const env: Record<string, string> = { PATH: jobPath(process.execPath) };
   // The wrapper's forge-sync step reads these; copied so the job sees what the installer saw.
   for (const name of JOB_ENV) if (process.env[name]) env[name] = process.env[name]!;
+  Object.assign(env, fleetJobEnv(config, env.PATH)); // a library or report URL: git, the ssh agent (src/fleet/job-env.ts)
   return {
     node: process.execPath,
     cli: CLI_PATH,
