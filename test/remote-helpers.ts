@@ -111,6 +111,7 @@ export function startPlainBackend(gitdir: string): Promise<{ url: string; close:
         ...(req.headers['content-length'] ? { CONTENT_LENGTH: req.headers['content-length'] } : {}),
       },
     });
+    child.stdin.on('error', () => undefined); // git may answer and exit before reading the whole body
     req.pipe(child.stdin);
     let buf = Buffer.alloc(0);
     let sent = false;

@@ -187,7 +187,7 @@ describe('a fleet pulling its library from a git host and reporting back', () =>
     expect(res.code, res.stderr).toBe(0);
     expect(res.json.fetch.rewritten).toMatchObject({ from: old, to: tip });
     const kept = res.json.fetch.rewritten.keptAs;
-    expect(kept).toMatch(/^refs\/upstream\/rewritten\//);
+    expect(kept).toMatch(/^refs\/fetched\/rewritten\//);
     expect(git(viaFile.storeDir, ['rev-parse', kept]).trim()).toBe(old);
     expect(git(viaFile.storeDir, ['rev-parse', 'refs/fetched/library']).trim()).toBe(tip);
     expect(read(path.join(viaFile.companyDir('Beta'), 'pdf', 'SKILL.md'))).toBe(pdf);
