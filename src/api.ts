@@ -2,8 +2,8 @@
  * The programmatic API: `import { openLibrarySync } from 'library-sync'`.
  * Each method that writes takes the store's lock itself (and gives it back),
  * so an embedder cannot forget it; read-only methods take none. Results are
- * plain data (the same shapes as the CLI's --json). The CLI runs the same
- * engine (src/engine.ts) and formats its rich results.
+ * plain data, the CLI's --json exactly (src/pipeline/report.ts makes both).
+ * The CLI runs the same engine (src/engine.ts) and formats its rich results.
  */
 import { checkConfigPaths, loadConfig, parseConfig, type Config, type RawConfig } from './config.js';
 import type { IndexOutcome } from './discover/refresh.js';
@@ -15,11 +15,7 @@ import type { FetchOutcome } from './fleet/fetch.js';
 import type { ReportOutcome } from './fleet/report.js';
 import type { RollbackResult } from './snapshot/rollback.js';
 import type { SnapshotInfo, SnapshotTaken } from './snapshot/snapshot.js';
-import { readRunState } from './run-state.js';
-import { exitCodeOf, type SyncResult } from './sync.js';
-import { toJson } from './cli/format.js';
-import { pushedStates } from './pipeline/outcome.js';
-import type { SkillState } from './merge/decide.js';
+import { pushReport, statusReport, syncReport, type PushReport, type StatusReport, type SyncReport } from './pipeline/report.js';
 
 /** Any logger with these four methods (pino, console, a wrapper). Optional: without one, nothing is logged. */
 export type LibrarySyncLogger = Logger;
@@ -30,36 +26,20 @@ export type OpenOptions = ({ configFile?: string } | { config: RawConfig; config
   waitSeconds?: number;
 };
 
-/** A run's result as data: the CLI's `sync --json` shape, plus the exit code the CLI would give. */
-export type SyncReport = ReturnType<typeof toJson> & { exitCode: number; snapshot: string | null };
-
-/** One company after a push: each pushed skill's state before and after. */
-export interface PushedCompany {
-  company: string;
-  ok: boolean;
-  /** Spelled out (not derived from src/pipeline/outcome.ts) so that the shipped declarations need no Node types. */
-  skills: { skill: string; before: SkillState; state: SkillState; changedDuringRun: boolean }[];
-}
-
-export interface PlanSkill {
-  name: string;
-  state: string;
-  action: string;
-}
-
 export interface LibrarySync {
   readonly config: Config;
-  /** What `sync --fix` would do: per company, per skill, the same `state` as `status --json`. Writes nothing. */
-  plan(opts?: { companies?: string[] }): Promise<SyncReport>;
+  /** What `sync --fix` would do (`library sync --json`): per company, per skill. Writes nothing but a library fetched from its URL. */
+  plan(opts?: { companies?: string[]; force?: boolean; allowEmptyLibrary?: boolean }): Promise<SyncReport>;
   /**
-   * `sync --fix`: apply the plan, then rebuild the search index (unless `index: false`). A library from a URL is
-   * fetched first (`fetch`), and a `report` URL gets the company histories after (`report`); their failures are in `exitCode`.
+   * `sync --fix` (`library sync --fix --json`): apply the plan, then rebuild the search index (unless `index: false`). A
+   * library from a URL is fetched first (`fetch`), and a `report` URL gets the company histories after (`report`); their
+   * failures are in `exitCode`.
    */
-  sync(opts?: { companies?: string[]; force?: boolean; allowEmptyLibrary?: boolean; index?: boolean }): Promise<SyncReport & { index: IndexOutcome | null; fetch?: FetchOutcome; report?: ReportOutcome }>;
-  /** Force the library's version of skills into companies, ending overrides; `pushed`: each skill's state after the push. */
-  push(skills: string | string[], opts: { companies: string[]; force?: boolean }): Promise<SyncReport & { pushed: PushedCompany[] }>;
-  /** The plan plus each company's last sync and the last run. */
-  status(opts?: { companies?: string[] }): Promise<SyncReport & { lastRun: unknown; lastSync: Record<string, string | null> }>;
+  sync(opts?: { companies?: string[]; force?: boolean; allowEmptyLibrary?: boolean; index?: boolean }): Promise<SyncReport>;
+  /** Force the library's version of skills into companies, ending overrides (`library push --json`); `pushed`: each skill's state after the push. */
+  push(skills: string | string[], opts: { companies: string[]; force?: boolean }): Promise<PushReport>;
+  /** `library status --json`: the plan as the folders are now, the last run, drift, override explanations, health and remotes. */
+  status(opts?: { companies?: string[]; maxAgeSeconds?: number }): Promise<StatusReport>;
   /** Refused with a RollbackRefusedError (exit 2, nothing written) when it would remove more than safety.maxRemovePercent of a company's skills, unless `force`. */
   rollback(snapshot: string, opts?: { companies?: string[]; skills?: string[]; dryRun?: boolean; force?: boolean }): Promise<RollbackResult>;
   /** Tag the store as it is now: the tag name (`snapshot/<name>`) and the company heads that could not be read. */
@@ -94,32 +74,22 @@ class Handle implements LibrarySync {
     return this.engine;
   }
 
-  private report(result: SyncResult): SyncReport {
-    return { ...toJson(result), exitCode: exitCodeOf(result), snapshot: result.snapshot };
+  async plan(o: { companies?: string[]; force?: boolean; allowEmptyLibrary?: boolean } = {}): Promise<SyncReport> {
+    const { fetch, ...result } = await this.open.plan(o);
+    return syncReport(result, { fetch });
   }
 
-  async plan(o: { companies?: string[] } = {}): Promise<SyncReport> {
-    return this.report(await this.open.view(o.companies));
+  async sync(o: { companies?: string[]; force?: boolean; allowEmptyLibrary?: boolean; index?: boolean } = {}): Promise<SyncReport> {
+    const { result, ...extras } = await this.open.sync(o);
+    return syncReport(result, extras);
   }
 
-  async sync(o: { companies?: string[]; force?: boolean; allowEmptyLibrary?: boolean; index?: boolean } = {}) {
-    const { result, index, fetch, report } = await this.open.sync(o);
-    const out = this.report(result);
-    const exitCode = Math.max(out.exitCode, fetch?.exitCode ?? 0, report?.exitCode ?? 0);
-    return { ...out, exitCode, index, ...(fetch && { fetch }), ...(report && { report }) };
+  async push(skills: string | string[], o: { companies: string[]; force?: boolean }): Promise<PushReport> {
+    return pushReport(await this.open.push(Array.isArray(skills) ? skills : [skills], o?.companies ?? [], { force: o?.force }));
   }
 
-  async push(skills: string | string[], o: { companies: string[]; force?: boolean }) {
-    const result = await this.open.push(Array.isArray(skills) ? skills : [skills], o?.companies ?? [], { force: o?.force });
-    return { ...this.report(result), pushed: result.companies.map((c) => ({ company: c.name, ok: c.ok, skills: pushedStates(c) })) };
-  }
-
-  async status(o: { companies?: string[] } = {}) {
-    const engine = this.open;
-    const report = this.report(await engine.view(o.companies));
-    const runState = readRunState(engine.readable());
-    const lastSync = Object.fromEntries(report.companies.map((c) => [c.name, runState.companies[c.name]?.lastSync ?? null]));
-    return { ...report, lastRun: runState.lastRun, lastSync };
+  async status(o: { companies?: string[]; maxAgeSeconds?: number } = {}): Promise<StatusReport> {
+    return statusReport(await this.open.status(o));
   }
 
   async rollback(snapshot: string, o: { companies?: string[]; skills?: string[]; dryRun?: boolean; force?: boolean } = {}) {
@@ -145,4 +115,5 @@ class Handle implements LibrarySync {
 }
 
 export { createLogger };
-export type { Config, RawConfig, RollbackResult, SnapshotInfo, SnapshotTaken, ForgeSyncResult, IndexOutcome };
+export type { Config, RawConfig, RollbackResult, SnapshotInfo, SnapshotTaken, ForgeSyncResult, IndexOutcome, FetchOutcome, ReportOutcome, SyncReport, PushReport, StatusReport };
+export type { PushedCompany, CompanyReport, LibraryReport, StatusCompanyReport, StatusSkillReport } from './pipeline/report.js';

@@ -19,6 +19,12 @@ import { hostRefName, resolveRemotes } from './remote/resolve.js';
 import { runRollback, type RollbackOptions, type RollbackResult } from './snapshot/rollback.js';
 import { createSnapshot, listSnapshots, timestampName, type SnapshotInfo, type SnapshotTaken } from './snapshot/snapshot.js';
 import { Store, StoreAccessError } from './store/store.js';
+import { collectDrift } from './drift/collect.js';
+import { explainOverrides } from './drift/explain.js';
+import { gatherSyncHealth } from './health/gather.js';
+import type { StatusView } from './pipeline/report.js';
+import { remoteStatuses } from './remote/state.js';
+import { readRunState } from './run-state.js';
 import { runSync, type SyncContext, type SyncResult } from './sync.js';
 
 export interface EngineOptions {
@@ -90,6 +96,28 @@ export class Engine {
   /** The plan as the folders are now, for commands that show it (status, diff, report): an empty library is shown, not refused. */
   view(companies?: string[]): Promise<SyncResult> {
     return runSync(this.context(this.readable()), { mode: 'plan', companies, allowEmptyLibrary: true }); // the library as last fetched: no network
+  }
+
+  /**
+   * Everything `status` shows (the same data for its text, its JSON and the
+   * API): the plan as the folders are now, the last run, drift and its
+   * reasons, why each override is one, the health verdict and the remotes.
+   */
+  async status(opts: { companies?: string[]; maxAgeSeconds?: number } = {}): Promise<StatusView> {
+    const maxAgeSeconds = opts.maxAgeSeconds ?? 900;
+    const health = gatherSyncHealth(this.config, maxAgeSeconds, { store: this.readable() });
+    const result = await this.view(opts.companies);
+    const store = this.readable();
+    return {
+      result,
+      runState: readRunState(store),
+      drift: await collectDrift(store, result),
+      explanations: await explainOverrides(this.config, store, result),
+      health,
+      maxAgeSeconds,
+      remotes: remoteStatuses(this.config, store),
+      now: Date.now(),
+    };
   }
 
   /**

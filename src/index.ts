@@ -5,7 +5,7 @@
  * type-check (they used to come in by accident, through pino's).
  */
 export { openLibrarySync, createLogger } from './api.js';
-export type { LibrarySync, LibrarySyncLogger, OpenOptions, SyncReport, PlanSkill, PushedCompany, Config, RawConfig, RollbackResult, SnapshotInfo, ForgeSyncResult, IndexOutcome } from './api.js';
-export { LibrarySyncError, UsageError, ConfigError, LockedError, LockLostError, RemoteError, RemoteDivergedError, StoreError, UnsafePathError } from './errors.js';
+export type { LibrarySync, LibrarySyncLogger, OpenOptions, SyncReport, PushReport, StatusReport, PushedCompany, CompanyReport, LibraryReport, StatusCompanyReport, StatusSkillReport, Config, RawConfig, RollbackResult, SnapshotInfo, ForgeSyncResult, IndexOutcome, FetchOutcome, ReportOutcome } from './api.js';
+export { LibrarySyncError, UsageError, ConfigError, LockedError, LockLostError, RemoteError, RemoteDivergedError, StoreError, UnsafePathError, InterruptedError } from './errors.js';
 export { RollbackRefusedError } from './snapshot/rollback.js';
 export type { SkillState } from './merge/decide.js';

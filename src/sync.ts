@@ -10,13 +10,12 @@
 import type { Config } from './config.js';
 import { selectCompanies, type ResolvedCompanies } from './companies.js';
 import { UsageError } from './errors.js';
-import { exitStatus, type Failure } from './exit-codes.js';
 import type { Logger } from './log.js';
 import { recoverCompany, skillMapOf } from './company.js';
 import { readLibrary, type LibraryView } from './library/source.js';
 import type { SyncRequest } from './merge/plan.js';
 import { applySync } from './pipeline/apply.js';
-import { skippedOf, type CompanyOutcome } from './pipeline/outcome.js';
+import type { CompanyOutcome } from './pipeline/outcome.js';
 import { planSync } from './pipeline/plan.js';
 import { readWorkspace } from './pipeline/read.js';
 import type { Store } from './store/store.js';
@@ -110,22 +109,6 @@ function checkPushable(library: LibraryView, skills: ReadonlySet<string>): void 
   if (missing.length > 0) {
     throw new UsageError(`${missing.length === 1 ? 'skill' : 'skills'} "${missing.join('", "')}" ${missing.length === 1 ? 'is' : 'are'} not in the library (${library.source}): nothing was pushed; the library has ${listSome([...library.skills.keys()])}`);
   }
-}
-
-/**
- * What a run leaves for a person: a company that failed, and anything skipped
- * (a blocked skill, an invalid name), which the scheduler's LastExitStatus
- * should show too. src/exit-codes.ts turns these into the exit status.
- */
-export function syncFailures(result: SyncResult): Failure[] {
-  const failures: Failure[] = [];
-  if (result.companies.some((c) => !c.ok)) failures.push('incomplete');
-  if (skippedOf(result.library, result.problems, result.companies).count > 0) failures.push('needs-attention');
-  return failures;
-}
-
-export function exitCodeOf(result: SyncResult): number {
-  return exitStatus(syncFailures(result));
 }
 
 function logOutcome(log: Logger, o: CompanyOutcome, mode: SyncMode, durationMs: number): void {

@@ -1,18 +1,12 @@
-/** Human-readable output. JSON output is built in each command from the same data. */
+/** Human-readable output. JSON output is src/pipeline/report.ts, made from the same results. */
 import type { CompanyOutcome, SyncResult } from '../sync.js';
-import type { PlannedSkill } from '../merge/plan.js';
 import type { SkillState } from '../merge/decide.js';
 import { formatAge } from '../health/health.js';
 import { formatFinding } from '../validate/library.js';
+import { sortByState, STATE_ORDER } from '../pipeline/report.js';
 
 const short = (oid: string | null | undefined) => (oid ? oid.slice(0, 7) : '-');
 
-/** Drift first: what an operator must look at comes before what is fine. */
-export const STATE_ORDER: SkillState[] = ['override-behind', 'override', 'behind', 'new', 'removed-upstream', 'git-checkout', 'company-only', 'in-sync'];
-
-export function sortByState(skills: readonly PlannedSkill[]): PlannedSkill[] {
-  return [...skills].sort((a, b) => STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state) || (a.name < b.name ? -1 : 1));
-}
 
 const PLAN_WORDS: Record<string, string> = {
   'take-library': 'take library version',
@@ -103,39 +97,4 @@ export function formatStatus(result: SyncResult, note: (company: string, skill: 
   }
   for (const p of result.problems) lines.push(`skipped company: ${p.message}`);
   return lines.join('\n');
-}
-
-/** The --json shape shared by sync, push and status (SPEC.md, "JSON output"). */
-export function toJson(result: SyncResult) {
-  const lib = result.library;
-  return {
-    mode: result.mode,
-    libraryCommit: result.libraryCommit,
-    library: {
-      kind: lib.kind,
-      source: lib.source,
-      tree: lib.tree,
-      sourceCommit: lib.sourceCommit,
-      skills: [...lib.skills.keys()],
-      uncommitted: lib.uncommitted,
-      problems: [...lib.problems, ...lib.blocked.values()].map((p) => ({ skill: p.skill, message: p.message })),
-      warnings: lib.warnings,
-    },
-    companies: result.companies.map((o) => ({
-      name: o.name,
-      dir: o.dir,
-      ok: o.ok,
-      error: o.error,
-      distributedCommit: o.distributedCommit,
-      lastSync: o.lastSync,
-      skills: sortByState(o.skills).map((s) => ({ name: s.name, state: s.state, action: s.action })),
-      counts: o.counts,
-      blocked: o.blocked.map((p) => ({ skill: p.skill, message: p.message })),
-      applied: o.applied,
-      merges: o.merges.map(({ skill, tree, fromLibrary, lineMerged, conflicts }) => ({ skill, tree, fromLibrary, lineMerged, conflicts })),
-      commits: o.commits,
-      recovered: o.recovered,
-    })),
-    problems: result.problems.map((p) => ({ company: p.name, message: p.message })),
-  };
 }

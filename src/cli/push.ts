@@ -3,9 +3,9 @@ import { resolveCompanies } from '../companies.js';
 import { UsageError } from '../errors.js';
 import { checkName } from '../names.js';
 import { pushedStates } from '../pipeline/outcome.js';
-import { syncFailures, type SyncResult } from '../sync.js';
+import type { SyncResult } from '../sync.js';
+import { pushReport, syncFailures } from '../pipeline/report.js';
 import { collect, engineOf, loadContext, parseSeconds, printJson, run } from './context.js';
-import { toJson } from './format.js';
 
 export function registerPush(program: Command): void {
   program
@@ -24,14 +24,12 @@ export function registerPush(program: Command): void {
         const ctx = loadContext(cmd);
         const companies: string[] = opts.allCompanies ? resolveCompanies(ctx.config).companies.map((c) => c.name) : opts.company;
         const result = await engineOf(ctx, opts.wait).push(skills, companies, { force: opts.force });
-        if (opts.json) printJson({ ...toJson(result), pushed: pushedOf(result) });
+        if (opts.json) printJson(pushReport(result));
         else console.log(formatPush(result));
         return syncFailures(result);
       }),
     );
 }
-
-const pushedOf = (result: SyncResult) => result.companies.map((o) => ({ company: o.name, ok: o.ok, skills: pushedStates(o) }));
 
 /** The state AFTER the push, per company and skill, with what it was before. */
 function formatPush(result: SyncResult): string {

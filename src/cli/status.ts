@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { readRunState } from '../run-state.js';
 import { gatherSyncHealth } from '../health/gather.js';
 import { formatAge, formatProblems, healthSummary, parseDuration } from '../health/health.js';
 import fs from 'node:fs';
@@ -8,13 +7,14 @@ import { UsageError } from '../errors.js';
 import type { Config } from '../config.js';
 import { resolveCompanies } from '../companies.js';
 import { ignoredIn, ignoreRulesOf } from '../scan/ignore.js';
-import { collectDrift, driftJson, reasonOf } from '../drift/collect.js';
+import { collectDrift } from '../drift/collect.js';
 import { collect, loadContext, engineOf, printJson, run, summarised } from './context.js';
 import { READING, sayError, setStatus } from './terminal.js';
-import { ago, formatStatus, toJson } from './format.js';
-import { formatRemoteStatuses, remoteStatuses } from '../remote/state.js';
+import { ago, formatStatus } from './format.js';
+import { rollbackOf, statusReport } from '../pipeline/report.js';
+import { formatRemoteStatuses } from '../remote/state.js';
 import { formatDrift, reasonNote } from './drift-format.js';
-import { describeExplanation, explainOverrides } from '../drift/explain.js';
+import { describeExplanation } from '../drift/explain.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -31,68 +31,31 @@ export function registerStatus(program: Command): void {
         const ctx = loadContext(cmd);
         if (opts.strict && !opts.check) throw new UsageError('--strict goes with --check: `library status --check --strict`');
         if (opts.ignored) return printIgnored(ctx.config, opts.company, opts.json);
-        const health = gatherSyncHealth(ctx.config, opts.maxAge);
         const engine = engineOf(summarised(ctx)); // the status printed in full below says every warning of the run
-        const store = engine.readable();
         if (opts.check) {
           // Without --strict this reads only the run state and the lock: cheap enough to call every minute.
+          const health = gatherSyncHealth(ctx.config, opts.maxAge, { store: engine.readable() });
           if (opts.json) printJson({ ok: health.problems.length === 0, maxAgeSeconds: opts.maxAge, ...health });
           else console.log(health.problems.length ? formatProblems(health).join('\n') : `ok: ${healthSummary(health)}; limit ${formatAge(opts.maxAge)}`);
           if (health.problems.length > 0) return ['needs-attention'];
           if (!opts.strict) return [];
-          const drift = await collectDrift(store, await engineOf(ctx).view(opts.company));
+          const drift = await collectDrift(engine.readable(), await engine.view(opts.company));
           if (drift.unexplained.length === 0) return [];
           const list = drift.unexplained.map((o) => `${o.company}/${o.skill}`).join(', ');
           sayError('library', `status --check --strict: unexplained drift in ${list}: record a reason with \`library override\`, or end the override with \`library push\``, ctx.globals.logFile);
           return ['needs-attention'];
         }
         if (ctx.onCompanyDone) setStatus(READING);
-        const result = await engine.view(opts.company);
-        const drift = await collectDrift(store, result);
-        const why = await explainOverrides(ctx.config, store, result);
-        const explanation = (company: string, skill: string) => why.get(company)?.get(skill);
-        const runState = readRunState(store);
-        // A rolled-back skill is an override; say where it came from while it is still that version.
-        const rollbackOf = (company: string, skill: string) => {
-          const mark = runState.companies[company]?.rollbacks?.[skill];
-          const now = result.companies.find((c) => c.name === company)?.skills.find((s) => s.name === skill)?.company ?? null;
-          return mark && mark.tree === now ? mark.snapshot : undefined;
-        };
-        const note = (company: string, skill: string) => {
-          const from = rollbackOf(company, skill);
-          const e = explanation(company, skill);
-          return `${from ? `  (rolled back to ${from})` : ''}${reasonNote(drift, company, skill)}${e ? `  (${describeExplanation(e)})` : ''}`;
-        };
-        if (opts.json) {
-          const json = toJson(result);
-          printJson({
-            libraryCommit: json.libraryCommit,
-            library: json.library,
-            lastRun: runState.lastRun,
-            companies: json.companies.map(({ name, dir, ok, error, distributedCommit, lastSync, skills, counts, blocked }) => ({
-              name,
-              dir,
-              ok,
-              error,
-              distributedCommit,
-              lastSync,
-              lastSyncAgeSeconds: lastSync ? Math.round((Date.now() - Date.parse(lastSync)) / 1000) : null,
-              skills: skills.map(({ name: skill, state }) => {
-                const reason = reasonOf(drift, name, skill);
-                const rollback = state.startsWith('override') ? rollbackOf(name, skill) : undefined;
-                const e = explanation(name, skill);
-                return { name: skill, state, ...(reason === undefined ? {} : { reason }), ...(rollback ? { rollback } : {}), ...(e ?? {}) };
-              }),
-              counts,
-              blocked,
-            })),
-            problems: json.problems,
-            health: { ok: health.problems.length === 0, maxAgeSeconds: opts.maxAge, problems: health.problems },
-            drift: driftJson(drift),
-            remotes: remoteStatuses(ctx.config, store),
-          });
-        } else {
-          const remotes = formatRemoteStatuses(remoteStatuses(ctx.config, store), (t) => ago(t));
+        const view = await engine.status({ companies: opts.company, maxAgeSeconds: opts.maxAge });
+        const { result, drift, health } = view;
+        if (opts.json) printJson(statusReport(view));
+        else {
+          const note = (company: string, skill: string) => {
+            const from = rollbackOf(view, company, skill);
+            const e = view.explanations.get(company)?.get(skill);
+            return `${from ? `  (rolled back to ${from})` : ''}${reasonNote(drift, company, skill)}${e ? `  (${describeExplanation(e)})` : ''}`;
+          };
+          const remotes = formatRemoteStatuses(view.remotes, (t) => ago(t));
           // The verdict first: the same reasons `status --check` gives.
           console.log([healthSummary(health), ...formatProblems(health).map((l) => `  ${l}`), formatStatus(result, note), ...formatDrift(drift), ...remotes].join('\n'));
         }

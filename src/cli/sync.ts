@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { formatIndexOutcome, type IndexOutcome } from '../discover/refresh.js';
-import { syncFailures, type SyncResult } from '../sync.js';
+import type { SyncResult } from '../sync.js';
+import { syncFailures, syncReport } from '../pipeline/report.js';
 import { collect, engineOf, loadContext, parseSeconds, printJson, run, summarised } from './context.js';
 import { READING, clearStatus, sayError, sayFailure, setStatus } from './terminal.js';
-import { formatPlan, toJson } from './format.js';
+import { formatPlan } from './format.js';
 import { fetchLines, reportLine } from './fleet-format.js';
 import type { FetchOutcome } from '../fleet/fetch.js';
 import type { ReportOutcome } from '../fleet/report.js';
@@ -37,12 +38,12 @@ export function registerSync(program: Command): void {
           progress(READING);
           ({ fetch, ...result } = await engine.plan(request));
         }
-        const fleet = { ...(fetch && { fetch }), ...(report && { report }) };
-        if (opts.json) printJson(opts.fix ? { ...toJson(result), ...fleet, index } : { ...toJson(result), ...fleet });
+        const extras = { fetch, report, ...(opts.fix ? { index } : {}) };
+        if (opts.json) printJson(syncReport(result, extras));
         else console.log([...(fetch ? fetchLines(fetch) : []), formatPlan(result), ...(index ? [formatIndexOutcome(index)] : []), ...(report ? [reportLine(report)] : [])].join('\n'));
         if (index?.error) sayFailure('library', index.error, ctx.globals.logFile);
         for (const error of [fetch?.error, report?.error]) if (error) sayError('library', error, ctx.globals.logFile);
-        return [...syncFailures(result), index?.error ? 'incomplete' : null, fetch?.failure, report?.failure];
+        return syncFailures(result, extras);
       }),
     );
 }

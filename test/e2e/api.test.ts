@@ -36,11 +36,18 @@ await held.close();
 let closed = '';
 try { await held.plan(); } catch (err) { closed = (err as Error).message; }
 const snapshots = (await ls.snapshots()).map((s) => s.name);
+const pushed = await ls.push('pdf', { companies: ['CodeCraft'] });
+const status = await ls.status();
 await ls.close();
-console.log(JSON.stringify({ plan, synced: { exitCode: synced.exitCode, index: synced.index?.error ?? null, companies: synced.companies.map((c) => ({ name: c.name, applied: c.applied })) }, after: after.companies.map((c) => c.name), snapshots, closed, logged: lines.length }));
+console.log(JSON.stringify({ plan, synced: { exitCode: synced.exitCode, index: synced.index?.error ?? null, companies: synced.companies.map((c) => ({ name: c.name, applied: c.applied })) }, after: after.companies.map((c) => c.name), pushed, status, snapshots, closed, logged: lines.length }));
 `;
 
-it('a separate package imports library-sync by name: plan() equals status --json, sync() applies it, types check', () => {
+/** What differs between two identical calls made a moment apart: times, ages, and the commits and snapshots they name. */
+function steady(report: any): any {
+  return JSON.parse(JSON.stringify(report, (key, value) => (/^(lastSync|lastSyncAgeSeconds|at|lastAttempt|lastRun|snapshot|observed|distribution|durationMs|libraryCommit|distributedCommit)$/.test(key) ? '…' : value)));
+}
+
+it("a separate package imports library-sync by name: plan(), push() and status() are the CLI's --json exactly, sync() applies it, types check", () => {
   const ws = exampleWorkspace();
   const consumer = tempDir('lsync-consumer-');
   fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module', private: true, dependencies: { 'library-sync': `file:${ROOT}` } }));
@@ -54,11 +61,20 @@ it('a separate package imports library-sync by name: plan() equals status --json
   // The shipped declarations are enough to type-check an embedder's code.
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', consumer], { encoding: 'utf8' });
 
-  const status = cli(ws, ['status', '--json']).json;
+  // The same workspace twice: the API runs on one, the CLI on the other, step by step; every answer must be the same data.
+  const twin = exampleWorkspace();
+  const planned = cli(twin, ['sync', '--json']).json;
   const out = JSON.parse(execFileSync(process.execPath, [path.join(consumer, 'out', 'check.js'), ws.configFile], { encoding: 'utf8', cwd: consumer }));
-  const states = (companies: any[]) => companies.map((c: any) => ({ name: c.name, skills: c.skills.map((s: any) => [s.name, s.state]) }));
-  expect(states(out.plan.companies)).toEqual(states(status.companies));
+  const normal = (report: any, dir: string) => steady(JSON.parse(JSON.stringify(report).split(dir).join('<ws>')));
+  expect(normal(out.plan, ws.root)).toEqual(normal(planned, twin.root));
+  expect(cli(twin, ['sync', '--fix', '--json']).code).toBe(0);
+  expect(cli(twin, ['snapshot', 'from-api']).code).toBe(0);
+  expect(normal(out.pushed, ws.root)).toEqual(normal(cli(twin, ['push', 'pdf', '--company', 'CodeCraft', '--json']).json, twin.root));
+  expect(normal(out.status, ws.root)).toEqual(normal(cli(twin, ['status', '--json']).json, twin.root));
+  expect(out.pushed.pushed.find((c: any) => c.company === 'CodeCraft').skills).toEqual([{ skill: 'pdf', before: 'override', state: 'in-sync', changedDuringRun: false }]);
   expect(out.plan.exitCode).toBe(0);
+  expect(planned.exitCode).toBe(0);
+  expect(planned.snapshot).toBeNull();
   expect(out.synced.exitCode).toBe(0);
   expect(out.synced.index).toBeNull();
   expect(out.synced.companies.find((c: any) => c.name === 'Northwind').applied.added.sort()).toEqual(['brand-voice', 'docx', 'pdf', 'xlsx']);
