@@ -20,6 +20,8 @@ import { runRollback, type RollbackOptions, type RollbackResult } from './snapsh
 import { createSnapshot, listSnapshots, timestampName, type SnapshotInfo, type SnapshotTaken } from './snapshot/snapshot.js';
 import { Store, StoreAccessError } from './store/store.js';
 import { collectDrift } from './drift/collect.js';
+import { recordOverride, type OverrideRecorded } from './drift/override.js';
+import { promoteSkill, type PromoteResult } from './drift/promote.js';
 import { explainOverrides } from './drift/explain.js';
 import { gatherSyncHealth } from './health/gather.js';
 import type { StatusView } from './pipeline/report.js';
@@ -77,9 +79,18 @@ export class Engine {
     return store;
   }
 
+  /**
+   * The store, created if needed, for what writes without the lock: objects
+   * added and refs moved compare-and-swap (a library fetched from its URL,
+   * `serve`'s receiving side).
+   */
+  async writable(): Promise<Store> {
+    return (this.opened = await Store.openOrCreate(this.config.storeDir)); // checks write access every time
+  }
+
   /** Open (creating if needed) the store and run `fn` under its lock; `command` names the holder to anyone waiting. */
   async locked<T>(command: string, fn: (store: Store) => Promise<T>): Promise<T> {
-    const store = (this.opened = await Store.openOrCreate(this.config.storeDir)); // checks write access every time
+    const store = await this.writable();
     return withLock(store, { waitSeconds: this.waitSeconds, command, log: this.log, staleMs: this.config.lockStaleMs }, () => fn(store));
   }
 
@@ -89,7 +100,7 @@ export class Engine {
 
   /** What `sync --fix` would do, per company and skill. Writes nothing but a library fetched from its URL. */
   async plan(opts: SyncRequestOptions = {}): Promise<SyncResult & { fetch: FetchOutcome | null }> {
-    const fetch = await fetchBeforeRead(this.config, this.log);
+    const fetch = await fetchBeforeRead(this.config, () => this.writable(), this.log);
     return { ...(await runSync(this.context(this.readable()), { mode: 'plan', ...opts })), fetch };
   }
 
@@ -131,7 +142,7 @@ export class Engine {
     report: ReportOutcome | null;
   }> {
     const { index, onStart, onIndex, ...request } = opts;
-    const fetch = await fetchBeforeRead(this.config, this.log);
+    const fetch = await fetchBeforeRead(this.config, () => this.writable(), this.log);
     const done = await this.locked('library sync --fix', async (store) => {
       onStart?.();
       const result = await runSync(this.context(store), { mode: 'fix', ...request });
@@ -139,7 +150,7 @@ export class Engine {
       onIndex?.();
       return { result, index: await refreshIndex(this, store) };
     });
-    return { ...done, fetch, report: await reportAfterSync(this.config, this.log) };
+    return { ...done, fetch, report: await reportAfterSync(this.config, this.existing(), this.log) };
   }
 
   /** The library's version of `skills` into `companies`, ending their overrides; `force` replaces git checkouts' files too (keeping their .git). */
@@ -147,6 +158,21 @@ export class Engine {
     const list = [...new Set(skills)];
     if (list.length === 0 || companies.length === 0) throw new UsageError('push needs at least one skill and one company');
     return this.locked(`library push ${list.join(' ')}`, (store) => runSync(this.context(store), { mode: 'push', skills: list, companies: [...new Set(companies)], force: opts.force }));
+  }
+
+  /** The plan as the folders are now, read with `store` (under a lock the caller holds). */
+  private planIn(store: Store, companies?: string[]): Promise<SyncResult> {
+    return runSync(this.context(store), { mode: 'plan', companies, allowEmptyLibrary: true });
+  }
+
+  /** Record why `company`'s version of `skill` is meant to differ from the library (a note on the commit holding it). */
+  override(skill: string, company: string, reason: string): Promise<OverrideRecorded> {
+    return this.locked(`library override ${skill}`, async (store) => recordOverride(this.config, store, await this.planIn(store, [company]), skill, company, reason));
+  }
+
+  /** Copy `from`'s version of `skill` into the library folder for review (never committed). */
+  promote(skill: string, from: string, force = false): Promise<PromoteResult> {
+    return this.locked(`library promote ${skill}`, async (store) => promoteSkill(this, store, await this.planIn(store), skill, from, force));
   }
 
   /** A dry run writes nothing, so it reads beside a running sync instead of waiting for its lock. */

@@ -3,9 +3,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { formatAge } from '../health/health.js';
 import { forgetHost, readFleet, type FleetCompany, type FleetView } from '../fleet/hub.js';
-import { Store } from '../store/store.js';
 import { fetchLines } from './fleet-format.js';
-import { loadContext, printJson, run, type CommandContext } from './context.js';
+import { engineOf, loadContext, printJson, run, type CommandContext } from './context.js';
 import { sayError } from './terminal.js';
 
 const short = (oid: string | null | undefined) => (oid ? oid.slice(0, 7) : '-');
@@ -49,7 +48,7 @@ export function registerFleet(program: Command): void {
       run(async (opts, cmd: Command) => {
         const ctx = loadContext(cmd);
         const report = reportConfig(ctx);
-        const store = await Store.openOrCreate(ctx.config.storeDir);
+        const store = await engineOf(ctx).writable();
         const view = await readFleet(store, { report, libraryUrl: ctx.config.libraryUrl, net: ctx.config.network, log: ctx.log });
         if (opts.json) printJson(view);
         else console.log(formatFleet(view));
@@ -67,7 +66,7 @@ export function registerFleet(program: Command): void {
         const ctx = loadContext(cmd);
         const report = reportConfig(ctx);
         if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(host)) throw new UsageError(`fleet forget: ${JSON.stringify(host)} is not a host name (letters, digits, '.', '_', '-')`);
-        const store = await Store.openOrCreate(ctx.config.storeDir);
+        const store = await engineOf(ctx).writable();
         const deleted = await forgetHost(store, { report, host, net: ctx.config.network, log: ctx.log });
         if (opts.json || cmd.optsWithGlobals().json) printJson({ host, url: report.url, deleted }); // `--json` after the host is fleet's too
         else console.log(`forgot host ${host}: deleted ${deleted.length} ref${deleted.length === 1 ? '' : 's'} from ${report.url}${deleted.length ? ` (${deleted.join(', ')})` : ''}`);

@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
-import { isOverride } from '../drift/analyze.js';
-import { observeVersion, plannedSkillOf } from '../drift/observe.js';
-import { NOTES_REF, checkReason, writeReason } from '../drift/reasons.js';
+import { NOTES_REF, checkReason } from '../drift/reasons.js';
 import { checkName } from '../names.js';
-import { runSync } from '../sync.js';
 import { engineOf, loadContext, parseSeconds, printJson, run } from './context.js';
 
 export function registerOverride(program: Command): void {
@@ -21,19 +17,7 @@ export function registerOverride(program: Command): void {
         checkName('company', opts.company);
         const reason = checkReason(opts.reason);
         const ctx = loadContext(cmd);
-        const out = await engineOf(ctx, opts.wait).locked(`library override ${skill}`, async (store) => {
-          const result = await runSync({ ...ctx, store }, { mode: 'plan', companies: [opts.company], allowEmptyLibrary: true });
-          const { outcome: o, planned } = plannedSkillOf(result, opts.company, skill);
-          if (!planned || !isOverride(planned.state)) {
-            const state = planned ? `is ${planned.state}` : 'does not exist in the company or the library';
-            throw new UsageError(`${o.name}'s ${skill} ${state}: only an override (the company's version differs from the library's) takes a reason`);
-          }
-          const seen = await observeVersion(store, o, skill, planned.company ?? null, ctx.config, 'the reason was being recorded');
-          const tree = seen.tree;
-          const record = { company: o.name, skill, tree, reason, recorded: new Date().toISOString(), commit: seen.head };
-          const notesCommit = await writeReason(store, record);
-          return { ...record, state: planned.state, notesCommit, observed: seen.observed, store: store.gitdir };
-        });
+        const out = await engineOf(ctx, opts.wait).override(skill, opts.company, reason);
         if (opts.json) printJson(out);
         else {
           const version = out.tree ? `version ${out.tree.slice(0, 7)}` : 'deleted';

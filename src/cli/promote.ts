@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { promoteSkill } from '../drift/promote.js';
 import { checkName } from '../names.js';
 import { engineOf, loadContext, parseSeconds, printJson, run } from './context.js';
 
@@ -16,7 +15,7 @@ export function registerPromote(program: Command): void {
         checkName('skill', skill);
         checkName('company', opts.from);
         const ctx = loadContext(cmd);
-        const res = await engineOf(ctx, opts.wait).locked(`library promote ${skill}`, (store) => promoteSkill(ctx, store, skill, opts.from, opts.force));
+        const res = await engineOf(ctx, opts.wait).promote(skill, opts.from, opts.force);
         if (opts.json) {
           printJson(res);
           return [];

@@ -5,8 +5,7 @@ import net from 'node:net';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { DEFAULT_MAX_BODY_BYTES, MOUNT, SyncAfterPush, startServer } from '../remote/server.js';
-import { Store } from '../store/store.js';
-import { loadContext, parseByteCount, parseSeconds, run } from './context.js';
+import { engineOf, loadContext, parseByteCount, parseSeconds, run } from './context.js';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -36,7 +35,7 @@ export function registerServe(program: Command): void {
           throw new UsageError('serve needs native git with git-http-backend on this machine (the receiving side only): install git');
         }
 
-        const store = await Store.openOrCreate(ctx.config.storeDir);
+        const store = await engineOf(ctx).writable();
         const globals = ctx.globals;
         const syncArgs = [process.argv[1], '--config', ctx.config.file, ...(globals.logFile ? ['--log-file', globals.logFile] : []), 'sync', '--fix', '--wait', '60'];
         const after = new SyncAfterPush(syncArgs, ctx.log);

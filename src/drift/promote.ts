@@ -15,7 +15,7 @@ import { ignoreRulesOf } from '../scan/ignore.js';
 import { findGitDir } from '../library/source.js';
 import { StatCache } from '../scan/stat-cache.js';
 import type { Store } from '../store/store.js';
-import { runSync } from '../sync.js';
+import type { SyncResult } from '../sync.js';
 import { diffTrees } from './diff.js';
 import { observeVersion, plannedSkillOf } from './observe.js';
 import { latestReasons, readReasons, reasonKey } from './reasons.js';
@@ -40,7 +40,8 @@ export interface PromoteResult {
 
 const sh = (s: string) => (/^[A-Za-z0-9_./:@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
-export async function promoteSkill(ctx: { config: Config; log: Logger }, store: Store, skill: string, from: string, force = false): Promise<PromoteResult> {
+/** `result`: the plan as the folders are now, read under the lock this runs in. */
+export async function promoteSkill(ctx: { config: Config; log: Logger }, store: Store, result: SyncResult, skill: string, from: string, force = false): Promise<PromoteResult> {
   const { config } = ctx;
   if (!config.libraryDir) {
     throw new UsageError(
@@ -55,7 +56,6 @@ export async function promoteSkill(ctx: { config: Config; log: Logger }, store: 
       `library ${config.libraryDir} is a plain folder, not in git: there is no review step, and the next \`sync --fix\` would distribute the copy to every company; pass --force to copy anyway`,
     );
   }
-  const result = await runSync({ ...ctx, store }, { mode: 'plan', allowEmptyLibrary: true });
   const { outcome: o, planned } = plannedSkillOf(result, from, skill);
   if (!planned || planned.company === undefined) {
     const what = planned ? `${from} deleted ${skill}: to remove it from the library, delete ${path.join(config.libraryDir, skill)} there` : `${from} has no skill ${skill}`;

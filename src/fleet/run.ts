@@ -9,21 +9,20 @@
 import type { Config } from '../config.js';
 import { RemoteError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { fetchLibrary, type FetchOutcome } from './fetch.js';
 import { hostName, reportCompanies, type ReportOutcome } from './report.js';
 
 /** Fetch the library when it is a URL (creating the store on a first run); null otherwise. Throws only when there is nothing to distribute. */
-export async function fetchBeforeRead(config: Pick<Config, 'libraryUrl' | 'network' | 'storeDir'>, log: Logger): Promise<FetchOutcome | null> {
+export async function fetchBeforeRead(config: Pick<Config, 'libraryUrl' | 'network'>, store: () => Promise<Store>, log: Logger): Promise<FetchOutcome | null> {
   if (!config.libraryUrl) return null;
-  const store = await Store.openOrCreate(config.storeDir);
-  const outcome = await fetchLibrary(store, config.libraryUrl, config.network, log);
+  const outcome = await fetchLibrary(await store(), config.libraryUrl, config.network, log);
   if (!outcome.commit) throw new RemoteError(outcome.error!);
   return outcome;
 }
 
 /** Report the company histories to the hub when `report` is configured; null otherwise. */
-export async function reportAfterSync(config: Pick<Config, 'report' | 'host' | 'network' | 'storeDir'>, log: Logger): Promise<ReportOutcome | null> {
+export async function reportAfterSync(config: Pick<Config, 'report' | 'host' | 'network'>, store: Store, log: Logger): Promise<ReportOutcome | null> {
   if (!config.report) return null;
-  return reportCompanies(Store.open(config.storeDir), config.report, hostName(config), config.network, log);
+  return reportCompanies(store, config.report, hostName(config), config.network, log);
 }

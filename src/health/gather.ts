@@ -10,22 +10,23 @@ import { resolveCompanies } from '../companies.js';
 import { lockHealth, type LockHealth } from '../lock.js';
 import { remoteStatuses } from '../remote/state.js';
 import { readRunState, type RunState } from '../run-state.js';
-import { Store, StoreAccessError } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { checkSyncHealth, type SyncHealth } from './health.js';
 import { fleetProblems } from '../fleet/health.js';
 import { readReportRecord, readUpstreamRecord } from '../fleet/state.js';
 
 export interface GatherOptions {
   now?: number;
+  /** The store, as the caller's engine opened it (null: none yet). */
+  store: Store | null;
   /** Already read by the caller (doctor reads them leniently, to report each as its own check). */
-  store?: Store | null;
   state?: RunState;
   lock?: LockHealth | null;
 }
 
-export function gatherSyncHealth(config: Config, maxAgeSeconds: number, opts: GatherOptions = {}): SyncHealth & { lock: LockHealth | null } {
+export function gatherSyncHealth(config: Config, maxAgeSeconds: number, opts: GatherOptions): SyncHealth & { lock: LockHealth | null } {
   const now = opts.now ?? Date.now();
-  const store = opts.store !== undefined ? opts.store : openIfExists(config);
+  const store = opts.store;
   const lock = opts.lock !== undefined ? opts.lock : store ? lockHealth(store, now) : null;
   const state = opts.state ?? readRunState(store);
   const companies = resolveCompanies(config).companies;
@@ -48,13 +49,4 @@ export function gatherSyncHealth(config: Config, maxAgeSeconds: number, opts: Ga
     stateFile: path.join(config.storeDir, 'library-sync', 'state.json'),
   });
   return { ...health, lock };
-}
-
-function openIfExists(config: Config): Store | null {
-  try {
-    return Store.open(config.storeDir);
-  } catch (err) {
-    if (err instanceof StoreAccessError) throw err;
-    return null; // never synced: reported as such
-  }
 }
