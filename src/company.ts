@@ -4,7 +4,7 @@
  * and rollback, which all begin by recording what the company has.
  */
 import path from 'node:path';
-import type { Config } from './config.js';
+import type { ScanPolicy } from './policy.js';
 import type { Company } from './companies.js';
 import { StoreError } from './errors.js';
 import { baseRef, companyRef, describeSkillChanges, EMPTIED_MARKER, recordCommit } from './refs.js';
@@ -13,11 +13,10 @@ import { captureIdentity, type FolderIdentity } from './apply/identity.js';
 import { recoverLeftovers } from './apply/writer.js';
 import { recordScanTree } from './scan/record.js';
 import { buildTree, scanSkillsFolder, type ScanResult } from './scan/scan.js';
-import { ignoreRulesOf } from './scan/ignore.js';
 import { filterSkillMap, treeFilterFor } from './scan/filter-tree.js';
 import { StatCache } from './scan/stat-cache.js';
 import { parseTrailers } from './store/objects.js';
-import type { Store } from './store/store.js';
+import type { ReadonlyStore, Store } from './store/store.js';
 
 export interface CompanyView {
   company: Company;
@@ -45,7 +44,7 @@ export interface CompanyView {
   distributedCommit: string | null;
 }
 
-export async function skillMapOf(store: Store, tree: string): Promise<Map<string, string>> {
+export async function skillMapOf(store: ReadonlyStore, tree: string): Promise<Map<string, string>> {
   const map = new Map<string, string>();
   for (const e of await store.readTree(tree)) if (e.mode === '40000') map.set(e.name, e.oid);
   return map;
@@ -56,24 +55,24 @@ export async function skillMapOf(store: Store, tree: string): Promise<Map<string
  * folder (src/apply/writer.ts, recoverLeftovers). The only write that happens
  * before the plan; it never touches a skill that is in place.
  */
-export function recoverCompany(store: Store, company: Company, config: Config): string[] {
-  captureIdentity(company.dir, company.globRoot, config.allowSymlinkedCompanies, config.file);
+export function recoverCompany(store: Store, company: Company, policy: ScanPolicy): string[] {
+  captureIdentity(company.dir, company.globRoot, policy.allowSymlinkedCompanies, policy.configFile);
   store.fence?.check();
   return recoverLeftovers(company.dir);
 }
 
 /** Scan the folder and read the company's history. Reads only. */
-export async function scanCompany(store: Store | null, company: Company, config: Config): Promise<CompanyView> {
-  const identity = captureIdentity(company.dir, company.globRoot, config.allowSymlinkedCompanies, config.file);
+export async function scanCompany(store: ReadonlyStore | null, company: Company, policy: ScanPolicy): Promise<CompanyView> {
+  const identity = captureIdentity(company.dir, company.globRoot, policy.allowSymlinkedCompanies, policy.configFile);
   const cache = new StatCache(store ? path.join(store.dataDir, 'cache', `company-${company.name}.json`) : null);
   const scanStarted = Date.now();
-  const scan = scanSkillsFolder(company.dir, { cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
+  const scan = scanSkillsFolder(company.dir, { cache, maxFileBytes: policy.maxFileBytes, ignore: policy.ignore });
   const head = store ? await store.readRef(companyRef(company.name)) : null;
   const headTree = head ? (await store!.readCommit(head)).tree : null;
   if (headTree && scan.unread.length > 0) keepUnread(scan, await store!.readTree(headTree));
   const baseTree = store ? await store.readRef(baseRef(company.name)) : null;
   // A base recorded before the ignore rules (or with litter a library once had) is compared without it.
-  const filter = treeFilterFor(ignoreRulesOf(config), store);
+  const filter = treeFilterFor(policy.ignore, store);
   const base = baseTree ? await filterSkillMap(filter, store!, await skillMapOf(store!, baseTree), null) : null;
   const emptied = baseTree ? await emptiedSkills(store!, baseTree) : new Set<string>();
   const distributedCommit = head ? await lastDistributedLibrary(store!, head) : null;
@@ -100,7 +99,7 @@ export function recordedSkills(root: { entries: readonly TreeEntry[] }): Map<str
   return new Map(root.entries.filter((e) => e.mode === '40000').map((e) => [e.name, e.oid]));
 }
 
-async function emptiedSkills(store: Store, baseTree: string): Promise<Set<string>> {
+async function emptiedSkills(store: ReadonlyStore, baseTree: string): Promise<Set<string>> {
   const marker = (await store.readTree(baseTree)).find((e) => e.name === EMPTIED_MARKER && e.mode === '100644');
   if (!marker) return new Set();
   return new Set((await store.readBlob(marker.oid)).toString('utf8').split('\n').filter(Boolean));
@@ -114,7 +113,7 @@ export function writeBaseTree(store: Store, base: ReadonlyMap<string, string>, e
 }
 
 /** The library commit of the newest distribution in a company's history (first-parent walk). */
-async function lastDistributedLibrary(store: Store, head: string): Promise<string | null> {
+async function lastDistributedLibrary(store: ReadonlyStore, head: string): Promise<string | null> {
   for (let oid: string | undefined = head; oid; ) {
     const commit = await store.readCommit(oid);
     const trailer = parseTrailers(commit.message)['Library-Commit'];

@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import type { Config } from './config.js';
+import { policiesOf, type Policies } from './policy.js';
 import { refreshIndex, type IndexOutcome } from './discover/refresh.js';
 import type { FetchOutcome } from './fleet/fetch.js';
 import type { ReportOutcome } from './fleet/report.js';
@@ -48,6 +49,8 @@ export type ForgeSyncCall = { tries?: number; timeoutSeconds?: number; connectTi
 
 export class Engine {
   readonly config: Config;
+  /** The slices of the config the lower layers get, built once (src/policy.ts). */
+  readonly policies: Policies;
   readonly log: Logger;
   private readonly waitSeconds: number;
   private readonly onCompanyDone?: SyncContext['onCompanyDone'];
@@ -56,6 +59,7 @@ export class Engine {
 
   constructor(opts: EngineOptions) {
     this.config = opts.config;
+    this.policies = policiesOf(opts.config);
     this.log = opts.log;
     this.waitSeconds = opts.waitSeconds ?? 0;
     this.onCompanyDone = opts.onCompanyDone;
@@ -95,7 +99,7 @@ export class Engine {
   }
 
   private context(store: Store | null): SyncContext {
-    return { config: this.config, store, log: this.log, onCompanyDone: this.onCompanyDone };
+    return { config: this.config, policies: this.policies, store, log: this.log, onCompanyDone: this.onCompanyDone };
   }
 
   /** What `sync --fix` would do, per company and skill. Writes nothing but a library fetched from its URL. */
@@ -148,7 +152,7 @@ export class Engine {
       const result = await runSync(this.context(store), { mode: 'fix', ...request });
       if (index === false) return { result, index: null };
       onIndex?.();
-      return { result, index: await refreshIndex(this, store) };
+      return { result, index: await refreshIndex({ index: this.policies.index, log: this.log }, store) };
     });
     return { ...done, fetch, report: await reportAfterSync(this.config, this.existing(), this.log) };
   }
@@ -177,7 +181,7 @@ export class Engine {
 
   /** A dry run writes nothing, so it reads beside a running sync instead of waiting for its lock. */
   rollback(snapshot: string, opts: Omit<RollbackOptions, 'snapshot'>): Promise<RollbackResult> {
-    const rollback = (store: Store) => runRollback({ config: this.config, store, log: this.log }, { ...opts, snapshot });
+    const rollback = (store: Store) => runRollback({ config: this.config, scan: this.policies.scan, store, log: this.log }, { ...opts, snapshot });
     return opts.dryRun ? rollback(this.existing()) : this.locked(`library rollback ${snapshot}`, rollback);
   }
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StoreError, errorMessage } from './errors.js';
 import { EXIT_STATUS, worsened } from './exit-codes.js';
-import type { Store } from './store/store.js';
+import type { ReadonlyStore, Store } from './store/store.js';
 import { readJsonIfExists, writeFileAtomic } from './util/atomic.js';
 
 export interface CompanyRunState {
@@ -39,11 +39,11 @@ export interface RunState {
   companies: Record<string, CompanyRunState>;
 }
 
-function stateFile(store: Store): string {
+function stateFile(store: Pick<ReadonlyStore, 'dataDir'>): string {
   return path.join(store.dataDir, 'state.json');
 }
 
-export function readRunState(store: Store | null): RunState {
+export function readRunState(store: Pick<ReadonlyStore, 'dataDir'> | null): RunState {
   const empty: RunState = { lastRun: null, companies: {} };
   if (!store) return empty;
   const file = stateFile(store);

@@ -8,6 +8,7 @@
  * `push` apply it.
  */
 import type { Config } from './config.js';
+import type { Policies } from './policy.js';
 import { selectCompanies, type ResolvedCompanies } from './companies.js';
 import { UsageError } from './errors.js';
 import type { Logger } from './log.js';
@@ -47,6 +48,8 @@ export interface SyncResult {
 
 export interface SyncContext {
   config: Config;
+  /** The slices of the config the lower layers get (src/policy.ts). */
+  policies: Policies;
   /** null in plan mode when no store exists yet. */
   store: Store | null;
   log: Logger;
@@ -60,19 +63,19 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
   const request: SyncRequest = opts.mode === 'push' ? { kind: 'push', skills: new Set(opts.skills ?? []) } : { kind: 'sync' };
 
   // A push names skills: one that is not in the library is refused before anything is touched (recovery included).
-  const pushLibrary = request.kind === 'push' ? await readLibrary(config, store) : undefined;
+  const pushLibrary = request.kind === 'push' ? await readLibrary(ctx.policies.library, store) : undefined;
   if (request.kind === 'push') checkPushable(pushLibrary!, request.skills);
   const recovered = new Map<string, string[]>();
   if (writing) {
     for (const company of selectCompanies(config, opts.companies)) {
       try {
-        recovered.set(company.name, recoverCompany(store, company, config));
+        recovered.set(company.name, recoverCompany(store, company, ctx.policies.scan));
       } catch {
         /* an unusable folder is reported by the read */
       }
     }
   }
-  const ws = await readWorkspace(config, store, { companies: opts.companies, request, library: pushLibrary });
+  const ws = await readWorkspace(config, ctx.policies, store, { companies: opts.companies, request, library: pushLibrary });
   const { library } = ws;
   for (const p of [...library.problems, ...library.blocked.values()]) log.warn({ skill: p.skill, path: p.path }, p.message);
   // A library whose skills are all blocked is not empty: the run goes on (nothing blocked is touched) and exits 1 with the reasons.

@@ -83,13 +83,14 @@ export function buildProgram(): Command {
           const engine = engineOf(ctx, opts.wait);
           if (!engine.readable()) throw new UsageError(`store ${ctx.config.storeDir} does not exist yet: run \`library sync --fix\` first`);
           // The lock gives a consistent view of the refs, and one index writer at a time.
-          const result = await engine.locked('discover --rebuild-index', (store) => rebuildIndex(store, rebuildOptions(ctx)));
+          const result = await engine.locked('discover --rebuild-index', (store) => rebuildIndex(store, rebuildOptions({ index: engine.policies.index, log: ctx.log })));
           if (opts.json) printJson(result);
           else console.log(formatIndexOutcome({ ...result, error: null }));
           return result.skipped.length ? ['incomplete'] : [];
         }
         // Never from a stale index: checked against the store's refs, and updated if one moved.
-        const index = await currentIndex(ctx, engineOf(ctx).readable());
+        const engine = engineOf(ctx);
+        const index = await currentIndex({ index: engine.policies.index, log: ctx.log }, engine.readable());
         const hits = searchIndex(index, query, { company: opts.company, limit: opts.limit });
         if (opts.json) printJson({ query, company: opts.company ?? null, index: ctx.config.indexFile, hits });
         else console.log(formatHits(query, hits));

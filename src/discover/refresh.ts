@@ -4,9 +4,8 @@
  * command that moves a ref (rollback, push, doctor --repair, a receiving
  * store's push) can leave `discover` answering from an old tree.
  */
-import type { Config } from '../config.js';
+import type { IndexPolicy } from '../policy.js';
 import { errorMessage } from '../errors.js';
-import { LIBRARY_REF } from '../refs.js';
 import type { Logger } from '../log.js';
 import { recordRunProblem } from '../run-state.js';
 import type { Store } from '../store/store.js';
@@ -15,18 +14,18 @@ import { loadIndex, serializeIndex, writeIndex, type SkillIndex } from './index-
 
 export type IndexOutcome = (RebuildResult & { error: null }) | { index: string; error: string };
 
-export function rebuildOptions(ctx: { config: Config; log: Logger }) {
-  return { file: ctx.config.indexFile, libraryRef: ctx.config.libraryRef ?? LIBRARY_REF, log: ctx.log };
+export function rebuildOptions(ctx: { index: IndexPolicy; log: Logger }) {
+  return { file: ctx.index.file, libraryRef: ctx.index.libraryRef, log: ctx.log };
 }
 
-export async function refreshIndex(ctx: { config: Config; log: Logger }, store: Store): Promise<IndexOutcome> {
+export async function refreshIndex(ctx: { index: IndexPolicy; log: Logger }, store: Store): Promise<IndexOutcome> {
   try {
     return { ...(await rebuildIndex(store, rebuildOptions(ctx))), error: null };
   } catch (err) {
     const error = `the sync is done, but the search index was not rebuilt: ${errorMessage(err)}`;
     ctx.log.error({ action: 'index', err }, error);
     recordRunProblem(store, `search index: ${errorMessage(err)}`); // the run's exit code is 1: status --check says so too
-    return { index: ctx.config.indexFile, error };
+    return { index: ctx.index.file, error };
   }
 }
 
@@ -45,8 +44,8 @@ export function formatIndexOutcome(o: IndexOutcome): string {
  * was built from, so a write that lost a race is simply updated again by the
  * next search. An index that cannot be written is still used, with a warning.
  */
-export async function currentIndex(ctx: { config: Config; log: Logger }, store: Store | null): Promise<SkillIndex> {
-  if (!store) return loadIndex(ctx.config.indexFile);
+export async function currentIndex(ctx: { index: IndexPolicy; log: Logger }, store: Store | null): Promise<SkillIndex> {
+  if (!store) return loadIndex(ctx.index.file);
   const { result, index, previousText } = await buildIndex(store, { ...rebuildOptions(ctx), write: false });
   if (previousText !== undefined) {
     try {

@@ -14,14 +14,14 @@ import { scanSkillsFolder } from '../scan/scan.js';
 import { StatCache } from '../scan/stat-cache.js';
 import { ignoreRulesOf } from '../scan/ignore.js';
 import type { TreeEntry } from '../store/objects.js';
-import type { Store } from '../store/store.js';
+import type { ReadonlyStore } from '../store/store.js';
 import type { TreeReader } from '../store/tree-files.js';
 
 export class ObjectOverlay implements TreeReader {
   private readonly trees = new Map<string, TreeEntry[]>();
   private readonly files = new Map<string, { abs: string; link: boolean }>();
   constructor(
-    private readonly stores: Store[],
+    private readonly stores: ReadonlyStore[],
     /** Trees computed but not written yet (ignore-filtered ones). */
     private readonly computed?: { readTree(oid: string): Promise<TreeEntry[] | undefined> },
   ) {}
@@ -43,7 +43,7 @@ export class ObjectOverlay implements TreeReader {
     return scan.skills;
   }
 
-  private async storeWith(oid: string): Promise<Store | undefined> {
+  private async storeWith(oid: string): Promise<ReadonlyStore | undefined> {
     for (const s of this.stores) if (await s.hasAnywhere(oid)) return s;
     return undefined;
   }
@@ -66,8 +66,8 @@ export class ObjectOverlay implements TreeReader {
 }
 
 /** An overlay over the store and the library as configured (its git repository, or its folder scanned now). */
-export function libraryOverlay(config: Config, store: Store | null): ObjectOverlay {
-  const stores = store ? [store] : [];
+export function libraryOverlay(config: Config, store: ReadonlyStore | null): ObjectOverlay {
+  const stores: ReadonlyStore[] = store ? [store] : [];
   const repo = config.libraryDir ? findGitDir(config.libraryDir) : null;
   if (repo) stores.push(repoObjects(repo));
   const overlay = new ObjectOverlay(stores);

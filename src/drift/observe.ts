@@ -4,6 +4,7 @@
  * from it. The observed commit is the same one sync writes (src/company.ts).
  */
 import type { Config } from '../config.js';
+import { policiesOf } from '../policy.js';
 import { selectCompanies, unknownCompany, type Company } from '../companies.js';
 import { LibrarySyncError, UsageError } from '../errors.js';
 import type { PlannedSkill } from '../merge/plan.js';
@@ -21,7 +22,7 @@ export interface Observed {
 }
 
 export async function observeCompany(store: Store, company: Company, config: Config): Promise<Observed> {
-  const view = await scanCompany(store, company, config);
+  const view = await scanCompany(store, company, policiesOf(config).scan);
   if (!view.head) throw new UsageError(`company ${company.name} has never been synced: run \`library sync --fix --company ${company.name}\` first`);
   const observed = await observe(store, view);
   view.cache.save(view.scanStarted);

@@ -5,13 +5,12 @@
  * `refs/heads/library` with a `Source-Commit:` trailer naming the host's commit.
  * Reads no network: `status` and `push` distribute what the last fetch brought.
  */
-import type { Config } from '../config.js';
+import type { LibraryPolicy } from '../policy.js';
 import { StoreError, UsageError } from '../errors.js';
 import { filterSkillMap, treeFilterFor } from '../scan/filter-tree.js';
-import { ignoreRulesOf } from '../scan/ignore.js';
 import { buildTree } from '../scan/scan.js';
 import type { TreeEntry } from '../store/objects.js';
-import type { Store } from '../store/store.js';
+import type { ReadonlyStore } from '../store/store.js';
 import { blockInvalidSkills, type ValidationCache } from '../validate/library.js';
 import { listTree } from '../validate/listing.js';
 import { folderAt, keptBlocked, skillsOf, type LibraryView } from '../library/source.js';
@@ -21,7 +20,7 @@ import { FETCHED_REF } from './fetch.js';
 /** How the library is named in messages and in `Library-Source:`: the URL and git's `<branch>:<path>`. */
 export const urlLibrarySource = (u: UrlLibrary) => `${u.url} ${u.branch}:${u.path}`;
 
-export async function readUrlLibrary(config: Pick<Config, 'ignore' | 'libraryDir' | 'strictValidation'>, upstream: UrlLibrary, store: Store | null, validation: ValidationCache): Promise<LibraryView> {
+export async function readUrlLibrary(config: Pick<LibraryPolicy, 'ignore' | 'strictValidation'>, upstream: UrlLibrary, store: ReadonlyStore | null, validation: ValidationCache): Promise<LibraryView> {
   const source = urlLibrarySource(upstream);
   const commit = store ? await store.readRef(FETCHED_REF) : null;
   if (!store || !commit) throw new StoreError(`library ${upstream.url} (branch ${upstream.branch}) has not been fetched yet: run \`library sync\``);
@@ -35,7 +34,7 @@ export async function readUrlLibrary(config: Pick<Config, 'ignore' | 'libraryDir
   for (const name of gitlinks.keys()) view.blocked.set(name, { skill: name, path: `${source}/${name}`, message: `library skill ${name} is a git submodule in ${upstream.url}: a library fetched from a URL holds no submodule objects; commit its files into the library instead` });
   const warnings = await blockInvalidSkills(view.skills, view.blocked, source, validation, (name, tree) => listTree(store, tree, name, validation.maxFileBytes), config.strictValidation);
   // A committed .DS_Store or __pycache__ is litter here as in the company folders, which never hold it.
-  const filter = treeFilterFor(ignoreRulesOf(config), store);
+  const filter = treeFilterFor(config.ignore, store);
   const committed = view.skills;
   view.skills = await filterSkillMap(filter, store, committed, null);
   const skillEntries: TreeEntry[] = [...view.skills].map(([name, oid]) => ({ name, mode: '40000', oid }));

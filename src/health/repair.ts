@@ -19,6 +19,7 @@
  */
 import path from 'node:path';
 import type { Config } from '../config.js';
+import { policiesOf } from '../policy.js';
 import { resolveCompanies, type Company } from '../companies.js';
 import { errorMessage } from '../errors.js';
 import { baseRef, companyRef, LIBRARY_REF, recordCommit } from '../refs.js';
@@ -101,7 +102,7 @@ export async function repairStore(config: Config, store: Store): Promise<RepairR
   const repo = config.libraryDir ? findGitDir(config.libraryDir) : null;
   if (config.libraryDir) {
     try {
-      await (await readLibrary(config, store)).copyInto(store);
+      await (await readLibrary(policiesOf(config).library, store)).copyInto(store);
     } catch (err) {
       report.problems.push(`library (${config.libraryDir}): ${errorMessage(err)}`);
     }

@@ -14,11 +14,11 @@
  */
 import path from 'node:path';
 import fs from 'node:fs';
-import type { Config } from '../config.js';
+import type { LibraryPolicy } from '../policy.js';
 import { LIBRARY_REF } from '../refs.js';
 import type { TreeFilter } from '../scan/filter-tree.js';
 import { parseTag } from '../store/objects.js';
-import type { Store } from '../store/store.js';
+import type { ReadonlyStore } from '../store/store.js';
 import { findGitDir } from './repo.js';
 import { folderAt, repoObjects } from './source.js';
 
@@ -27,7 +27,7 @@ export const MAX_COMMITS = 1000;
 export type EarlierVersions = ReadonlyMap<string, ReadonlySet<string>>;
 
 /** Commits reachable from `tip`, newest first (by committer order of discovery), at most MAX_COMMITS. */
-async function* walk(store: Store, tip: string | null): AsyncGenerator<{ tree: string }> {
+async function* walk(store: ReadonlyStore, tip: string | null): AsyncGenerator<{ tree: string }> {
   const seen = new Set<string>();
   const queue = tip ? [tip] : [];
   while (queue.length > 0 && seen.size < MAX_COMMITS) {
@@ -45,9 +45,9 @@ async function* walk(store: Store, tip: string | null): AsyncGenerator<{ tree: s
   }
 }
 
-export async function earlierLibraryVersions(config: Config, store: Store | null, sourceCommit: string | null, filter: TreeFilter): Promise<EarlierVersions> {
+export async function earlierLibraryVersions(config: Pick<LibraryPolicy, 'libraryDir' | 'libraryRef' | 'libraryUrl'>, store: ReadonlyStore | null, sourceCommit: string | null, filter: TreeFilter): Promise<EarlierVersions> {
   const versions = new Map<string, Set<string>>();
-  const add = async (src: Store, entries: { name: string; mode: string; oid: string }[]) => {
+  const add = async (src: ReadonlyStore, entries: { name: string; mode: string; oid: string }[]) => {
     for (const e of entries) {
       if (e.mode !== '40000') continue;
       const filtered = await filter.filter(src, e.oid, e.name);

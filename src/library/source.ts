@@ -8,15 +8,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../config.js';
+import type { LibraryPolicy } from '../policy.js';
 import { isValidName } from '../names.js';
 import { StatCache } from '../scan/stat-cache.js';
 import { recordScanTree } from '../scan/record.js';
 import { buildTree, scanSkillsFolder, type ScanTree, type SkillProblem } from '../scan/scan.js';
-import { ignoreRulesOf } from '../scan/ignore.js';
 import { filterSkillMap, treeFilterFor } from '../scan/filter-tree.js';
 import type { TreeEntry } from '../store/objects.js';
-import { Store } from '../store/store.js';
+import { Store, type ReadonlyStore } from '../store/store.js';
 import { StoreError } from '../errors.js';
 import { blockInvalidSkills, ValidationCache } from '../validate/library.js';
 import { listFolder, listTree } from '../validate/listing.js';
@@ -45,7 +44,7 @@ export interface LibraryView {
   /** Put every object of `tree` into the store. */
   copyInto(store: Store): Promise<void>;
   /** Where this library's objects can be read before copyInto: its repository, its folder as scanned. */
-  readable: { stores: Store[]; scan?: { root: ScanTree; dir: string } };
+  readable: { stores: ReadonlyStore[]; scan?: { root: ScanTree; dir: string } };
 }
 
 export function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView, 'skills' | 'blocked' | 'problems'> & { gitlinks: Map<string, string> } {
@@ -74,7 +73,7 @@ export function skillsOf(entries: TreeEntry[], source: string): Pick<LibraryView
  * keeps, in the library commit recorded now, the version last recorded, so the
  * store's history never says "removed" for it.
  */
-export async function keptBlocked(store: Store | null, blocked: ReadonlyMap<string, SkillProblem>): Promise<TreeEntry[]> {
+export async function keptBlocked(store: ReadonlyStore | null, blocked: ReadonlyMap<string, SkillProblem>): Promise<TreeEntry[]> {
   const tip = store && blocked.size > 0 ? await store.readRef(LIBRARY_REF) : null;
   if (!tip) return [];
   const last = await store!.readTree((await store!.readCommit(tip)).tree);
@@ -97,7 +96,7 @@ export async function repoHead(repo: GitRepo): Promise<string | null> {
   return m ? repoObjects(repo).readRef(m[1]) : null;
 }
 
-export async function readLibrary(config: Config, store: Store | null): Promise<LibraryView> {
+export async function readLibrary(config: LibraryPolicy, store: ReadonlyStore | null): Promise<LibraryView> {
   // A skill that fails validation (SPEC.md, "Validation") is blocked: reported, skipped, not deleted.
   const validation = new ValidationCache(store ? path.join(store.dataDir, 'cache', 'validate.json') : null, config.maxFileBytes);
   if (config.libraryRef) return readFromRef(config, config.libraryRef, store, validation);
@@ -105,7 +104,7 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
   const dir = config.libraryDir!;
   const cache = new StatCache(store ? path.join(store.dataDir, 'cache', 'library.json') : null);
   const started = Date.now();
-  const scan = scanSkillsFolder(dir, { cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config), refuseReserved: true });
+  const scan = scanSkillsFolder(dir, { cache, maxFileBytes: config.maxFileBytes, ignore: config.ignore, refuseReserved: true });
   const repo = findGitDir(dir);
 
   if (!repo) {
@@ -143,7 +142,7 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
   const objectsOf = (name: string) => submodules.resolved.get(name)?.objects ?? repoStore;
   const warnings = await blockInvalidSkills(view.skills, view.blocked, dir, validation, (name, tree) => listTree(objectsOf(name), tree, name, config.maxFileBytes), config.strictValidation);
   // A committed .DS_Store or __pycache__ is litter here as in the company folders, which never hold it.
-  const filter = treeFilterFor(ignoreRulesOf(config), store);
+  const filter = treeFilterFor(config.ignore, store);
   const committed = view.skills;
   view.skills = new Map();
   for (const [name, oid] of committed) {
@@ -175,12 +174,12 @@ export async function readLibrary(config: Config, store: Store | null): Promise<
 }
 
 /** The entries of folder `rel` in a commit's tree; empty if it is not committed yet. */
-async function committedFolder(repo: Store, commit: string, rel: string): Promise<TreeEntry[]> {
+async function committedFolder(repo: ReadonlyStore, commit: string, rel: string): Promise<TreeEntry[]> {
   return folderAt(repo, (await repo.readCommit(commit)).tree, rel);
 }
 
 /** The entries of folder `rel` (a relative path) inside a tree; empty if it is not there. */
-export async function folderAt(repo: Store, tree: string, rel: string): Promise<TreeEntry[]> {
+export async function folderAt(repo: ReadonlyStore, tree: string, rel: string): Promise<TreeEntry[]> {
   for (const segment of rel.split(path.sep).filter(Boolean)) {
     const entry = (await repo.readTree(tree)).find((e) => e.name === segment && e.mode === '40000');
     if (!entry) return [];
@@ -189,7 +188,7 @@ export async function folderAt(repo: Store, tree: string, rel: string): Promise<
   return repo.readTree(tree);
 }
 
-async function readFromRef(config: Config, ref: string, store: Store | null, validation: ValidationCache): Promise<LibraryView> {
+async function readFromRef(config: LibraryPolicy, ref: string, store: ReadonlyStore | null, validation: ValidationCache): Promise<LibraryView> {
   const commit = store ? await store.readRef(ref) : null;
   if (!store || !commit) {
     throw new StoreError(`library ref ${ref} does not exist in the store yet: push a library to it (forge-sync) first`);
@@ -198,7 +197,7 @@ async function readFromRef(config: Config, ref: string, store: Store | null, val
   const entries = await store.readTree(tree);
   const { gitlinks: _gitlinks, ...view } = skillsOf(entries, ref); // a pushed library holds no submodule objects
   const warnings = await blockInvalidSkills(view.skills, view.blocked, ref, validation, (name, oid) => listTree(store, oid, name, validation.maxFileBytes), config.strictValidation);
-  const filter = treeFilterFor(ignoreRulesOf(config), store);
+  const filter = treeFilterFor(config.ignore, store);
   const pushed = view.skills;
   view.skills = await filterSkillMap(filter, store, pushed, null);
   // Blocked skills stay in the recorded tree: this ref's commit is recorded as is.

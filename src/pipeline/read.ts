@@ -7,6 +7,7 @@
  * be read is a failed read, not a failed run.
  */
 import type { Config } from '../config.js';
+import type { Policies } from '../policy.js';
 import { resolveCompanies, selectCompanies, type Company, type ResolvedCompanies } from '../companies.js';
 import { scanCompany, type CompanyView } from '../company.js';
 import { ObjectOverlay } from '../drift/objects.js';
@@ -18,10 +19,9 @@ import { needsEarlier, needsMergeInput, type SyncRequest } from '../merge/plan.j
 import { treeFilterFor } from '../scan/filter-tree.js';
 import { sameUnderNfc } from '../scan/name-forms.js';
 import type { ScanTree } from '../scan/scan.js';
-import { ignoreRulesOf } from '../scan/ignore.js';
 import { readRunState, type RunState } from '../run-state.js';
 import { EMPTY_TREE_OID } from '../store/objects.js';
-import type { Store } from '../store/store.js';
+import type { ReadonlyStore } from '../store/store.js';
 import { flattenTree } from '../store/tree-files.js';
 
 export type CompanyRead =
@@ -30,7 +30,7 @@ export type CompanyRead =
 
 export interface Workspace {
   config: Config;
-  store: Store | null;
+  store: ReadonlyStore | null;
   library: LibraryView;
   /** refs/heads/library now. */
   libraryTip: string | null;
@@ -51,16 +51,16 @@ export interface ReadOptions {
   library?: LibraryView;
 }
 
-export async function readWorkspace(config: Config, store: Store | null, opts: ReadOptions): Promise<Workspace> {
+export async function readWorkspace(config: Config, policies: Policies, store: ReadonlyStore | null, opts: ReadOptions): Promise<Workspace> {
   const { problems } = resolveCompanies(config);
   const companies = selectCompanies(config, opts.companies);
-  const library = opts.library ?? (await readLibrary(config, store));
+  const library = opts.library ?? (await readLibrary(policies.library, store));
   const libraryTip = store ? await store.readRef(config.libraryRef ?? LIBRARY_REF) : null;
   let libraryCommit: string | null = null;
   if (library.kind === 'ref') libraryCommit = library.sourceCommit;
   else if (store && libraryTip && (await store.readCommit(libraryTip)).tree === library.tree) libraryCommit = libraryTip;
 
-  const filter = treeFilterFor(ignoreRulesOf(config), store);
+  const filter = treeFilterFor(policies.scan.ignore, store);
   // Only file-level merges read trees beyond the plan's ids: built when the first one needs it.
   let overlay: ObjectOverlay | undefined;
   const reader = (): ObjectOverlay => {
@@ -74,7 +74,7 @@ export async function readWorkspace(config: Config, store: Store | null, opts: R
   const reads: CompanyRead[] = [];
   for (const company of companies) {
     try {
-      const view = await scanCompany(store, company, config);
+      const view = await scanCompany(store, company, policies.scan);
       await readNameForms(view, library, reader);
       reads.push({ company, ok: true, view, mergeInputs: await readMergeInputs(config, reader, library, view, opts.request) });
     } catch (err) {
@@ -83,7 +83,7 @@ export async function readWorkspace(config: Config, store: Store | null, opts: R
   }
 
   const stale = reads.some((r) => r.ok && [...r.view.skills.keys()].some((name) => needsEarlier({ library: library.skills, company: r.view.skills, base: r.view.base }, name)));
-  const earlier = stale ? await earlierLibraryVersions(config, store, library.sourceCommit, filter) : null;
+  const earlier = stale ? await earlierLibraryVersions(policies.library, store, library.sourceCommit, filter) : null;
   return { config, store, library, libraryTip, libraryCommit, companies: reads, problems, runState: readRunState(store), earlier };
 }
 

@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { hashObject, serializeTree, type TreeEntry } from '../store/objects.js';
-import type { Store } from '../store/store.js';
+import type { ReadonlyStore, Store } from '../store/store.js';
 import { readJsonIfExists, writeFileAtomic } from '../util/atomic.js';
 import type { IgnoreMatcher } from './ignore.js';
 
@@ -25,7 +25,7 @@ interface CacheFile {
 export class TreeFilter {
   private readonly trees = new Map<string, string>();
   /** filtered tree → where it came from, so it can be read or written later without the caller keeping track. */
-  private readonly origin = new Map<string, { src: Store; oid: string; skill: string }>();
+  private readonly origin = new Map<string, { src: ReadonlyStore; oid: string; skill: string }>();
   /** Trees computed in this process, readable before they are written anywhere. */
   private readonly built = new Map<string, TreeEntry[]>();
   private dirty = false;
@@ -44,7 +44,7 @@ export class TreeFilter {
   }
 
   /** Skill tree `oid` without its ignored paths (null: nothing left). Reads `src` only on a cache miss; writes nothing. */
-  async filter(src: Store, oid: string, skill: string): Promise<string | null> {
+  async filter(src: ReadonlyStore, oid: string, skill: string): Promise<string | null> {
     // With name-only rules (the usual case) the skill's name cannot change the answer: keyed by tree alone.
     const key = this.rules.pathDependent ? `${skill}/${oid}` : oid;
     let out = this.trees.get(key);
@@ -73,13 +73,13 @@ export class TreeFilter {
   }
 
   /** As filter(), and make sure the result, with every object under it, is in `dst`. */
-  async materialize(src: Store, dst: Store, oid: string, skill: string): Promise<string | null> {
+  async materialize(src: ReadonlyStore, dst: Store, oid: string, skill: string): Promise<string | null> {
     const filtered = await this.filter(src, oid, skill);
     if (filtered && !dst.has(filtered)) await this.build(src, oid, skill, dst);
     return filtered;
   }
 
-  private async build(src: Store, oid: string, rel: string, dst: Store | null): Promise<string | null> {
+  private async build(src: ReadonlyStore, oid: string, rel: string, dst: Store | null): Promise<string | null> {
     const kept: TreeEntry[] = [];
     for (const e of await src.readTree(oid)) {
       const childRel = `${rel}/${e.name}`;
@@ -109,7 +109,7 @@ export class TreeFilter {
 }
 
 /** Filter every skill of a skill → tree map. */
-export async function filterSkillMap(filter: TreeFilter, src: Store, map: ReadonlyMap<string, string>, dst: Store | null): Promise<Map<string, string>> {
+export async function filterSkillMap(filter: TreeFilter, src: ReadonlyStore, map: ReadonlyMap<string, string>, dst: Store | null): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const [skill, oid] of map) {
     const t = dst ? await filter.materialize(src, dst, oid, skill) : await filter.filter(src, oid, skill);
@@ -121,7 +121,7 @@ export async function filterSkillMap(filter: TreeFilter, src: Store, map: Readon
 const filters = new WeakMap<object, TreeFilter>();
 
 /** One filter per store and process, its cache beside the stat caches. */
-export function treeFilterFor(rules: IgnoreMatcher, store: Store | null): TreeFilter {
+export function treeFilterFor(rules: IgnoreMatcher, store: ReadonlyStore | null): TreeFilter {
   const key = store ?? rules;
   let f = filters.get(key);
   if (!f) {

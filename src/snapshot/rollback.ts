@@ -9,6 +9,7 @@
  * needs --force.
  */
 import type { Config } from '../config.js';
+import type { ScanPolicy } from '../policy.js';
 import { resolveCompanies, unknownCompany } from '../companies.js';
 import { UsageError, errorMessage, isRunFatal } from '../errors.js';
 import { companyRef, LIBRARY_REF, recordCommit } from '../refs.js';
@@ -95,8 +96,8 @@ function nextSyncOf(base: Map<string, string> | null, skill: string, library: st
   return { nextSync: state === 'override-behind' && merge !== 'skill' && inputs.base && to ? 'merge' : 'kept', state };
 }
 
-export async function runRollback(ctx: { config: Config; store: Store; log: Logger }, opts: RollbackOptions): Promise<RollbackResult> {
-  const { config, store, log } = ctx;
+export async function runRollback(ctx: { config: Config; scan: ScanPolicy; store: Store; log: Logger }, opts: RollbackOptions): Promise<RollbackResult> {
+  const { config, scan, store, log } = ctx;
   const snap = await readSnapshot(store, opts.snapshot);
   const configured = resolveCompanies(config).companies;
   const names = opts.companies?.length ? opts.companies : snap.companies.filter((n) => configured.some((c) => c.name === n));
@@ -128,8 +129,8 @@ export async function runRollback(ctx: { config: Config; store: Store; log: Logg
     targets.map(async (company) => {
       const result: CompanyRollback = { name: company.name, dir: company.dir, ok: true, error: null, skills: 0, changes: [], guard: null, skipped: [], commit: null };
       try {
-        if (!opts.dryRun) recoverCompany(store, company, config);
-        const view = await scanCompany(store, company, config);
+        if (!opts.dryRun) recoverCompany(store, company, scan);
+        const view = await scanCompany(store, company, scan);
         result.skills = view.scan.skills.size;
         const want = snapSkills.get(company.name)!;
         // A skill that cannot be read now is on disk all the same: named as skipped, never removed.

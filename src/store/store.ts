@@ -44,6 +44,13 @@ export class ObjectError extends StoreError {
   }
 }
 
+/**
+ * The store as reading sees it: objects and refs, nothing that writes. Read
+ * and plan (src/pipeline/read.ts, src/library/, a company's scan) get this,
+ * so "read writes nothing" is a fact the type checker keeps.
+ */
+export type ReadonlyStore = Pick<Store, 'gitdir' | 'dataDir' | 'has' | 'hasAnywhere' | 'readObject' | 'readObjectSync' | 'readBlob' | 'readTree' | 'readCommit' | 'readRef' | 'listRefs'>;
+
 /** A tree holds a name git refuses (a spelling of `.git`, src/names.ts): written by an older version, never sent. */
 export class ReservedNameError extends StoreError {
   constructor(readonly path: string) {

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Store } from '../store/store.js';
+import type { ReadonlyStore } from '../store/store.js';
 import type { SkillFile, SkillListing } from './rules.js';
 
 /**
@@ -50,7 +50,7 @@ export function listFolder(skillDir: string, name: string, maxFileBytes: number)
   return { name, files, skillMd };
 }
 
-export async function listTree(store: Store, tree: string, name: string, maxFileBytes: number): Promise<SkillListing> {
+export async function listTree(store: ReadonlyStore, tree: string, name: string, maxFileBytes: number): Promise<SkillListing> {
   const files: SkillFile[] = [];
   let skillMd: Buffer | null = null;
   const walk = async (oid: string, rel: string) => {

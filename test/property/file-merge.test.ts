@@ -14,6 +14,7 @@ import { createLogger } from '../../src/log.js';
 import { withLock } from '../../src/lock.js';
 import { Store } from '../../src/store/store.js';
 import { runSync } from '../../src/sync.js';
+import { policiesOf } from '../../src/policy.js';
 import { cleanupTempDirs, fsck, tempDir } from '../helpers.js';
 
 afterAll(cleanupTempDirs);
@@ -44,7 +45,7 @@ async function runSequence(ops: Op[]): Promise<void> {
   );
   const log = createLogger({ logFile: path.join(root, 'log.jsonl') });
   const store = await Store.create(config.storeDir);
-  const sync = () => withLock(store, { waitSeconds: 0, command: 'test' }, () => runSync({ config, store, log }, { mode: 'fix' }));
+  const sync = () => withLock(store, { waitSeconds: 0, command: 'test' }, () => runSync({ config, policies: policiesOf(config), store, log }, { mode: 'fix' }));
   const read = (side: Side, f: string) => (fs.existsSync(path.join(dirs[side], f)) ? fs.readFileSync(path.join(dirs[side], f), 'utf8') : undefined);
   const present = (side: Side) => FILES.filter((f) => read(side, f) !== undefined);
 

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { runSync } from '../../src/sync.js';
+import { policiesOf } from '../../src/policy.js';
 import { Store } from '../../src/store/store.js';
 import { withLock } from '../../src/lock.js';
 import { scanSkillsFolder } from '../../src/scan/scan.js';
@@ -68,7 +69,7 @@ async function runSequence(ops: Op[]): Promise<void> {
   const log = createLogger({ logFile: path.join(root, 'log.jsonl') });
   const store = await Store.create(config.storeDir);
   const fix = (mode: 'fix' | 'push', skill?: string, companies?: string[]) =>
-    withLock(store, { waitSeconds: 0, command: 'test' }, () => runSync({ config, store, log }, { mode, skills: skill ? [skill] : undefined, companies }));
+    withLock(store, { waitSeconds: 0, command: 'test' }, () => runSync({ config, policies: policiesOf(config), store, log }, { mode, skills: skill ? [skill] : undefined, companies }));
 
   // The model: which company skills carry a company edit the library has not replaced.
   const dirty = new Map<string, boolean>();
