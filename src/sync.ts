@@ -86,7 +86,7 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
   }
 
   const started = Date.now();
-  const planned = planSync(ws, request, { force: opts.force ?? false });
+  const planned = planSync(ws, request, ctx.policies.plan, { force: opts.force ?? false });
   for (const p of planned) p.outcome.recovered = recovered.get(p.outcome.name) ?? [];
   let done = 0;
   const report = (o: CompanyOutcome) => {

@@ -8,6 +8,7 @@ import type { CompanyView } from '../company.js';
 import { EMPTY_TREE_OID } from '../store/objects.js';
 import { fail, type CompanyOutcome } from './outcome.js';
 import type { Workspace } from './read.js';
+import type { PlanPolicy } from '../policy.js';
 
 /** A company as planned: its outcome so far, and (when it could be read) its view and plan, which apply carries out. */
 export interface PlannedCompany {
@@ -17,8 +18,8 @@ export interface PlannedCompany {
   plan?: CompanyPlan;
 }
 
-export function planSync(ws: Workspace, request: SyncRequest, opts: { force: boolean }): PlannedCompany[] {
-  const { config, library } = ws;
+export function planSync(ws: Workspace, request: SyncRequest, policy: PlanPolicy, opts: { force: boolean }): PlannedCompany[] {
+  const { library } = ws;
   return ws.companies.map((read) => {
     const outcome: CompanyOutcome = {
       name: read.company.name,
@@ -48,9 +49,9 @@ export function planSync(ws: Workspace, request: SyncRequest, opts: { force: boo
       base: view.base,
       skip: new Set([...view.scan.blocked.keys(), ...library.blocked.keys()]),
       request,
-      merge: config.merge,
+      merge: policy.merge,
       mergeInputs: read.mergeInputs,
-      maxRemovePercent: config.maxRemovePercent,
+      maxRemovePercent: policy.maxRemovePercent,
       force: opts.force,
       earlier: ws.earlier ?? undefined,
       emptied: view.emptied,
