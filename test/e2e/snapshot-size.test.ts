@@ -5,6 +5,7 @@ import { afterAll, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { runSync } from '../../src/sync.js';
+import { policiesOf } from '../../src/policy.js';
 import { Store } from '../../src/store/store.js';
 import { createSnapshot } from '../../src/snapshot/snapshot.js';
 import { writeSkillFiles, LIBRARY_SKILLS } from '../../example/workspace.js';
@@ -31,7 +32,7 @@ it('1,000 snapshots of 100 companies cost under 5 MB', async () => {
   }
   const config = parseConfig({ library: lib, companies: path.join(root, 'co', '*', 'skills'), store: path.join(root, 'store.git') }, path.join(root, 'c.json'));
   const store = await Store.create(config.storeDir);
-  await runSync({ config, store, log: createLogger({ logFile: path.join(root, 'log') }) }, { mode: 'fix' });
+  await runSync({ config, policies: policiesOf(config), store, log: createLogger({ logFile: path.join(root, 'log') }) }, { mode: 'fix' });
   const objects = path.join(config.storeDir, 'objects');
   const before = dirBytes(objects) + dirBytes(path.join(config.storeDir, 'refs'));
   for (let i = 0; i < 1000; i++) await createSnapshot(store, `s${i}`, `snapshot ${i}`);
