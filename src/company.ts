@@ -3,13 +3,18 @@
  * state), its last recorded commit, and its merge base. Shared by sync, push
  * and rollback, which all begin by recording what the company has.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { ScanPolicy } from './policy.js';
 import type { Company } from './companies.js';
 import { StoreError } from './errors.js';
-import { baseRef, companyRef, describeSkillChanges, EMPTIED_MARKER, recordCommit } from './refs.js';
+import { baseRef, companyRef, LIBRARY_REF, describeSkillChanges, EMPTIED_MARKER, recordCommit } from './refs.js';
 import type { TreeEntry } from './store/objects.js';
 import { captureIdentity, type FolderIdentity } from './apply/identity.js';
+import type { FolderVersion } from './folders/combine.js';
+import { distinctFolders, scanFolders, type CompanyFolders } from './folders/scan.js';
+import { combineCompanyFolders, combinedScan, folderTree } from './folders/view.js';
+import { recordFolders } from './folders/record.js';
 import { recoverLeftovers } from './apply/writer.js';
 import { recordScanTree } from './scan/record.js';
 import { buildTree, scanSkillsFolder, type ScanResult } from './scan/scan.js';
@@ -42,6 +47,16 @@ export interface CompanyView {
   emptied: Set<string>;
   /** The library commit of the newest distribution, before this run. */
   distributedCommit: string | null;
+  /**
+   * A company kept in several folders (config `folders`): each folder as read,
+   * and, once combined with the library (combineCompany), its skills whose
+   * folders disagree and the folders each change came from. `scan` is then the
+   * company's one skill set.
+   */
+  folders?: CompanyFolders;
+  conflicts: Map<string, FolderVersion[]>;
+  changedIn: Map<string, string[]>;
+  companyOnly: Set<string>;
 }
 
 export async function skillMapOf(store: ReadonlyStore, tree: string): Promise<Map<string, string>> {
@@ -56,17 +71,34 @@ export async function skillMapOf(store: ReadonlyStore, tree: string): Promise<Ma
  * before the plan; it never touches a skill that is in place.
  */
 export function recoverCompany(store: Store, company: Company, policy: ScanPolicy): string[] {
-  captureIdentity(company.dir, company.globRoot, policy.allowSymlinkedCompanies, policy.configFile);
-  store.fence?.check();
-  return recoverLeftovers(company.dir);
+  const actions: string[] = [];
+  for (const { folder, real } of distinctFolders(company)) {
+    if (real === null && company.folders) {
+      // A folder the config lists for this company, and so asks for: created (its root must exist).
+      captureIdentity(company.root!, company.globRoot, policy.allowSymlinkedCompanies, policy.configFile);
+      store.fence?.check();
+      fs.mkdirSync(folder.dir, { recursive: true });
+      actions.push(`created ${folder.dir} (listed in "folders")`);
+    }
+    captureIdentity(folder.dir, company.globRoot, policy.allowSymlinkedCompanies, policy.configFile);
+    store.fence?.check();
+    actions.push(...recoverLeftovers(folder.dir));
+  }
+  return actions;
 }
 
-/** Scan the folder and read the company's history. Reads only. */
-export async function scanCompany(store: ReadonlyStore | null, company: Company, policy: ScanPolicy): Promise<CompanyView> {
-  const identity = captureIdentity(company.dir, company.globRoot, policy.allowSymlinkedCompanies, policy.configFile);
-  const cache = new StatCache(store ? path.join(store.dataDir, 'cache', `company-${company.name}.json`) : null);
-  const scanStarted = Date.now();
-  const scan = scanSkillsFolder(company.dir, { cache, maxFileBytes: policy.maxFileBytes, ignore: policy.ignore });
+/**
+ * Scan the folder (or, with config `folders`, every folder, made one skill set:
+ * that needs the library's skills, to know which are shared; without them, the
+ * library as last recorded) and read the company's history. Reads only.
+ */
+export async function scanCompany(store: ReadonlyStore | null, company: Company, policy: ScanPolicy, library?: ReadonlyMap<string, string>): Promise<CompanyView> {
+  const folders = company.folders ? await scanFolders(store, company, policy) : undefined;
+  const first = folders?.folders.find((f) => f.identity) ?? folders?.folders[0];
+  const identity = first?.identity ?? captureIdentity(company.root ?? company.dir, company.globRoot, policy.allowSymlinkedCompanies, policy.configFile);
+  const cache = first?.cache ?? new StatCache(store ? path.join(store.dataDir, 'cache', `company-${company.name}.json`) : null);
+  const scanStarted = first?.scanStarted ?? Date.now();
+  const scan = first?.scan ?? scanSkillsFolder(company.dir, { cache, maxFileBytes: policy.maxFileBytes, ignore: policy.ignore });
   const head = store ? await store.readRef(companyRef(company.name)) : null;
   const headTree = head ? (await store!.readCommit(head)).tree : null;
   if (headTree && scan.unread.length > 0) keepUnread(scan, await store!.readTree(headTree));
@@ -80,7 +112,32 @@ export async function scanCompany(store: ReadonlyStore | null, company: Company,
     // Without its base every skill the company never touched would look like an override: distribution would silently stop.
     throw new StoreError(`${baseRef(company.name)} is missing from store ${store!.gitdir}, though ${company.name} has been distributed to: run \`library doctor --repair\` to rebuild it from the distribution history`);
   }
-  return { company, identity, scan, skills: scan.skills, cache, scanStarted, head, headTree, baseTree, base, emptied, distributedCommit };
+  const view: CompanyView = { company, identity, scan, skills: scan.skills, cache, scanStarted, head, headTree, baseTree, base, emptied, distributedCommit, folders, conflicts: new Map(), changedIn: new Map(), companyOnly: new Set() };
+  if (folders) await combineCompany(store, view, library ?? (await recordedLibrary(store)));
+  return view;
+}
+
+/** The library as last recorded in the store (what a company was last compared with). */
+async function recordedLibrary(store: ReadonlyStore | null): Promise<Map<string, string>> {
+  const tip = store ? await store.readRef(LIBRARY_REF) : null;
+  return tip ? skillMapOf(store!, (await store!.readCommit(tip)).tree) : new Map();
+}
+
+/**
+ * A company kept in several folders, made one skill set (src/folders/): an
+ * edit in one folder is the company's, different edits are a conflict. Needs
+ * the library's skills (which skills are shared). No-op for one folder.
+ */
+async function combineCompany(store: ReadonlyStore | null, view: CompanyView, library: ReadonlyMap<string, string>): Promise<void> {
+  if (!view.folders) return;
+  const recordedRoot = view.headTree ? await store!.readTree(view.headTree) : [];
+  const recorded = view.headTree ? recordedSkills({ entries: recordedRoot }) : null;
+  const combined = combineCompanyFolders(view.folders.folders, recorded, library, view.base);
+  view.scan = combinedScan(view.folders.folders, combined, recordedRoot);
+  view.skills = view.scan.skills;
+  view.conflicts = combined.conflicts;
+  view.changedIn = combined.from;
+  view.companyOnly = combined.companyOnly;
 }
 
 /**
@@ -130,6 +187,7 @@ async function lastDistributedLibrary(store: ReadonlyStore, head: string): Promi
  */
 export async function observe(store: Store, view: CompanyView): Promise<string | null> {
   const { company, scan, head, headTree } = view;
+  if (view.folders) await recordFolderStates(store, view);
   if (head && headTree === scan.root.oid) return null;
   recordScanTree(store, scan.root, company.dir);
   const before = headTree ? await skillMapOf(store, headTree) : null;
@@ -140,7 +198,7 @@ export async function observe(store: Store, view: CompanyView): Promise<string |
     : `initial state, ${n} skill${n === 1 ? '' : 's'}`;
   const commit = await recordCommit(store, companyRef(company.name), head, {
     tree: scan.root.oid,
-    message: `observe ${company.name}: ${what || 'files beside the skills changed'}\n\nCompany-Folder: ${company.dir}\n`,
+    message: `observe ${company.name}: ${what || 'files beside the skills changed'}\n\n${folderTrailers(view)}`,
   });
   view.head = commit;
   view.headTree = scan.root.oid;
@@ -158,9 +216,27 @@ export async function observeDuringRun(store: Store, view: CompanyView, changed:
   const what = [...changed].map(([name, t]) => `${t ? 'changed' : 'removed'} ${name}`).join('; ');
   const commit = await recordCommit(store, companyRef(view.company.name), view.head, {
     tree,
-    message: `observe ${view.company.name}: ${what} during the run\n\nCompany-Folder: ${view.company.dir}\n`,
+    message: `observe ${view.company.name}: ${what} during the run\n\n${folderTrailers(view, [...changed.keys()])}`,
   });
   view.head = commit;
   view.headTree = tree;
   return commit;
+}
+
+/** Where the recorded change came from: the company folder, or (several folders) the root and each folder an edit was made in. */
+function folderTrailers(view: CompanyView, skills?: string[]): string {
+  if (!view.folders) return `Company-Folder: ${view.company.dir}\n`;
+  const from = new Set((skills ?? [...view.changedIn.keys()]).flatMap((s) => view.changedIn.get(s) ?? []));
+  return `Company-Root: ${view.company.root}\n${[...from].map((key) => `Folder: ${key}\n`).join('')}`;
+}
+
+/** Each folder of a company kept in several, recorded as found (before anything in them changes). */
+async function recordFolderStates(store: Store, view: CompanyView): Promise<void> {
+  const { folders, records } = view.folders!;
+  const trees = new Map<string, string>();
+  for (const f of folders) {
+    if (f.identity) recordScanTree(store, f.scan.root, f.dir);
+    trees.set(f.key, await folderTree(store, f, records.trees.get(f.key)));
+  }
+  await recordFolders(store, view.company.name, records, trees, `observe ${view.company.name}: its folders as found`);
 }

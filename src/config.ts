@@ -10,6 +10,7 @@ import { isValidName } from './names.js';
 import { findGitDir } from './library/repo.js';
 import { MERGE_MODES, type MergeMode } from './merge/file-merge.js';
 import { parseRemotes, parseServe, type RemoteConfig, type ServeConfig } from './remote/config.js';
+import { parseFolders } from './folders/config.js';
 import { parseHost, parseNetwork, parseReport, parseUrlLibrary, type NetworkConfig, type ReportConfig, type UrlLibrary } from './fleet/config.js';
 
 export interface RawConfig {
@@ -50,6 +51,7 @@ const KNOWN_KEYS = new Set([
   'report',
   'host',
   'network',
+  'folders',
   '$schema',
 ]);
 
@@ -67,6 +69,8 @@ export interface Config {
   /** Bounds of every fetch and push to a git host (library URL, report, fleet). */
   network: NetworkConfig;
   companiesSpec: string | Record<string, string>;
+  /** The skills folders kept in each company, relative to its root (config `folders`); null: each company is one folder. */
+  folders: string[] | null;
   storeDir: string;
   indexFile: string;
   maxRemovePercent: number;
@@ -224,7 +228,7 @@ export function parseConfig(raw: unknown, file: string): Config {
     const stars = companiesSpec.split(path.sep).filter((seg) => seg.includes('*'));
     if (stars.length !== 1 || stars[0] !== '*') {
       throw new ConfigError(
-        `config ${file}: "companies" glob must have exactly one path segment that is "*" (the company name), e.g. "~/ALAI/*/.claude/skills"`,
+        `config ${file}: "companies" glob must have exactly one path segment that is "*" (the company name), e.g. "~/ALAI/*/.claude/skills", or "~/ALAI/*" with "folders"`,
       );
     }
   } else if (typeof obj.companies === 'object' && obj.companies !== null && !Array.isArray(obj.companies)) {
@@ -267,6 +271,7 @@ export function parseConfig(raw: unknown, file: string): Config {
     host: parseHost(obj.host, file),
     network: parseNetwork(obj.network, file),
     companiesSpec,
+    folders: parseFolders(obj.folders, file),
     storeDir,
     indexFile,
     maxRemovePercent,

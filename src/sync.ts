@@ -95,7 +95,7 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
   };
   let libraryCommit = ws.libraryCommit;
   let snapshot: string | null = null;
-  if (writing) ({ libraryCommit, snapshot } = await applySync({ config, store, log }, ws, planned, request, report));
+  if (writing) ({ libraryCommit, snapshot } = await applySync({ config, policies: ctx.policies, store, log, force: opts.force ?? false }, ws, planned, request, report));
   else for (const p of planned) report(p.outcome);
   return { mode: opts.mode, libraryCommit, library, companies: planned.map((p) => p.outcome), problems: ws.problems, snapshot };
 }

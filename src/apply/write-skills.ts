@@ -30,6 +30,8 @@ export interface WriteLoop<T> {
   /** For commands that were asked for this exact skill (push, rollback): a skill changed meanwhile is not done, and this says how to retry. */
   retry?: string;
   skillOf(item: T): string;
+  /** The writer for an item, when they differ (a company kept in several folders: one per folder). */
+  writerOf?(item: T): SkillWriter;
   /** The write for an item, or null when it needs none; called just before it is written. */
   prepare(item: T): Promise<SkillWrite | null>;
   done(item: T, write: SkillWrite): void;
@@ -55,7 +57,7 @@ export async function writeSkills<T>(items: Iterable<T>, loop: WriteLoop<T>): Pr
     try {
       const write = await loop.prepare(item);
       if (!write) continue;
-      const result = await writer.write(write.skill, write.expected, write.next);
+      const result = await (loop.writerOf?.(item) ?? writer).write(write.skill, write.expected, write.next);
       if (result.done) {
         loop.done(item, write);
         continue;

@@ -70,6 +70,7 @@ function appliedLine(o: CompanyOutcome, libraryCommit: string | null): string {
     a.updated.length && `updated ${a.updated.join(', ')}`,
     a.removed.length && `removed ${a.removed.join(', ')}`,
     a.merged.length && `merged library changes into ${a.merged.join(', ')}`,
+    a.copied.length && `copied the company's version to its other folders: ${a.copied.join(', ')}`,
   ].filter(Boolean);
   const commit = o.commits.distribution ? ` (commit ${short(o.commits.distribution)})` : '';
   if (did.length) return `${did.join('; ')}${commit}`;

@@ -9,6 +9,7 @@ import type { SkillState } from '../merge/decide.js';
 import type { ChangeInfo, ReportData } from './report-data.js';
 
 export const STATE_STYLE: Record<SkillState, { color: string; mark: string; label: string }> = {
+  conflict: { color: '#ff6b6b', mark: '✕', label: "conflict: the company's folders hold different edits" },
   'override-behind': { color: '#ff9f6b', mark: '▲', label: 'override, library moved on' },
   override: { color: '#b99cff', mark: '●', label: 'override (company version kept)' },
   behind: { color: '#ffd966', mark: '↓', label: 'behind (next sync updates it)' },

@@ -68,6 +68,7 @@ export function combineFolders(input: CombineInput): Combined {
       continue;
     }
     const changed = new Map<string | null, string[]>(); // the new version → the folders that hold it
+    const stale = new Set<string | null>(); // versions of unchanged folders that are not the company's: a conflict left, or a write that failed
     let disagree = false;
     for (const f of input.folders) {
       if (f.blocked.has(name) || f.links.has(name)) continue;
@@ -81,8 +82,11 @@ export function combineFolders(input: CombineInput): Combined {
         disagree = true; // a new folder's own copy is never taken over a recorded version: a person decides
       }
       if (edited) changed.set(now, [...(changed.get(now) ?? []), f.key]);
+      else if (f.recorded && now !== (before ?? null)) stale.add(now);
     }
-    if (changed.size > 1 || disagree) {
+    const versions = new Set([...changed.keys(), ...(changed.size > 0 ? stale : [])]);
+    // Two versions that are not the company's, each in some folder: edits that disagree, now or left from before.
+    if (versions.size > 1 || disagree || (changed.size === 0 && stale.size > 1)) {
       out.conflicts.set(name, input.folders.filter((f) => !f.blocked.has(name) && !f.links.has(name)).map((f) => ({ key: f.key, tree: f.skills.get(name) ?? null })));
       if (before !== undefined) out.skills.set(name, before);
       continue;

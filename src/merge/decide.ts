@@ -19,7 +19,9 @@ export type SkillState =
   | 'override-behind'
   | 'company-only'
   /** Set by the plan, not this table: the folder is the company's own git checkout, never replaced by a sync. */
-  | 'git-checkout';
+  | 'git-checkout'
+  /** Set by the plan: the company's folders hold different edits of it (src/folders/); nothing is written until a person picks one. */
+  | 'conflict';
 
 /**
  * What --fix does: write the library's version, delete the folder, or leave it.

@@ -48,6 +48,8 @@ export interface CompanyPlanInput {
   emptyTree?: string;
   /** Skills whose folder is a git checkout: never replaced or removed by a sync; a push replaces their files only with `force`. */
   checkouts?: ReadonlySet<string>;
+  /** Skills whose folders (a company kept in several) hold different edits: left as they are, in every folder. */
+  conflicts?: ReadonlySet<string>;
 }
 
 export interface CompanyPlan {
@@ -82,7 +84,11 @@ export function planCompany(given: CompanyPlanInput): CompanyPlan {
     let skill = toPlanned(sides, decision.action); // one object per skill: a no-op plan makes 20,000 of them
     let nb = nextBase(inputs, decision);
     const checkout = input.checkouts?.has(name) === true;
-    if (request.kind === 'push' && inputs.library !== undefined && (!checkout || input.force)) {
+    if (input.conflicts?.has(name) && request.kind !== 'push') {
+      // Two folders, two edits: either could be the company's; a person decides (`library push` takes the library's).
+      skill = { ...sides, state: 'conflict', action: 'keep-company' };
+      nb = inputs.base;
+    } else if (request.kind === 'push' && inputs.library !== undefined && (!checkout || input.force)) {
       // A push ends an override: the library's version goes in whatever the company did.
       if (inputs.company !== inputs.library) skill = { ...sides, action: 'take-library', library: inputs.library };
       nb = inputs.library;
@@ -173,6 +179,7 @@ export function countStates(skills: readonly Pick<PlannedSkill, 'state'>[]): Rec
     'removed-upstream': 0,
     'company-only': 0,
     'git-checkout': 0,
+    conflict: 0,
     'in-sync': 0,
   };
   for (const s of skills) counts[s.state]++;

@@ -11,12 +11,14 @@
  */
 import pLimit from 'p-limit';
 import type { Config } from '../config.js';
+import type { Policies } from '../policy.js';
 import { exitStatus } from '../exit-codes.js';
 import type { Logger } from '../log.js';
 import { BlobReader } from '../apply/blob-reader.js';
 import { recordConflicts } from '../apply/merge-files.js';
 import { SkillWriter } from '../apply/writer.js';
 import { writeSkills } from '../apply/write-skills.js';
+import { writeFolders } from '../folders/apply.js';
 import { observe, skillMapOf, writeBaseTree, type CompanyView } from '../company.js';
 import { baseRef, companyRef, describeSkillChanges, LIBRARY_REF, recordCommit } from '../refs.js';
 import type { LibraryView } from '../library/source.js';
@@ -36,8 +38,11 @@ import type { PlannedCompany } from './plan.js';
 
 export interface ApplyContext {
   config: Config;
+  policies: Policies;
   store: Store;
   log: Logger;
+  /** --force: a push also replaces git checkouts' files. */
+  force: boolean;
 }
 
 /** Record the library tree as a commit on refs/heads/library, once per distinct tree. */
@@ -122,7 +127,7 @@ interface CompanyApplyContext extends ApplyContext {
 
 /** One company's writes; a failed skill keeps its old folder and its old base. */
 async function applyCompany(
-  { store, blobs, log, config, beforeFirstChange }: CompanyApplyContext,
+  { store, blobs, log, config, policies, force, beforeFirstChange }: CompanyApplyContext,
   view: CompanyView,
   plan: CompanyPlan,
   outcome: CompanyOutcome,
@@ -139,31 +144,13 @@ async function applyCompany(
   const merges: SkillMergePlan[] = [];
   const dropMerge = (s: PlannedSkill) => s.action === 'merge' && merges.splice(merges.indexOf(s.merge), 1);
   const changing = plan.skills.filter((s) => s.action !== 'none' && s.action !== 'keep-company');
-  const { failures, observedDuringRun } = await writeSkills(changing, {
-    store,
-    writer,
-    view,
-    log,
-    verb: 'update',
-    retry: request.kind === 'push' ? "push again if you still want the library's" : undefined,
-    skillOf: (s) => s.name,
-    async prepare(s) {
-      let next: string | null = targetOf(s);
-      if (s.action === 'merge') {
-        writePlanned(store, s.merge.objects);
-        merges.push(s.merge);
-        if (s.merge.tree === s.company) {
-          outcome.applied.kept.push(s.name);
-          return null;
-        }
-        if (next === EMPTY_TREE_OID) next = null; // each side deleted what the other kept: no folder, and not the company's deletion
+  // What a skill's writes mean for the company, settled once per skill (over all its folders, for a company kept in several).
+  const settle = {
+    done(s: PlannedSkill, next: string | null, wrote = 1) {
+      if (s.action === 'none' || s.action === 'keep-company') {
+        if (wrote > 0) outcome.applied.copied.push(s.name); // the company's version, taken to its other folders
+        return;
       }
-      await beforeFirstChange();
-      // The folder as scanned (a copy read as the library's because only its names' Unicode form differs is compared as it is).
-      const expected = s.company === undefined || s.company === EMPTY_TREE_OID ? null : (view.scan.skills.get(s.name) ?? s.company);
-      return { skill: s.name, expected, next };
-    },
-    done(s, { next }) {
       setSkill(s.name, next);
       if (s.action === 'merge') {
         outcome.applied.merged.push(s.name);
@@ -172,7 +159,7 @@ async function applyCompany(
       } else if (next === null) outcome.applied.removed.push(s.name);
       else (s.company === undefined ? outcome.applied.added : outcome.applied.updated).push(s.name);
     },
-    changed(s, _write, found) {
+    changed(s: PlannedSkill, found: string | null) {
       // An override for this run, compared (as a first-sync override is) with the library version it diverged from.
       setSkill(s.name, found);
       keepBase(s, s.base ?? s.library);
@@ -180,12 +167,54 @@ async function applyCompany(
       Object.assign(s, { state: 'override', action: 'keep-company', company: found ?? undefined });
       outcome.applied.changedDuringRun.push(s.name);
     },
-    failed(s) {
+    failed(s: PlannedSkill) {
       keepBase(s);
       dropMerge(s);
       outcome.applied.failed.push(s.name);
     },
-  });
+  };
+  const retry = request.kind === 'push' ? "push again if you still want the library's" : undefined;
+  const { failures, observedDuringRun } = view.folders
+    ? await writeCompanyFolders()
+    : await writeSkills(changing, {
+        store,
+        writer,
+        view,
+        log,
+        verb: 'update',
+        retry,
+        skillOf: (s) => s.name,
+        async prepare(s) {
+          let next: string | null = targetOf(s);
+          if (s.action === 'merge') {
+            writePlanned(store, s.merge.objects);
+            merges.push(s.merge);
+            if (s.merge.tree === s.company) {
+              outcome.applied.kept.push(s.name);
+              return null;
+            }
+            if (next === EMPTY_TREE_OID) next = null; // each side deleted what the other kept: no folder, and not the company's deletion
+          }
+          await beforeFirstChange();
+          // The folder as scanned (a copy read as the library's because only its names' Unicode form differs is compared as it is).
+          const expected = s.company === undefined || s.company === EMPTY_TREE_OID ? null : (view.scan.skills.get(s.name) ?? s.company);
+          return { skill: s.name, expected, next };
+        },
+        done: (s, { next }) => settle.done(s, next),
+        changed: (s, _write, found) => settle.changed(s, found),
+        failed: (s) => settle.failed(s),
+      });
+
+  /** Every folder of a company kept in several: each holds the company's skill set after the plan (src/folders/apply.ts). */
+  async function writeCompanyFolders() {
+    for (const s of changing) {
+      if (s.action !== 'merge') continue;
+      writePlanned(store, s.merge.objects);
+      merges.push(s.merge);
+    }
+    const targets = (s: PlannedSkill) => (s.action === 'none' || s.action === 'keep-company' ? (s.company ?? null) : targetOf(s));
+    return writeFolders({ store, blobs, log, scan: policies.scan, retry, force: request.kind === 'push' && force, beforeFirstChange }, view, plan.skills, targets, settle);
+  }
   outcome.commits.observedDuringRun = observedDuringRun;
   outcome.merges = merges.map(({ objects: _objects, ...m }) => m);
   outcome.counts = countStates(outcome.skills);
@@ -233,6 +262,7 @@ function distributionMessage(name: string, request: SyncRequest, o: CompanyOutco
   list('merged from the library into overrides:', o.applied.merged);
   list('overrides kept:', o.applied.kept);
   list('changed by the company during this run, kept:', o.applied.changedDuringRun);
+  list("copied to the company's other folders:", o.applied.copied);
   list('failed:', o.applied.failed);
   const title = request.kind === 'push' ? `push ${[...request.skills].join(', ')} to ${name}` : `distribute library ${libraryCommit.slice(0, 7)} to ${name}`;
   return `${title}: ${parts.join('; ') || 'nothing to change'}\n\nLibrary-Commit: ${libraryCommit}\n`;

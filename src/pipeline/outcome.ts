@@ -18,7 +18,8 @@ export interface CompanyOutcome {
   skills: PlannedSkill[];
   counts: Record<SkillState, number>;
   blocked: SkillProblem[];
-  applied: { added: string[]; updated: string[]; removed: string[]; kept: string[]; failed: string[]; merged: string[]; changedDuringRun: string[] };
+  /** `copied`: skills whose company version (an edit made in one of its folders) was written to its other folders. */
+  applied: { added: string[]; updated: string[]; removed: string[]; kept: string[]; failed: string[]; merged: string[]; changedDuringRun: string[]; copied: string[] };
   /** File-level merges of overrides (config `merge`), with their conflicts: planned, then as applied. */
   merges: SkillMergeOutcome[];
   commits: { observed: string | null; observedDuringRun: string | null; distribution: string | null };

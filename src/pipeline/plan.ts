@@ -4,7 +4,9 @@
  * included, and `sync --fix` applies exactly this.
  */
 import { countStates, planCompany, type CompanyPlan, type SyncRequest } from '../merge/plan.js';
+import path from 'node:path';
 import type { CompanyView } from '../company.js';
+import type { SkillProblem } from '../scan/scan.js';
 import { EMPTY_TREE_OID } from '../store/objects.js';
 import { fail, type CompanyOutcome } from './outcome.js';
 import type { Workspace } from './read.js';
@@ -16,6 +18,16 @@ export interface PlannedCompany {
   /** Absent when the company could not be read or planned. */
   view?: CompanyView;
   plan?: CompanyPlan;
+}
+
+/** A skill whose folders hold different edits needs a person, as a blocked skill does: named with the way out. */
+function conflictProblems(view: CompanyView, planned: ReadonlySet<string>): SkillProblem[] {
+  const name = view.company.name;
+  return [...view.conflicts].filter(([skill]) => planned.has(skill)).map(([skill, versions]) => ({
+    skill,
+    path: path.join(view.company.root ?? view.company.dir, skill),
+    message: `skill ${skill} of ${name} is a conflict: its folders hold different edits (${versions.map((v) => `${v.key}: ${v.tree ? v.tree.slice(0, 7) : 'deleted'}`).join(', ')}); nothing was written to any of them: keep one, with \`library push ${skill} --company ${name}\` (the library's) or by copying one folder's ${skill} over the other's, then \`library sync --fix\``,
+  }));
 }
 
 export function planSync(ws: Workspace, request: SyncRequest, policy: PlanPolicy, opts: { force: boolean }): PlannedCompany[] {
@@ -31,7 +43,7 @@ export function planSync(ws: Workspace, request: SyncRequest, policy: PlanPolicy
       skills: [],
       counts: countStates([]),
       blocked: [],
-      applied: { added: [], updated: [], removed: [], kept: [], failed: [], merged: [], changedDuringRun: [] },
+      applied: { added: [], updated: [], removed: [], kept: [], failed: [], merged: [], changedDuringRun: [], copied: [] },
       merges: [],
       commits: { observed: null, observedDuringRun: null, distribution: null },
       recovered: [],
@@ -57,8 +69,10 @@ export function planSync(ws: Workspace, request: SyncRequest, policy: PlanPolicy
       emptied: view.emptied,
       emptyTree: EMPTY_TREE_OID,
       checkouts: view.scan.checkouts,
+      conflicts: new Set(view.conflicts.keys()),
     });
     outcome.skills = plan.skills;
+    outcome.blocked.push(...conflictProblems(view, new Set(plan.skills.filter((s) => s.state === 'conflict').map((s) => s.name))));
     outcome.counts = countStates(plan.skills);
     outcome.applied.kept = plan.skills.filter((s) => s.action === 'keep-company' && s.state !== 'company-only').map((s) => s.name);
     outcome.merges = plan.skills.flatMap((s) => (s.action === 'merge' ? [(({ objects: _o, ...m }) => m)(s.merge)] : []));

@@ -74,7 +74,7 @@ export async function readWorkspace(config: Config, policies: Policies, store: R
   const reads: CompanyRead[] = [];
   for (const company of companies) {
     try {
-      const view = await scanCompany(store, company, policies.scan);
+      const view = await scanCompany(store, company, policies.scan, library.skills);
       await readNameForms(view, library, reader);
       reads.push({ company, ok: true, view, mergeInputs: await readMergeInputs(config, reader, library, view, opts.request) });
     } catch (err) {

@@ -22,7 +22,7 @@ import { pushedStates, skippedOf } from './outcome.js';
 import type { SyncResult } from '../sync.js';
 
 /** Drift first: what an operator must look at comes before what is fine. */
-export const STATE_ORDER: SkillState[] = ['override-behind', 'override', 'behind', 'new', 'removed-upstream', 'git-checkout', 'company-only', 'in-sync'];
+export const STATE_ORDER: SkillState[] = ['conflict', 'override-behind', 'override', 'behind', 'new', 'removed-upstream', 'git-checkout', 'company-only', 'in-sync'];
 
 export function sortByState<T extends Pick<PlannedSkill, 'state' | 'name'>>(skills: readonly T[]): T[] {
   return [...skills].sort((a, b) => STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state) || (a.name < b.name ? -1 : 1));

@@ -36,6 +36,16 @@ describe('combineFolders', () => {
     expect(c.conflicts.get('pdf')).toEqual([{ key: '.claude/skills', tree: 'A' }, { key: '.agents/skills', tree: 'B' }]);
     expect(c.skills.get('pdf')).toBe('L1');
   });
+  it('a conflict stays one once recorded, until one version is copied over the other; a write that failed is no conflict', () => {
+    const left = combineFolders({ folders: [folder('a', { pdf: 'A' }, { pdf: 'A' }), folder('b', { pdf: 'B' }, { pdf: 'B' })], recorded: map({ pdf: 'L1' }), library, base });
+    expect(left.conflicts.has('pdf')).toBe(true);
+    const resolved = combineFolders({ folders: [folder('a', { pdf: 'B' }, { pdf: 'A' }), folder('b', { pdf: 'B' }, { pdf: 'B' })], recorded: map({ pdf: 'L1' }), library, base });
+    expect(resolved.conflicts.size).toBe(0);
+    expect(resolved.skills.get('pdf')).toBe('B');
+    const partial = combineFolders({ folders: [folder('a', { pdf: 'L2' }, { pdf: 'L2' }), folder('b', { pdf: 'L1' }, { pdf: 'L1' })], recorded: map({ pdf: 'L1' }), library: map({ pdf: 'L2' }), base });
+    expect(partial.conflicts.size).toBe(0);
+    expect(partial.skills.get('pdf')).toBe('L1');
+  });
   it('a folder new to the company is filled, never taken over a recorded override; its own different copy is a conflict', () => {
     const kept = combineFolders({ folders: [folder('.claude/skills', { pdf: 'O' }, { pdf: 'O' }), folder('.agents/skills', {}, null)], recorded: map({ pdf: 'O' }), library, base });
     expect(kept.skills.get('pdf')).toBe('O');

@@ -1,0 +1,154 @@
+/**
+ * One company, several agents' folders: `.claude/skills` for Claude Code and
+ * `.agents/skills` for Codex, Cursor and the rest hold one skill set. An edit
+ * in either is the company's and reaches the other; different edits are a
+ * conflict and nothing is overwritten; symlinked layouts stay as they are; a
+ * store made for one folder per company needs no migration.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { cleanupTempDirs, cli, fsck, git, snapshotFolder, stateOf, tempDir, write } from '../helpers.js';
+
+afterAll(cleanupTempDirs);
+
+const skillMd = (name: string, body: string) => `---\nname: ${name}\ndescription: "${name}: ${body}"\n---\n\n# ${name}\n\n${body}\n`;
+const read = (file: string) => fs.readFileSync(file, 'utf8');
+const FOLDERS = ['.claude/skills', '.agents/skills'];
+
+function workspace(opts: { folders?: string[] | null } = {}) {
+  const root = tempDir('lsync-folders-');
+  const libraryDir = path.join(root, 'library');
+  for (const s of ['pdf', 'docx', 'notes']) write(path.join(libraryDir, s, 'SKILL.md'), skillMd(s, `The ${s} skill.`));
+  for (const c of ['Acme', 'Beta']) fs.mkdirSync(path.join(root, 'ALAI', c, '.claude', 'skills'), { recursive: true });
+  const configFile = path.join(root, 'library.config.json');
+  const storeDir = path.join(root, 'store.git');
+  const setConfig = (folders: string[] | null) =>
+    fs.writeFileSync(configFile, JSON.stringify(folders ? { library: libraryDir, companies: path.join(root, 'ALAI', '*'), folders, store: storeDir } : { library: libraryDir, companies: path.join(root, 'ALAI', '*', '.claude', 'skills'), store: storeDir }));
+  setConfig(opts.folders === undefined ? FOLDERS : opts.folders);
+  const at = (company: string, folder: string, ...rest: string[]) => path.join(root, 'ALAI', company, ...folder.split('/'), ...rest);
+  return { root, libraryDir, configFile, storeDir, at, setConfig };
+}
+
+it('the first sync fills every folder of every company; a library update reaches both; an edit in .agents/skills reaches .claude/skills and is kept', () => {
+  const ws = workspace();
+  const first = cli(ws, ['sync', '--fix', '--json']);
+  expect(first.code, first.stderr).toBe(0);
+  for (const c of ['Acme', 'Beta']) for (const f of FOLDERS) expect(fs.readdirSync(ws.at(c, f)).sort()).toEqual(['docx', 'notes', 'pdf']);
+
+  fs.appendFileSync(path.join(ws.libraryDir, 'pdf', 'SKILL.md'), '\nv2\n');
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  for (const c of ['Acme', 'Beta']) for (const f of FOLDERS) expect(read(ws.at(c, f, 'pdf', 'SKILL.md'))).toContain('v2');
+
+  // Acme edits docx in its Codex folder: the company's override, in both folders; Beta untouched.
+  const beta = snapshotFolder(path.join(ws.root, 'ALAI', 'Beta'));
+  fs.appendFileSync(ws.at('Acme', '.agents/skills', 'docx', 'SKILL.md'), '\nAcme: always use the house template.\n');
+  const edit = cli(ws, ['sync', '--fix', '--json']);
+  expect(edit.code, edit.stderr).toBe(0);
+  expect(stateOf(edit.json, 'Acme', 'docx')).toBe('override');
+  expect(edit.json.companies.find((c: any) => c.name === 'Acme').applied.copied).toEqual(['docx']);
+  expect(read(ws.at('Acme', '.claude/skills', 'docx', 'SKILL.md'))).toContain('house template');
+  expect(snapshotFolder(path.join(ws.root, 'ALAI', 'Beta'))).toEqual(beta);
+  expect(git(ws.storeDir, ['log', '--format=%B', 'refs/heads/companies/Acme'])).toMatch(/observe Acme: changed docx\n\nCompany-Root: .*\nFolder: \.agents\/skills\n/);
+
+  // A later library update to docx keeps the override in both folders, and reaches Beta.
+  fs.appendFileSync(path.join(ws.libraryDir, 'docx', 'SKILL.md'), '\nlibrary v2\n');
+  const later = cli(ws, ['sync', '--fix', '--json']);
+  expect(later.code, later.stderr).toBe(0);
+  expect(stateOf(later.json, 'Acme', 'docx')).toBe('override-behind');
+  for (const f of FOLDERS) {
+    expect(read(ws.at('Acme', f, 'docx', 'SKILL.md'))).toContain('house template');
+    expect(read(ws.at('Beta', f, 'docx', 'SKILL.md'))).toContain('library v2');
+  }
+  // A deletion in one folder is the company's deletion, in both.
+  fs.rmSync(ws.at('Acme', '.claude/skills', 'notes'), { recursive: true });
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  expect(fs.existsSync(ws.at('Acme', '.agents/skills', 'notes'))).toBe(false);
+  expect(fs.existsSync(ws.at('Beta', '.agents/skills', 'notes'))).toBe(true);
+  fsck(ws.storeDir);
+});
+
+it('two different edits of one skill in two folders: both kept, conflict in status and --json, status --check fails; push resolves it', () => {
+  const ws = workspace();
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  fs.appendFileSync(ws.at('Acme', '.claude/skills', 'pdf', 'SKILL.md'), '\nClaude edit.\n');
+  fs.appendFileSync(ws.at('Acme', '.agents/skills', 'pdf', 'SKILL.md'), '\nCodex edit.\n');
+  const sync = cli(ws, ['sync', '--fix', '--json']);
+  expect(sync.code).toBe(1);
+  expect(stateOf(sync.json, 'Acme', 'pdf')).toBe('conflict');
+  expect(read(ws.at('Acme', '.claude/skills', 'pdf', 'SKILL.md'))).toContain('Claude edit.');
+  expect(read(ws.at('Acme', '.agents/skills', 'pdf', 'SKILL.md'))).toContain('Codex edit.');
+  const status = cli(ws, ['status']);
+  expect(status.stdout).toMatch(/conflict\s+pdf/);
+  expect(status.stdout).toMatch(/library push pdf --company Acme/);
+  expect(stateOf(cli(ws, ['status', '--json']).json, 'Acme', 'pdf')).toBe('conflict');
+  expect(cli(ws, ['status', '--check']).code).toBe(1);
+  // Both edits are in the store's history.
+  const history = git(ws.storeDir, ['log', '-p', 'refs/folders/Acme']);
+  expect(history).toContain('Claude edit.');
+  expect(history).toContain('Codex edit.');
+
+  const push = cli(ws, ['push', 'pdf', '--company', 'Acme']);
+  expect(push.code, push.stderr + push.stdout).toBe(0);
+  for (const f of FOLDERS) expect(read(ws.at('Acme', f, 'pdf', 'SKILL.md'))).not.toMatch(/edit\./);
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  expect(cli(ws, ['status', '--check']).code).toBe(0);
+  fsck(ws.storeDir);
+});
+
+it('.agents/skills as a symlink to .claude/skills stays a symlink, written once; the npx skills per-skill link stays, its target updated', () => {
+  const ws = workspace();
+  fs.mkdirSync(path.join(ws.root, 'ALAI', 'Acme', '.agents'), { recursive: true });
+  fs.symlinkSync('../.claude/skills', ws.at('Acme', '.agents/skills'));
+  // Beta: the layout `npx skills add` makes: the copy in .agents/skills, a link to it in .claude/skills.
+  write(ws.at('Beta', '.agents/skills', 'pdf', 'SKILL.md'), skillMd('pdf', 'The pdf skill.'));
+  fs.symlinkSync('../../.agents/skills/pdf', ws.at('Beta', '.claude/skills', 'pdf'));
+  const sync = cli(ws, ['sync', '--fix', '--json']);
+  expect(sync.code, sync.stderr + sync.stdout).toBe(0);
+  expect(fs.lstatSync(ws.at('Acme', '.agents/skills')).isSymbolicLink()).toBe(true);
+  expect(fs.readdirSync(ws.at('Acme', '.claude/skills')).sort()).toEqual(['docx', 'notes', 'pdf']);
+  expect(fs.lstatSync(ws.at('Beta', '.claude/skills', 'pdf')).isSymbolicLink()).toBe(true);
+
+  fs.appendFileSync(path.join(ws.libraryDir, 'pdf', 'SKILL.md'), '\nv2\n');
+  const update = cli(ws, ['sync', '--fix', '--json']);
+  expect(update.code, update.stderr).toBe(0);
+  expect(fs.lstatSync(ws.at('Acme', '.agents/skills')).isSymbolicLink()).toBe(true);
+  expect(read(ws.at('Acme', '.agents/skills', 'pdf', 'SKILL.md'))).toContain('v2');
+  expect(fs.lstatSync(ws.at('Beta', '.claude/skills', 'pdf')).isSymbolicLink()).toBe(true);
+  expect(read(ws.at('Beta', '.claude/skills', 'pdf', 'SKILL.md'))).toContain('v2');
+  expect(update.json.companies.find((c: any) => c.name === 'Acme').applied.updated).toEqual(['pdf']);
+  fsck(ws.storeDir);
+});
+
+it('a store and config made for one folder per company sync unchanged; adding folders later keeps every recorded override', () => {
+  const ws = workspace({ folders: null });
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  fs.appendFileSync(ws.at('Acme', '.claude/skills', 'pdf', 'SKILL.md'), '\nAcme override.\n');
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  const refs = git(ws.storeDir, ['for-each-ref', '--format=%(refname) %(objectname)']);
+  // The same config again: nothing to do, nothing written.
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  expect(git(ws.storeDir, ['for-each-ref', '--format=%(refname) %(objectname)'])).toBe(refs);
+
+  ws.setConfig(FOLDERS);
+  const added = cli(ws, ['sync', '--fix', '--json']);
+  expect(added.code, added.stderr).toBe(0);
+  expect(stateOf(added.json, 'Acme', 'pdf')).toBe('override');
+  for (const f of FOLDERS) expect(read(ws.at('Acme', f, 'pdf', 'SKILL.md'))).toContain('Acme override.');
+  expect(read(ws.at('Beta', '.agents/skills', 'pdf', 'SKILL.md'))).not.toContain('Acme override.');
+  expect(git(ws.storeDir, ['log', '--format=%s', 'refs/heads/companies/Acme'])).not.toMatch(/removed/);
+  fsck(ws.storeDir);
+});
+
+it('library init --agents writes the folders of the agents named', () => {
+  const root = tempDir('lsync-init-');
+  fs.mkdirSync(path.join(root, 'library'));
+  fs.mkdirSync(path.join(root, 'ALAI', 'Acme'), { recursive: true });
+  const configFile = path.join(root, 'c.json');
+  const res = cli(null, ['--config', configFile, 'init', '--library', path.join(root, 'library'), '--companies', path.join(root, 'ALAI', '*'), '--agents', 'claude,codex,cursor', '--store', path.join(root, 's.git')]);
+  expect(res.code, res.stderr).toBe(0);
+  expect(JSON.parse(read(configFile)).folders).toEqual(['.claude/skills', '.agents/skills']);
+  const bad = cli(null, ['--config', path.join(root, 'd.json'), 'init', '--library', 'x', '--companies', 'y/*', '--agents', 'vim']);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/unknown agent "vim": known agents are claude, codex/);
+});
