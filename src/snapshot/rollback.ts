@@ -20,6 +20,10 @@ import { removalGuard } from '../merge/plan.js';
 import { BlobReader } from '../apply/blob-reader.js';
 import { SkillWriter } from '../apply/writer.js';
 import { writeSkills } from '../apply/write-skills.js';
+import { recordFolders } from '../folders/record.js';
+import type { FolderView } from '../folders/scan.js';
+import { folderTree } from '../folders/view.js';
+import type { CompanyView } from '../company.js';
 import { ignoreRulesOf } from '../scan/ignore.js';
 import { filterSkillMap, treeFilterFor } from '../scan/filter-tree.js';
 import { observe, scanCompany, recoverCompany, skillMapOf } from '../company.js';
@@ -177,23 +181,31 @@ export async function runRollback(ctx: { config: Config; scan: ScanPolicy; store
   for (const { result: r, view } of plans) {
     if (!view || r.changes.length === 0) continue;
     const writer = new SkillWriter({ store, blobs, identity: view.identity, cache: view.cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
-    const done: SkillRollback[] = [];
-    const { failures } = await writeSkills(r.changes, {
+    // Every folder of the company (one, or each of config `folders` that holds the skill differently) gets the snapshot's version.
+    const items = r.changes.flatMap((change) => rollbackWrites(view, change).map((w) => ({ change, ...w })));
+    const writers = new Map<FolderView, SkillWriter>();
+    const writerOf = (f: FolderView) => writers.get(f) ?? writers.set(f, new SkillWriter({ store, blobs, identity: f.identity!, cache: f.cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) })).get(f)!;
+    const notDone = new Set<SkillRollback>();
+    const written = new Map<FolderView, Map<string, string | null>>();
+    const { failures } = await writeSkills(items, {
       store,
       writer,
+      writerOf: (item) => (item.folder ? writerOf(item.folder) : writer),
       view,
       log,
       verb: 'roll back',
       retry: 'roll it back again if you still want to',
-      skillOf: (change) => change.skill,
-      async prepare(change) {
+      skillOf: (item) => item.change.skill,
+      async prepare({ change, expected }) {
         if (change.to) await filter.ensure(store, change.to); // a snapshot tree filtered of litter is written when used
-        return { skill: change.skill, expected: change.from, next: change.to };
+        return { skill: change.skill, expected, next: change.to };
       },
-      done: (change) => done.push(change),
-      changed: () => undefined,
-      failed: () => undefined,
+      done: (item) => item.folder && (written.get(item.folder) ?? written.set(item.folder, new Map()).get(item.folder)!).set(item.change.skill, item.change.to),
+      changed: (item) => notDone.add(item.change),
+      failed: (item) => notDone.add(item.change),
     });
+    const done = r.changes.filter((c) => !notDone.has(c));
+    if (view.folders) await recordRolledBackFolders(store, view, written);
     if (done.length > 0) {
       const entries = new Map((await store.readTree(view.headTree!)).map((e) => [e.name, e]));
       for (const c of done) {
@@ -222,4 +234,23 @@ export async function runRollback(ctx: { config: Config; scan: ScanPolicy; store
   writeRunState(store, runState);
   filter.save();
   return result;
+}
+
+/** The writes that roll `change` back: into the one folder, or into each folder of several that holds the skill otherwise (never through a link). */
+function rollbackWrites(view: CompanyView, change: SkillRollback): { folder: FolderView | null; expected: string | null }[] {
+  if (!view.folders) return [{ folder: null, expected: change.from }];
+  const folders = view.folders.folders.filter((f) => f.identity && !f.state.blocked.has(change.skill) && !f.state.links.has(change.skill));
+  // A company-only skill goes back where it is (or into the first folder); a library skill into every folder.
+  const companyOnly = view.companyOnly.has(change.skill);
+  const holders = folders.filter((f) => f.state.skills.has(change.skill));
+  const into = companyOnly ? (holders.length ? holders : folders.slice(0, 1)) : folders;
+  return into.map((f) => ({ folder: f, expected: f.state.skills.get(change.skill) ?? null })).filter((w) => w.expected !== change.to);
+}
+
+/** Each folder's record after a rollback of a company kept in several folders. */
+async function recordRolledBackFolders(store: Store, view: CompanyView, written: Map<FolderView, Map<string, string | null>>): Promise<void> {
+  const { folders, records } = view.folders!;
+  const trees = new Map<string, string>();
+  for (const f of folders) trees.set(f.key, await folderTree(store, f, records.trees.get(f.key), written.get(f)));
+  await recordFolders(store, view.company.name, records, trees, `rollback of ${view.company.name}: its folders as written`);
 }

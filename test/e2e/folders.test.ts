@@ -40,6 +40,7 @@ it('the first sync fills every folder of every company; a library update reaches
   expect(cli(ws, ['sync', '--fix']).code).toBe(0);
   for (const c of ['Acme', 'Beta']) for (const f of FOLDERS) expect(read(ws.at(c, f, 'pdf', 'SKILL.md'))).toContain('v2');
 
+  expect(cli(ws, ['snapshot', 'before-edit']).code).toBe(0);
   // Acme edits docx in its Codex folder: the company's override, in both folders; Beta untouched.
   const beta = snapshotFolder(path.join(ws.root, 'ALAI', 'Beta'));
   fs.appendFileSync(ws.at('Acme', '.agents/skills', 'docx', 'SKILL.md'), '\nAcme: always use the house template.\n');
@@ -60,6 +61,10 @@ it('the first sync fills every folder of every company; a library update reaches
     expect(read(ws.at('Acme', f, 'docx', 'SKILL.md'))).toContain('house template');
     expect(read(ws.at('Beta', f, 'docx', 'SKILL.md'))).toContain('library v2');
   }
+  // A rollback puts the snapshot's docx back in both folders.
+  const back = cli(ws, ['rollback', 'before-edit', '--company', 'Acme', '--skill', 'docx']);
+  expect(back.code, back.stderr + back.stdout).toBe(0);
+  for (const f of FOLDERS) expect(read(ws.at('Acme', f, 'docx', 'SKILL.md'))).not.toContain('house template');
   // A deletion in one folder is the company's deletion, in both.
   fs.rmSync(ws.at('Acme', '.claude/skills', 'notes'), { recursive: true });
   expect(cli(ws, ['sync', '--fix']).code).toBe(0);
