@@ -4,7 +4,6 @@
  * So a person can tell a real customization from noise at a glance. Ignored
  * files never appear: they are in no tree.
  */
-import path from 'node:path';
 import type { Config } from '../config.js';
 import type { FileMap } from '../merge/file-merge.js';
 import type { Store } from '../store/store.js';
@@ -12,6 +11,8 @@ import { flattenTree } from '../store/tree-files.js';
 import type { SyncResult } from '../sync.js';
 import { isOverride } from './analyze.js';
 import { libraryOverlay } from './objects.js';
+import { selectCompanies } from '../companies.js';
+import { distinctFolders, folderCacheFile } from '../folders/scan.js';
 
 export type FileChangeKind = 'added' | 'changed' | 'deleted' | 'mode';
 
@@ -64,7 +65,11 @@ export async function explainOverrides(config: Config, store: Store | null, resu
     const picks = o.skills.filter((s) => isOverride(s.state));
     if (!o.ok || picks.length === 0) continue;
     overlay ??= libraryOverlay(config, store);
-    overlay.addFolder(o.dir, store ? path.join(store.dataDir, 'cache', `company-${o.name}.json`) : null, config);
+    // Every folder the company keeps (an override may be an edit made in any of them), each with its stat cache, read-only.
+    const [company] = selectCompanies(config, [o.name]);
+    for (const [i, { folder, real }] of distinctFolders(company).entries()) {
+      if (real !== null) overlay.addFolder(folder.dir, store ? folderCacheFile(store.dataDir, o.name, folder.key, i === 0) : null, config);
+    }
     const perSkill = new Map<string, OverrideExplanation>();
     for (const s of picks) {
       const against = s.base ? 'base' : 'library';

@@ -44,6 +44,8 @@ it('the first sync fills every folder of every company; a library update reaches
   // Acme edits docx in its Codex folder: the company's override, in both folders; Beta untouched.
   const beta = snapshotFolder(path.join(ws.root, 'ALAI', 'Beta'));
   fs.appendFileSync(ws.at('Acme', '.agents/skills', 'docx', 'SKILL.md'), '\nAcme: always use the house template.\n');
+  // status, which records nothing, explains the override from the folder it was made in.
+  expect(cli(ws, ['status']).stdout).toMatch(/override\s+docx .*\(changed SKILL.md\)/);
   const edit = cli(ws, ['sync', '--fix', '--json']);
   expect(edit.code, edit.stderr).toBe(0);
   expect(stateOf(edit.json, 'Acme', 'docx')).toBe('override');
