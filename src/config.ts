@@ -33,7 +33,7 @@ export interface RawConfig {
   network?: { connectTimeout?: number; timeout?: number; tries?: number; retryDelay?: number };
 }
 
-const KNOWN_KEYS = new Set([
+export const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'library',
   'companies',
   'store',
