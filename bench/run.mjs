@@ -202,6 +202,15 @@ function runMain(o) {
     const beforeNoops = storeSize(ws.store);
     for (let r = 0; r < o.noopRuns; r++) library(ws, rssFile, 'sync', '--fix', '--no-index');
     const afterNoops = storeSize(ws.store);
+
+    // The same companies kept in two agents' folders (config "folders"): the second filled, then the no-op again.
+    const one = JSON.parse(fs.readFileSync(ws.config, 'utf8'));
+    fs.writeFileSync(ws.config, JSON.stringify({ ...one, companies: path.join(ws.companiesRoot, '*'), folders: ['skills', '.agents/skills'] }));
+    library(ws, rssFile, 'sync', '--fix', '--no-index');
+    library(ws, rssFile, 'sync', '--fix', '--no-index'); // settle the stat caches
+    results.noopTwoFolders = [];
+    for (let r = 0; r < o.runs; r++) results.noopTwoFolders.push(time(() => library(ws, rssFile, 'sync', '--fix', '--no-index')));
+    fs.writeFileSync(ws.config, JSON.stringify(one));
     const peakRssKb = Math.max(...fs.readFileSync(rssFile, 'utf8').trim().split('\n').map(Number));
 
     const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
@@ -212,6 +221,7 @@ function runMain(o) {
       ['status', m.status, 'find -type f', m.find, m.status / m.find, '-'],
       ['one library skill changed', m.oneSkill, 'our no-op', m.noop, m.oneSkill / m.noop, '≤ 1.2'],
       ['10 companies edited a file', m.tenCompanies, 'our no-op', m.noop, m.tenCompanies / m.noop, '-'],
+      ['no-op, two folders a company', m.noopTwoFolders, 'our no-op', m.noop, m.noopTwoFolders / m.noop, '≤ 2.1'],
     ];
     const files = o.companies * o.skills * o.files;
     console.log(`workspace: ${o.companies} companies × ${o.skills} skills × ${o.files} files of ${o.bytes} B = ${files} company files; ${os.cpus().length} cores; medians of ${o.runs} runs`);
