@@ -22,5 +22,5 @@ function newest(dir: string): number {
 export default function setup(): void {
   const built = path.join(ROOT, 'dist', 'cli', 'library.js');
   const stale = !fs.existsSync(built) || newest(path.join(ROOT, 'src')) > fs.statSync(built).mtimeMs;
-  if (stale) execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
+  if (stale) execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit' }); // tsc, then the bundled bins
 }

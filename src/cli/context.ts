@@ -1,4 +1,5 @@
 /** What every command needs: global flags, the config, the store, the logger. */
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Failure } from '../exit-codes.js';
 import { loadConfig, type Config, type ConfigLookup } from '../config.js';
@@ -56,6 +57,15 @@ export function summarised(ctx: CommandContext): CommandContext {
  */
 export function engineOf(ctx: CommandContext, waitSeconds = 0): Engine {
   return new Engine({ config: ctx.config, log: ctx.log, waitSeconds, onCompanyDone: ctx.onCompanyDone });
+}
+
+/** This package's version, from its package.json (two folders up from dist/cli/, bundled or not). */
+export function packageVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
 }
 
 export function collect(value: string, previous: string[] = []): string[] {

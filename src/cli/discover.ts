@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js';
 import { rebuildIndex } from '../discover/build.js';
 import { currentIndex, formatIndexOutcome, rebuildOptions } from '../discover/refresh.js';
 import { searchIndex, type SearchHit } from '../discover/search.js';
-import { CONFIG_HELP, loadContext, engineOf, parseSeconds, printJson, run } from './context.js';
+import { CONFIG_HELP, loadContext, engineOf, parseSeconds, printJson, run, packageVersion } from './context.js';
 import { runProgram } from './main.js';
 
 function parseLimit(value: string): number {
@@ -63,6 +63,7 @@ export function formatHits(query: string, hits: SearchHit[], width = outputWidth
 export function buildProgram(): Command {
   return new Command('discover')
     .description('search every skill version, in the library and in every company (overrides and company-only skills included)')
+    .version(packageVersion(), '--version', 'print the version')
     .argument('[query...]', 'words to search for in skill names, descriptions, headings and bodies')
     .option('--rebuild-index', 'rewrite the search index from the store (only new skill versions are read)')
     .option('--company <name>', 'only skills this company has')

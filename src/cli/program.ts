@@ -21,11 +21,12 @@ import { registerHooks } from './hooks.js';
 import { registerLaunchd, registerSystemd } from './schedule.js';
 import { registerValidate } from './validate.js';
 import { registerUpstream } from './upstream.js';
-import { CONFIG_HELP } from './context.js';
+import { CONFIG_HELP, packageVersion } from './context.js';
 
 export function buildProgram(): Command {
   const program = new Command('library')
     .description('keep a global library of agent skills distributed into many companies, as git trees in one store')
+    .version(packageVersion(), '--version', 'print the version')
     .option('--config <file>', CONFIG_HELP)
     .option('--verbose', 'debug detail in logs and errors')
     .option('--log-file <file>', 'write the JSON logs here (a terminal still gets warnings and errors, as short lines)');
