@@ -84,3 +84,20 @@ describe('usage errors', () => {
     });
   });
 });
+
+describe('--version', () => {
+  it("both bins print the package's version and exit 0, before any config is looked for", async () => {
+    const { CLI, DISCOVER, ROOT } = await import('../helpers.js');
+    const fs = await import('node:fs');
+    const version = JSON.parse(fs.readFileSync(`${ROOT}/package.json`, 'utf8')).version;
+    for (const bin of [CLI, DISCOVER]) {
+      const res = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, [bin, '--version'], { env: { ...process.env, LIBRARY_CONFIG: '/nonexistent/config.json' } });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.on('close', (code) => resolve({ code, out }));
+      });
+      expect(res).toEqual({ code: 0, out: `${version}\n` });
+    }
+  });
+});
