@@ -9,17 +9,10 @@ import type { Store } from '../store/store.js';
 import type { SyncResult } from '../sync.js';
 import { isOverride } from './analyze.js';
 import { observeVersion, plannedSkillOf } from './observe.js';
-import { writeReason } from './reasons.js';
+import { writeReason, type OverrideReason } from './reasons.js';
 
-export interface OverrideRecorded {
-  company: string;
-  skill: string;
-  /** The version the reason is for (null: the company deleted the skill). */
-  tree: string | null;
-  reason: string;
-  recorded: string;
-  /** The company commit the note is attached to. */
-  commit: string;
+/** The reason as recorded (a note on `commit`), with the skill's state and what was written for it. */
+export interface OverrideRecorded extends OverrideReason {
   state: string;
   notesCommit: string;
   /** The observed commit written first, or null. */
