@@ -7,13 +7,10 @@
  */
 import type { LibraryPolicy } from '../policy.js';
 import { StoreError, UsageError } from '../errors.js';
-import { filterSkillMap, treeFilterFor } from '../scan/filter-tree.js';
-import { buildTree } from '../scan/scan.js';
 import type { TreeEntry } from '../store/objects.js';
 import type { ReadonlyStore } from '../store/store.js';
-import { blockInvalidSkills, type ValidationCache } from '../validate/library.js';
-import { listTree } from '../validate/listing.js';
-import { folderAt, keptBlocked, skillsOf, type LibraryView } from '../library/source.js';
+import type { ValidationCache } from '../validate/library.js';
+import { folderAt, skillsOf, storedLibrary, type LibraryView } from '../library/source.js';
 import type { UrlLibrary } from './config.js';
 import { FETCHED_REF } from './fetch.js';
 
@@ -32,27 +29,5 @@ export async function readUrlLibrary(config: Pick<LibraryPolicy, 'ignore' | 'str
   const { gitlinks, ...view } = skillsOf(entries, source);
   // A fetch brings the library repository's objects, not its submodules'.
   for (const name of gitlinks.keys()) view.blocked.set(name, { skill: name, path: `${source}/${name}`, message: `library skill ${name} is a git submodule in ${upstream.url}: a library fetched from a URL holds no submodule objects; commit its files into the library instead` });
-  const warnings = await blockInvalidSkills(view.skills, view.blocked, source, validation, (name, tree) => listTree(store, tree, name, validation.maxFileBytes), config.strictValidation);
-  // A committed .DS_Store or __pycache__ is litter here as in the company folders, which never hold it.
-  const filter = treeFilterFor(config.ignore, store);
-  const committed = view.skills;
-  view.skills = await filterSkillMap(filter, store, committed, null);
-  const skillEntries: TreeEntry[] = [...view.skills].map(([name, oid]) => ({ name, mode: '40000', oid }));
-  const recorded = [...skillEntries, ...(await keptBlocked(store, view.blocked))]; // blocked is not absent
-  return {
-    kind: 'url',
-    source,
-    tree: buildTree(recorded).oid,
-    ...view,
-    warnings,
-    sourceCommit: commit,
-    uncommitted: [],
-    readable: { stores: [store] },
-    async copyInto(s) {
-      for (const [name, oid] of committed) if (view.skills.has(name)) await filter.materialize(store, s, oid, name);
-      s.writeTree(recorded);
-      validation.save();
-      filter.save();
-    },
-  };
+  return storedLibrary(config, store, validation, { kind: 'url', source, commit }, view);
 }

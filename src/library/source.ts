@@ -194,24 +194,43 @@ async function readFromRef(config: LibraryPolicy, ref: string, store: ReadonlySt
     throw new StoreError(`library ref ${ref} does not exist in the store yet: push a library to it (forge-sync) first`);
   }
   const tree = (await store.readCommit(commit)).tree;
-  const entries = await store.readTree(tree);
-  const { gitlinks: _gitlinks, ...view } = skillsOf(entries, ref); // a pushed library holds no submodule objects
-  const warnings = await blockInvalidSkills(view.skills, view.blocked, ref, validation, (name, oid) => listTree(store, oid, name, validation.maxFileBytes), config.strictValidation);
-  const filter = treeFilterFor(config.ignore, store);
-  const pushed = view.skills;
-  view.skills = await filterSkillMap(filter, store, pushed, null);
+  const { gitlinks: _gitlinks, ...view } = skillsOf(await store.readTree(tree), ref); // a pushed library holds no submodule objects
   // Blocked skills stay in the recorded tree: this ref's commit is recorded as is.
+  return storedLibrary(config, store, validation, { kind: 'ref', source: ref, commit, recordAs: tree }, view);
+}
+
+/**
+ * A library whose objects are already in the store (a pushed ref, a fetched
+ * URL), validated and filtered by the ignore rules as a git library's committed
+ * tree is. Recorded as `recordAs`, or else as the kept skills plus each blocked
+ * one at its last recorded version (blocked is not absent).
+ */
+export async function storedLibrary(
+  config: Pick<LibraryPolicy, 'ignore' | 'strictValidation'>,
+  store: ReadonlyStore,
+  validation: ValidationCache,
+  from: { kind: 'ref' | 'url'; source: string; commit: string; recordAs?: string },
+  view: Pick<LibraryView, 'skills' | 'blocked' | 'problems'>,
+): Promise<LibraryView> {
+  const warnings = await blockInvalidSkills(view.skills, view.blocked, from.source, validation, (name, oid) => listTree(store, oid, name, validation.maxFileBytes), config.strictValidation);
+  // A committed .DS_Store or __pycache__ is litter here as in the company folders, which never hold it.
+  const filter = treeFilterFor(config.ignore, store);
+  const committed = view.skills;
+  const skills = await filterSkillMap(filter, store, committed, null);
+  const recorded = from.recordAs ? null : [...[...skills].map(([name, oid]): TreeEntry => ({ name, mode: '40000', oid })), ...(await keptBlocked(store, view.blocked))];
   return {
-    kind: 'ref',
-    source: ref,
-    tree,
+    kind: from.kind,
+    source: from.source,
+    tree: from.recordAs ?? buildTree(recorded!).oid,
     ...view,
+    skills,
     warnings,
-    sourceCommit: commit,
+    sourceCommit: from.commit,
     uncommitted: [],
     readable: { stores: [store] },
     async copyInto(s) {
-      for (const [name, oid] of pushed) if (view.skills.has(name)) await filter.materialize(store, s, oid, name);
+      for (const [name, oid] of committed) if (skills.has(name)) await filter.materialize(store, s, oid, name);
+      if (recorded) s.writeTree(recorded);
       validation.save();
       filter.save();
     },

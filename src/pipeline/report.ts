@@ -39,20 +39,11 @@ export interface LibraryReport {
   warnings: Finding[];
 }
 
-export interface CompanyReport {
-  name: string;
-  dir: string;
-  ok: boolean;
-  error: string | null;
-  distributedCommit: string | null;
-  lastSync: string | null;
+/** A company in the JSON: its outcome, with skills, problems and merges cut to what a reader needs. */
+export interface CompanyReport extends Pick<CompanyOutcome, 'name' | 'dir' | 'ok' | 'error' | 'distributedCommit' | 'lastSync' | 'counts' | 'applied' | 'commits' | 'recovered'> {
   skills: { name: string; state: SkillState; action: PlannedSkill['action'] }[];
-  counts: Record<SkillState, number>;
   blocked: { skill: string; message: string }[];
-  applied: CompanyOutcome['applied'];
   merges: Pick<CompanyOutcome['merges'][number], 'skill' | 'tree' | 'fromLibrary' | 'lineMerged' | 'conflicts'>[];
-  commits: CompanyOutcome['commits'];
-  recovered: string[];
 }
 
 /** `sync --json` and the API's plan() and sync(). */
