@@ -2,17 +2,22 @@
  * Crash safety: SIGKILL `library sync --fix` at 20 different checkpoints (every
  * object, ref, temp file, skill file and rename is one) and check each time:
  * no skill folder is a mix of old and new, native git fsck passes, the next run
- * converges to the uninterrupted result, and no company edit is lost.
+ * converges to the uninterrupted result, and no company edit is lost. The
+ * scenario is prepared once and each kill starts from a copy of it, as does the
+ * uninterrupted reference run, so all of them see the same workspace. Kill
+ * points are independent (each its own copy), so two run at a time.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ExampleWorkspace } from '../../example/workspace.js';
 import { writeSkillFiles } from '../../example/workspace.js';
 import { scanSkillsFolder } from '../../src/scan/scan.js';
 import { StatCache } from '../../src/scan/stat-cache.js';
 import { CLI, cleanupTempDirs, cli, exampleWorkspace, fsck, git, snapshotFolder } from '../helpers.js';
+import { prepared } from './prepared.js';
 
 afterAll(cleanupTempDirs);
 
@@ -38,9 +43,26 @@ function syncWithKill(ws: ExampleWorkspace, env: Record<string, string>) {
   return spawnSync(process.execPath, [CLI, '--config', ws.configFile, 'sync', '--fix'], { encoding: 'utf8', env: { ...process.env, ...env } });
 }
 
+/** The real CLI as a child process, awaited: what lets two kill points run side by side. */
+function run(ws: ExampleWorkspace, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, '--config', ws.configFile, ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Two kill points at a time (the machine's two cores); a test's timeout counts its wait for a turn. */
+const twoAtATime = pLimit(2);
+const KILL_TIMEOUT = 300_000;
+
 describe('SIGKILL during sync --fix', () => {
   // The uninterrupted run, and how many checkpoints it passes.
-  const reference = scenario();
+  const copyOfScenario = prepared(scenario);
+  const reference = copyOfScenario();
   const before = Object.fromEntries(COMPANIES.map((c) => [c, skillTrees(reference.companyDir(c))]));
   const countFile = path.join(reference.root, 'checkpoints.txt');
   const ref = syncWithKill(reference, { LIBRARY_SYNC_TEST_CHECKPOINTS: countFile });
@@ -55,9 +77,9 @@ describe('SIGKILL during sync --fix', () => {
   });
 
   for (const k of killPoints) {
-    it(`killed at checkpoint ${k} of ${total}: old-or-new skills, fsck clean, converges, no edit lost`, () => {
-      const ws = scenario();
-      const res = syncWithKill(ws, { LIBRARY_SYNC_TEST_KILL_AT: String(k) });
+    it.concurrent(`killed at checkpoint ${k} of ${total}: old-or-new skills, fsck clean, converges, no edit lost`, ({ expect }) => twoAtATime(async () => {
+      const ws = copyOfScenario();
+      const res = await run(ws, ['sync', '--fix'], { LIBRARY_SYNC_TEST_KILL_AT: String(k) });
       expect(res.signal).toBe('SIGKILL');
 
       for (const c of COMPANIES) {
@@ -77,14 +99,14 @@ describe('SIGKILL during sync --fix', () => {
       }
       fsck(ws.storeDir);
 
-      const rerun = cli(ws, ['sync', '--fix']);
+      const rerun = await run(ws, ['sync', '--fix']);
       expect(rerun.code, rerun.stderr).toBe(0);
       expect(folders(ws)).toEqual(expected);
       fsck(ws.storeDir);
       // The company edits made before the kill are on disk and in the store.
       expect(git(ws.storeDir, ['show', 'companies/Northwind:xlsx/SKILL.md'])).toContain('EU number formats');
       expect(git(ws.storeDir, ['show', 'companies/Lexicon:legal-citations/SKILL.md'])).toContain('pin cites');
-    });
+    }), KILL_TIMEOUT);
   }
 });
 
@@ -96,6 +118,8 @@ describe('SIGKILL between the ref writes of a first distribution', () => {
   const countFile = path.join(reference.root, 'checkpoints.txt');
   expect(syncWithKill(reference, { LIBRARY_SYNC_TEST_CHECKPOINTS: countFile }).status).toBe(0);
   const expected = folders(reference);
+  const summaryOf = (status: { stdout: string }) => JSON.parse(status.stdout).companies.map((c: any) => [c.name, c.ok, c.counts.override ?? 0]);
+  const expectedSummary = summaryOf(cli(reference, ['status', '--json']));
   const refWrites = fs.readFileSync(countFile, 'utf8').trim().split('\n').filter((l) => / renamed into place: (CodeCraft|Lexicon|Northwind)$/.test(l)).map((l) => Number(l.split(' ')[0]));
 
   it('each company has an observed commit, a distribution commit and a base: kill points after each', () => {
@@ -103,17 +127,15 @@ describe('SIGKILL between the ref writes of a first distribution', () => {
   });
 
   for (const k of refWrites) {
-    it(`killed just after ref write ${k}: the next run exits 0, converges, fsck clean`, () => {
+    it.concurrent(`killed just after ref write ${k}: the next run exits 0, converges, fsck clean`, ({ expect }) => twoAtATime(async () => {
       const ws = exampleWorkspace();
-      expect(syncWithKill(ws, { LIBRARY_SYNC_TEST_KILL_AT: String(k) }).signal).toBe('SIGKILL');
+      expect((await run(ws, ['sync', '--fix'], { LIBRARY_SYNC_TEST_KILL_AT: String(k) })).signal).toBe('SIGKILL');
       fsck(ws.storeDir);
-      const rerun = cli(ws, ['sync', '--fix']);
+      const rerun = await run(ws, ['sync', '--fix']);
       expect(rerun.code, rerun.stderr).toBe(0);
       expect(folders(ws)).toEqual(expected);
-      expect(cli(ws, ['status', '--json']).json.companies.map((c: any) => [c.name, c.ok, c.counts.override ?? 0])).toEqual(
-        cli(reference, ['status', '--json']).json.companies.map((c: any) => [c.name, c.ok, c.counts.override ?? 0]),
-      );
+      expect(summaryOf(await run(ws, ['status', '--json']))).toEqual(expectedSummary);
       fsck(ws.storeDir);
-    });
+    }), KILL_TIMEOUT);
   }
 });
