@@ -15,12 +15,27 @@ import type { ExampleWorkspace } from '../../example/workspace.js';
 import { hostRefName } from '../../src/remote/resolve.js';
 import { cliAsync, startPlainBackend } from '../remote-helpers.js';
 import { CLI, DISCOVER, ROOT, cleanupTempDirs, cli, exampleWorkspace, fsck, git, stateOf, tempDir, type CliResult } from '../helpers.js';
+import { prepared } from './prepared.js';
 
 afterAll(cleanupTempDirs);
 
+// Every case starts from a synced example workspace, some from one synced again after a library release of docx
+// (v2): each prepared once, each case given its own copy.
+const synced = prepared(() => {
+  const ws = exampleWorkspace();
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  return ws;
+});
+const released = prepared(() => {
+  const ws = synced();
+  fs.appendFileSync(path.join(ws.libraryDir, 'docx', 'SKILL.md'), 'v2\n');
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  return ws;
+});
+
 let ws: ExampleWorkspace;
 beforeEach(() => {
-  ws = exampleWorkspace();
+  ws = synced();
 });
 
 const lib = (skill: string, file = 'SKILL.md') => path.join(ws.libraryDir, skill, file);
@@ -33,9 +48,7 @@ const commits = (ref: string, ...opts: string[]) => git(ws.storeDir, ['rev-list'
 
 describe('one lost object', () => {
   it("a company's head lost in a power cut stops no other company; repair continues its history from the folder", () => {
-    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
-    fs.appendFileSync(lib('docx'), 'v2\n');
-    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    ws = released();
     const olderLexicon = commits('companies/Lexicon', '--first-parent').slice(1); // what is still readable once the head is gone
     const head = rev('companies/Lexicon');
     fs.rmSync(objectFile(head));
@@ -92,9 +105,7 @@ describe('one lost object', () => {
   });
 
   it("forge-sync sends every company it can read, names the damaged one with its fix, and sends it once repaired", async () => {
-    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
-    fs.appendFileSync(lib('docx'), 'v2\n');
-    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    ws = released();
     const head = rev('companies/Lexicon');
     fs.rmSync(objectFile(head));
     const forgeStore = path.join(tempDir('lsync-forge-'), 'forge.git');
@@ -125,7 +136,6 @@ describe('one lost object', () => {
   });
 
   it('a blob only history holds: the history keeps every commit, without that one skill version, and says so', () => {
-    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
     fs.writeFileSync(lib('pdf', 'notes.md'), 'a note only the old pdf had\n');
     expect(cli(ws, ['sync', '--fix']).code).toBe(0);
     const blob = rev('companies/Northwind:pdf/notes.md');
@@ -163,7 +173,6 @@ describe('one lost object', () => {
 
 describe('a damaged pack', () => {
   it('a bit flipped in a packed object after git gc: doctor names it, repair unpacks around it and writes it back', () => {
-    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
     git(ws.storeDir, ['gc', '--aggressive', '--prune=now', '--quiet']);
     const pack = fs.readdirSync(path.join(ws.storeDir, 'objects', 'pack')).find((f) => f.endsWith('.pack'))!;
     const packFile = path.join(ws.storeDir, 'objects', 'pack', pack);
@@ -199,9 +208,7 @@ describe('a damaged pack', () => {
 
 describe('a damaged ref file', () => {
   it('a company head holding garbage is left out of snapshots and the index; repair continues it from its last commit', () => {
-    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
-    fs.appendFileSync(lib('docx'), 'v2\n');
-    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    ws = released();
     const head = rev('companies/Northwind');
     fs.writeFileSync(path.join(ws.storeDir, 'refs', 'heads', 'companies', 'Northwind'), 'garbage\n');
     fs.appendFileSync(lib('docx'), 'v3\n');
@@ -224,7 +231,6 @@ describe('a damaged ref file', () => {
 
 describe('a deleted refs/bases/<company>', () => {
   it('doctor reports it, sync refuses that company instead of turning its skills into overrides, repair rebuilds it exactly', () => {
-    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
     fs.appendFileSync(at('Northwind', 'docx'), 'Northwind edit\n'); // an override
     fs.appendFileSync(lib('pdf'), 'v2\n');
     expect(cli(ws, ['sync', '--fix']).code).toBe(0);
@@ -260,7 +266,6 @@ describe('a deleted refs/bases/<company>', () => {
 
 describe('damaged files of the tool', () => {
   it('a damaged state.json is named with its fix; doctor --repair sets it aside and the next sync starts a fresh one', () => {
-    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
     const state = path.join(ws.storeDir, 'library-sync', 'state.json');
     fs.writeFileSync(state, '{\n  "lastRun": {"at": "2026-');
     for (const args of [['sync', '--fix'], ['status'], ['status', '--check']]) {
@@ -281,7 +286,6 @@ describe('damaged files of the tool', () => {
   });
 
   it('damaged caches and index are rebuilt; a damaged lock owner file is named with its fix', () => {
-    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
     const data = path.join(ws.storeDir, 'library-sync');
     for (const f of fs.readdirSync(path.join(data, 'cache'))) fs.writeFileSync(path.join(data, 'cache', f), '{"version": 2, "entr');
     const index = JSON.parse(fs.readFileSync(ws.configFile, 'utf8')).index ?? path.join(path.dirname(ws.storeDir), 'index.json');
@@ -327,7 +331,6 @@ describe('a store this user cannot use', () => {
   it('unreadable: one line naming the folder and the permission (exit 2); read-only: reads work, writes are one line', () => {
     const run = asNobody();
     if (!run) return;
-    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
     spawnSync('chown', ['-R', 'nobody:nogroup', ws.root]);
     spawnSync('chown', ['-R', 'root:root', ws.storeDir]);
     fs.chmodSync(ws.storeDir, 0o700);
