@@ -9,8 +9,16 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExampleWorkspace } from '../../example/workspace.js';
 import { CLI, ROOT, cleanupTempDirs, cli, exampleWorkspace, fsck, snapshotFolder, stateOf, tempDir, type CliResult } from '../helpers.js';
+import { prepared } from './prepared.js';
 
 afterAll(cleanupTempDirs);
+
+/** A synced example workspace, prepared once: a case that starts from one takes its own copy. */
+const synced = prepared(() => {
+  const ws = exampleWorkspace();
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  return ws;
+});
 
 let ws: ExampleWorkspace;
 let sentinel: string;
@@ -80,7 +88,7 @@ describe('symlinks', () => {
   });
 
   it('a skill folder symlinked out of the company is an error for that skill only', () => {
-    cli(ws, ['sync', '--fix']);
+    ws = synced();
     bumpLibrary();
     fs.rmSync(path.join(ws.companyDir('Northwind'), 'docx'), { recursive: true });
     fs.symlinkSync(sentinel, path.join(ws.companyDir('Northwind'), 'docx'));
@@ -103,7 +111,7 @@ describe('names', () => {
   }
 
   it('a skill folder and a file whose names are not UTF-8 are reported; the rest syncs', () => {
-    cli(ws, ['sync', '--fix']);
+    ws = synced();
     bumpLibrary();
     const dir = Buffer.from(ws.companyDir('Northwind'));
     fs.mkdirSync(Buffer.concat([dir, Buffer.from('/bad\xffskill', 'latin1')]));
@@ -126,7 +134,7 @@ describe('names', () => {
 
 describe('permissions and sizes', () => {
   it('an unreadable file blocks its skill; an unreadable company fails; the others sync', () => {
-    cli(ws, ['sync', '--fix']);
+    ws = synced();
     bumpLibrary();
     const run = asNobody();
     if (!run) return;
@@ -144,7 +152,7 @@ describe('permissions and sizes', () => {
   });
 
   it('a read-only company folder fails that company (exit 1, with the reason); the others succeed', () => {
-    cli(ws, ['sync', '--fix']);
+    ws = synced();
     bumpLibrary();
     const run = asNobody();
     if (!run) return;
@@ -160,7 +168,7 @@ describe('permissions and sizes', () => {
   });
 
   it('a 200 MB file is refused with the size limit named, and memory stays bounded', () => {
-    cli(ws, ['sync', '--fix']);
+    ws = synced();
     bumpLibrary();
     const big = skillFile('Northwind', 'pdf', 'huge.bin');
     fs.writeFileSync(big, '');
@@ -181,7 +189,7 @@ describe('permissions and sizes', () => {
 
 describe('content and the library', () => {
   it('malformed front matter and a binary SKILL.md in a company are kept verbatim', () => {
-    cli(ws, ['sync', '--fix']);
+    ws = synced();
     fs.writeFileSync(skillFile('Northwind', 'pdf'), '---\nname: [unclosed\n---\n');
     fs.writeFileSync(skillFile('Northwind', 'xlsx'), Buffer.from([0, 159, 146, 150, 255, 0]));
     bumpLibrary();
@@ -193,7 +201,7 @@ describe('content and the library', () => {
   });
 
   it('a missing library folder is a config error; an empty one never removes skills without --allow-empty-library', () => {
-    cli(ws, ['sync', '--fix']);
+    ws = synced();
     const moved = `${ws.libraryDir}.away`;
     fs.renameSync(ws.libraryDir, moved);
     expect(cli(ws, ['sync', '--fix']).code).toBe(2);
@@ -207,7 +215,7 @@ describe('content and the library', () => {
   });
 
   it('disk full while writing a skill: the folder stays old, never half', () => {
-    cli(ws, ['sync', '--fix']);
+    ws = synced();
     bumpLibrary();
     const before = snapshotFolder(ws.companyDir('Lexicon'));
     const res = cli(ws, ['sync', '--fix', '--json'], { LIBRARY_SYNC_TEST_FAIL_WRITE_AFTER: '0' });
@@ -237,7 +245,7 @@ describe('config', () => {
 
 describe('mass-deletion guard', () => {
   it('a sync that would remove more than 25% of a company\'s skills stops for that company, unless --force', () => {
-    cli(ws, ['sync', '--fix']);
+    ws = synced();
     for (const s of ['docx', 'xlsx', 'brand-voice']) fs.rmSync(path.join(ws.libraryDir, s), { recursive: true });
     const res = cli(ws, ['sync', '--fix', '--json']);
     expect(res.code).toBe(1);
@@ -250,7 +258,7 @@ describe('mass-deletion guard', () => {
 
 describe('a damaged store', () => {
   it('a truncated or missing object is reported with the repair command, and doctor --repair mends it', () => {
-    cli(ws, ['sync', '--fix']);
+    ws = synced();
     const objectFile = (oid: string) => path.join(ws.storeDir, 'objects', oid.slice(0, 2), oid.slice(2));
     const truncated = execFileSync('git', ['--git-dir', ws.storeDir, 'rev-parse', 'companies/Northwind:docx/SKILL.md'], { encoding: 'utf8' }).trim();
     const missing = execFileSync('git', ['--git-dir', ws.storeDir, 'rev-parse', 'companies/Northwind:xlsx/SKILL.md'], { encoding: 'utf8' }).trim();
