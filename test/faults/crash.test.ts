@@ -5,7 +5,7 @@
  * converges to the uninterrupted result, and no company edit is lost. The
  * scenario is prepared once and each kill starts from a copy of it, as does the
  * uninterrupted reference run, so all of them see the same workspace. Kill
- * points are independent (each its own copy), so two run at a time.
+ * points are independent (each its own copy), so four run at a time.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -43,7 +43,7 @@ function syncWithKill(ws: ExampleWorkspace, env: Record<string, string>) {
   return spawnSync(process.execPath, [CLI, '--config', ws.configFile, 'sync', '--fix'], { encoding: 'utf8', env: { ...process.env, ...env } });
 }
 
-/** The real CLI as a child process, awaited: what lets two kill points run side by side. */
+/** The real CLI as a child process, awaited: what lets kill points run side by side. */
 function run(ws: ExampleWorkspace, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, '--config', ws.configFile, ...args], { env: { ...process.env, ...env } });
@@ -55,8 +55,11 @@ function run(ws: ExampleWorkspace, args: string[], env: Record<string, string> =
   });
 }
 
-/** Two kill points at a time (the machine's two cores); a test's timeout counts its wait for a turn. */
-const twoAtATime = pLimit(2);
+/**
+ * Four kill points at a time: on two cores, while one starts node or waits on the disk another computes. A test's
+ * timeout counts its wait for a turn.
+ */
+const fourAtATime = pLimit(4);
 const KILL_TIMEOUT = 300_000;
 
 describe('SIGKILL during sync --fix', () => {
@@ -77,7 +80,7 @@ describe('SIGKILL during sync --fix', () => {
   });
 
   for (const k of killPoints) {
-    it.concurrent(`killed at checkpoint ${k} of ${total}: old-or-new skills, fsck clean, converges, no edit lost`, ({ expect }) => twoAtATime(async () => {
+    it.concurrent(`killed at checkpoint ${k} of ${total}: old-or-new skills, fsck clean, converges, no edit lost`, ({ expect }) => fourAtATime(async () => {
       const ws = copyOfScenario();
       const res = await run(ws, ['sync', '--fix'], { LIBRARY_SYNC_TEST_KILL_AT: String(k) });
       expect(res.signal).toBe('SIGKILL');
@@ -127,7 +130,7 @@ describe('SIGKILL between the ref writes of a first distribution', () => {
   });
 
   for (const k of refWrites) {
-    it.concurrent(`killed just after ref write ${k}: the next run exits 0, converges, fsck clean`, ({ expect }) => twoAtATime(async () => {
+    it.concurrent(`killed just after ref write ${k}: the next run exits 0, converges, fsck clean`, ({ expect }) => fourAtATime(async () => {
       const ws = exampleWorkspace();
       expect((await run(ws, ['sync', '--fix'], { LIBRARY_SYNC_TEST_KILL_AT: String(k) })).signal).toBe('SIGKILL');
       fsck(ws.storeDir);
