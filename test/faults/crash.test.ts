@@ -62,7 +62,7 @@ function run(ws: ExampleWorkspace, args: string[], env: Record<string, string> =
 const fourAtATime = pLimit(4);
 const KILL_TIMEOUT = 300_000;
 
-describe('SIGKILL during sync --fix', () => {
+describe.concurrent('SIGKILL during sync --fix', () => {
   // The uninterrupted run, and how many checkpoints it passes.
   const copyOfScenario = prepared(scenario);
   const reference = copyOfScenario();
@@ -113,7 +113,7 @@ describe('SIGKILL during sync --fix', () => {
   }
 });
 
-describe('SIGKILL between the ref writes of a first distribution', () => {
+describe.concurrent('SIGKILL between the ref writes of a first distribution', () => {
   // A company's distribution commit and its merge base are two refs: a kill after any ref write must leave a store
   // the next run carries on from by itself (before, a kill between the company ref and a first base stopped that
   // company until `doctor --repair`).
