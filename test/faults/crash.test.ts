@@ -7,10 +7,9 @@
  * uninterrupted reference run, so all of them see the same workspace. Kill
  * points are independent (each its own copy), so four run at a time.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import pLimit from 'p-limit';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ExampleWorkspace } from '../../example/workspace.js';
 import { writeSkillFiles } from '../../example/workspace.js';
@@ -18,6 +17,7 @@ import { scanSkillsFolder } from '../../src/scan/scan.js';
 import { StatCache } from '../../src/scan/stat-cache.js';
 import { CLI, cleanupTempDirs, cli, exampleWorkspace, fsck, git, snapshotFolder } from '../helpers.js';
 import { prepared } from './prepared.js';
+import { SIDE_BY_SIDE_TIMEOUT, runCli, sideBySide } from './side-by-side.js';
 
 afterAll(cleanupTempDirs);
 
@@ -43,24 +43,11 @@ function syncWithKill(ws: ExampleWorkspace, env: Record<string, string>) {
   return spawnSync(process.execPath, [CLI, '--config', ws.configFile, 'sync', '--fix'], { encoding: 'utf8', env: { ...process.env, ...env } });
 }
 
-/** The real CLI as a child process, awaited: what lets kill points run side by side. */
-function run(ws: ExampleWorkspace, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, '--config', ws.configFile, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
 /**
  * Four kill points at a time: on two cores, while one starts node or waits on the disk another computes. A test's
  * timeout counts its wait for a turn.
  */
-const fourAtATime = pLimit(4);
-const KILL_TIMEOUT = 300_000;
+const fourAtATime = sideBySide(4);
 
 describe.concurrent('SIGKILL during sync --fix', () => {
   // The uninterrupted run, and how many checkpoints it passes.
@@ -82,7 +69,7 @@ describe.concurrent('SIGKILL during sync --fix', () => {
   for (const k of killPoints) {
     it.concurrent(`killed at checkpoint ${k} of ${total}: old-or-new skills, fsck clean, converges, no edit lost`, ({ expect }) => fourAtATime(async () => {
       const ws = copyOfScenario();
-      const res = await run(ws, ['sync', '--fix'], { LIBRARY_SYNC_TEST_KILL_AT: String(k) });
+      const res = await runCli(ws, ['sync', '--fix'], { LIBRARY_SYNC_TEST_KILL_AT: String(k) });
       expect(res.signal).toBe('SIGKILL');
 
       for (const c of COMPANIES) {
@@ -102,14 +89,14 @@ describe.concurrent('SIGKILL during sync --fix', () => {
       }
       fsck(ws.storeDir);
 
-      const rerun = await run(ws, ['sync', '--fix']);
+      const rerun = await runCli(ws, ['sync', '--fix']);
       expect(rerun.code, rerun.stderr).toBe(0);
       expect(folders(ws)).toEqual(expected);
       fsck(ws.storeDir);
       // The company edits made before the kill are on disk and in the store.
       expect(git(ws.storeDir, ['show', 'companies/Northwind:xlsx/SKILL.md'])).toContain('EU number formats');
       expect(git(ws.storeDir, ['show', 'companies/Lexicon:legal-citations/SKILL.md'])).toContain('pin cites');
-    }), KILL_TIMEOUT);
+    }), SIDE_BY_SIDE_TIMEOUT);
   }
 });
 
@@ -121,7 +108,7 @@ describe.concurrent('SIGKILL between the ref writes of a first distribution', ()
   const countFile = path.join(reference.root, 'checkpoints.txt');
   expect(syncWithKill(reference, { LIBRARY_SYNC_TEST_CHECKPOINTS: countFile }).status).toBe(0);
   const expected = folders(reference);
-  const summaryOf = (status: { stdout: string }) => JSON.parse(status.stdout).companies.map((c: any) => [c.name, c.ok, c.counts.override ?? 0]);
+  const summaryOf = (status: { json?: any }) => status.json.companies.map((c: any) => [c.name, c.ok, c.counts.override ?? 0]);
   const expectedSummary = summaryOf(cli(reference, ['status', '--json']));
   const refWrites = fs.readFileSync(countFile, 'utf8').trim().split('\n').filter((l) => / renamed into place: (CodeCraft|Lexicon|Northwind)$/.test(l)).map((l) => Number(l.split(' ')[0]));
 
@@ -132,13 +119,13 @@ describe.concurrent('SIGKILL between the ref writes of a first distribution', ()
   for (const k of refWrites) {
     it.concurrent(`killed just after ref write ${k}: the next run exits 0, converges, fsck clean`, ({ expect }) => fourAtATime(async () => {
       const ws = exampleWorkspace();
-      expect((await run(ws, ['sync', '--fix'], { LIBRARY_SYNC_TEST_KILL_AT: String(k) })).signal).toBe('SIGKILL');
+      expect((await runCli(ws, ['sync', '--fix'], { LIBRARY_SYNC_TEST_KILL_AT: String(k) })).signal).toBe('SIGKILL');
       fsck(ws.storeDir);
-      const rerun = await run(ws, ['sync', '--fix']);
+      const rerun = await runCli(ws, ['sync', '--fix']);
       expect(rerun.code, rerun.stderr).toBe(0);
       expect(folders(ws)).toEqual(expected);
-      expect(summaryOf(await run(ws, ['status', '--json']))).toEqual(expectedSummary);
+      expect(summaryOf(await runCli(ws, ['status', '--json']))).toEqual(expectedSummary);
       fsck(ws.storeDir);
-    }), KILL_TIMEOUT);
+    }), SIDE_BY_SIDE_TIMEOUT);
   }
 });
