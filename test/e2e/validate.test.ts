@@ -170,12 +170,24 @@ describe('sync never distributes a skill that fails validation', () => {
   });
 
   it('a no-op sync reads nothing to validate: results are cached by tree id', () => {
+    // A library in git, so one of its files can become unreadable while its tree stays the same: its object is deleted.
+    const repo = path.dirname(path.dirname(ws.libraryDir));
+    const g = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo, encoding: 'utf8' });
+    g('init', '-q');
+    g('add', 'library');
+    g('commit', '-qm', 'library');
     expect(cli(ws, ['sync', '--fix']).code).toBe(0);
-    const cache = path.join(ws.storeDir, 'library-sync', 'cache', 'validate.json');
-    const mtime = fs.statSync(cache).mtimeMs;
-    expect(Object.keys(JSON.parse(fs.readFileSync(cache, 'utf8')).results)).toHaveLength(4);
-    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
-    expect(fs.statSync(cache).mtimeMs).toBe(mtime);
+    const blob = g('rev-parse', 'HEAD:library/skills/pdf/reference.md').trim();
+    fs.rmSync(path.join(repo, '.git', 'objects', blob.slice(0, 2), blob.slice(2)));
+    // Nothing changed, so nothing is validated again: the missing object is never read.
+    const again = cli(ws, ['sync', '--fix', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json.library.problems).toEqual([]);
+    // With the cache damaged (a cache is only a cache), the same run validates every skill and finds the object gone.
+    fs.writeFileSync(path.join(ws.storeDir, 'library-sync', 'cache', 'validate.json'), '{"version": 2, "res');
+    const revalidated = cli(ws, ['sync', '--fix', '--json']);
+    expect(revalidated.code).toBe(1);
+    expect(revalidated.json.library.problems).toEqual([{ skill: 'pdf', message: expect.stringMatching(/pdf: cannot be read: .* \[skill-unreadable\]$/) }]);
   });
 });
 

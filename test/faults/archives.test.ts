@@ -11,13 +11,20 @@ import zlib from 'node:zlib';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ExampleWorkspace } from '../../example/workspace.js';
 import { CLI, cleanupTempDirs, cli, exampleWorkspace, fsck, git, refsOf, snapshotFolder, tempDir } from '../helpers.js';
+import { prepared } from './prepared.js';
 
 afterAll(cleanupTempDirs);
 
+// Every case starts from its own copy of one synced example workspace.
+const synced = prepared(() => {
+  const ws = exampleWorkspace();
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  return ws;
+});
+
 let ws: ExampleWorkspace;
 beforeEach(() => {
-  ws = exampleWorkspace();
-  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  ws = synced();
 });
 
 /** A ustar header: enough of the format for the archives these tests build. */

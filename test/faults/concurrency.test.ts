@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import type { ExampleWorkspace } from '../../example/workspace.js';
 import { CLI, cleanupTempDirs, cli, exampleWorkspace, fsck, git, historyHas, snapshotFolder } from '../helpers.js';
+import { prepared } from './prepared.js';
 
 afterAll(cleanupTempDirs);
 
@@ -21,16 +22,17 @@ const OPS: Record<string, string[]> = {
   sync2: ['sync', '--fix'],
 };
 
-function scenario(): ExampleWorkspace {
+/** A synced workspace with a snapshot, a library release and two company edits: prepared once, a copy per use. */
+const scenario = prepared((): ExampleWorkspace => {
   const ws = exampleWorkspace();
-  cli(ws, ['sync', '--fix']);
-  cli(ws, ['snapshot', 'base']);
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  expect(cli(ws, ['snapshot', 'base']).code).toBe(0);
   fs.appendFileSync(path.join(ws.libraryDir, 'docx', 'SKILL.md'), 'v2\n');
   fs.appendFileSync(path.join(ws.libraryDir, 'pdf', 'SKILL.md'), 'v2\n');
   fs.appendFileSync(path.join(ws.companyDir('Lexicon'), 'docx', 'SKILL.md'), 'Lexicon edit\n');
   fs.appendFileSync(path.join(ws.companyDir('Northwind'), 'xlsx', 'SKILL.md'), 'Northwind edit\n');
   return ws;
-}
+});
 
 function start(ws: ExampleWorkspace, name: string, args: string[], wait: string): Promise<{ name: string; code: number | null; stderr: string }> {
   return new Promise((resolve) => {

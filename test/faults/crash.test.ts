@@ -2,7 +2,10 @@
  * Crash safety: SIGKILL `library sync --fix` at 20 different checkpoints (every
  * object, ref, temp file, skill file and rename is one) and check each time:
  * no skill folder is a mix of old and new, native git fsck passes, the next run
- * converges to the uninterrupted result, and no company edit is lost.
+ * converges to the uninterrupted result, and no company edit is lost. The
+ * scenario is prepared once and each kill starts from a copy of it, as does the
+ * uninterrupted reference run, so all of them see the same workspace. Kill
+ * points are independent (each its own copy), so four run at a time.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,6 +16,8 @@ import { writeSkillFiles } from '../../example/workspace.js';
 import { scanSkillsFolder } from '../../src/scan/scan.js';
 import { StatCache } from '../../src/scan/stat-cache.js';
 import { CLI, cleanupTempDirs, cli, exampleWorkspace, fsck, git, snapshotFolder } from '../helpers.js';
+import { prepared } from './prepared.js';
+import { SIDE_BY_SIDE_TIMEOUT, runCli, sideBySide } from './side-by-side.js';
 
 afterAll(cleanupTempDirs);
 
@@ -38,9 +43,16 @@ function syncWithKill(ws: ExampleWorkspace, env: Record<string, string>) {
   return spawnSync(process.execPath, [CLI, '--config', ws.configFile, 'sync', '--fix'], { encoding: 'utf8', env: { ...process.env, ...env } });
 }
 
-describe('SIGKILL during sync --fix', () => {
+/**
+ * Four kill points at a time: on two cores, while one starts node or waits on the disk another computes. A test's
+ * timeout counts its wait for a turn.
+ */
+const fourAtATime = sideBySide(4);
+
+describe.concurrent('SIGKILL during sync --fix', () => {
   // The uninterrupted run, and how many checkpoints it passes.
-  const reference = scenario();
+  const copyOfScenario = prepared(scenario);
+  const reference = copyOfScenario();
   const before = Object.fromEntries(COMPANIES.map((c) => [c, skillTrees(reference.companyDir(c))]));
   const countFile = path.join(reference.root, 'checkpoints.txt');
   const ref = syncWithKill(reference, { LIBRARY_SYNC_TEST_CHECKPOINTS: countFile });
@@ -55,9 +67,9 @@ describe('SIGKILL during sync --fix', () => {
   });
 
   for (const k of killPoints) {
-    it(`killed at checkpoint ${k} of ${total}: old-or-new skills, fsck clean, converges, no edit lost`, () => {
-      const ws = scenario();
-      const res = syncWithKill(ws, { LIBRARY_SYNC_TEST_KILL_AT: String(k) });
+    it.concurrent(`killed at checkpoint ${k} of ${total}: old-or-new skills, fsck clean, converges, no edit lost`, ({ expect }) => fourAtATime(async () => {
+      const ws = copyOfScenario();
+      const res = await runCli(ws, ['sync', '--fix'], { LIBRARY_SYNC_TEST_KILL_AT: String(k) });
       expect(res.signal).toBe('SIGKILL');
 
       for (const c of COMPANIES) {
@@ -77,18 +89,18 @@ describe('SIGKILL during sync --fix', () => {
       }
       fsck(ws.storeDir);
 
-      const rerun = cli(ws, ['sync', '--fix']);
+      const rerun = await runCli(ws, ['sync', '--fix']);
       expect(rerun.code, rerun.stderr).toBe(0);
       expect(folders(ws)).toEqual(expected);
       fsck(ws.storeDir);
       // The company edits made before the kill are on disk and in the store.
       expect(git(ws.storeDir, ['show', 'companies/Northwind:xlsx/SKILL.md'])).toContain('EU number formats');
       expect(git(ws.storeDir, ['show', 'companies/Lexicon:legal-citations/SKILL.md'])).toContain('pin cites');
-    });
+    }), SIDE_BY_SIDE_TIMEOUT);
   }
 });
 
-describe('SIGKILL between the ref writes of a first distribution', () => {
+describe.concurrent('SIGKILL between the ref writes of a first distribution', () => {
   // A company's distribution commit and its merge base are two refs: a kill after any ref write must leave a store
   // the next run carries on from by itself (before, a kill between the company ref and a first base stopped that
   // company until `doctor --repair`).
@@ -96,6 +108,8 @@ describe('SIGKILL between the ref writes of a first distribution', () => {
   const countFile = path.join(reference.root, 'checkpoints.txt');
   expect(syncWithKill(reference, { LIBRARY_SYNC_TEST_CHECKPOINTS: countFile }).status).toBe(0);
   const expected = folders(reference);
+  const summaryOf = (status: { json?: any }) => status.json.companies.map((c: any) => [c.name, c.ok, c.counts.override ?? 0]);
+  const expectedSummary = summaryOf(cli(reference, ['status', '--json']));
   const refWrites = fs.readFileSync(countFile, 'utf8').trim().split('\n').filter((l) => / renamed into place: (CodeCraft|Lexicon|Northwind)$/.test(l)).map((l) => Number(l.split(' ')[0]));
 
   it('each company has an observed commit, a distribution commit and a base: kill points after each', () => {
@@ -103,17 +117,15 @@ describe('SIGKILL between the ref writes of a first distribution', () => {
   });
 
   for (const k of refWrites) {
-    it(`killed just after ref write ${k}: the next run exits 0, converges, fsck clean`, () => {
+    it.concurrent(`killed just after ref write ${k}: the next run exits 0, converges, fsck clean`, ({ expect }) => fourAtATime(async () => {
       const ws = exampleWorkspace();
-      expect(syncWithKill(ws, { LIBRARY_SYNC_TEST_KILL_AT: String(k) }).signal).toBe('SIGKILL');
+      expect((await runCli(ws, ['sync', '--fix'], { LIBRARY_SYNC_TEST_KILL_AT: String(k) })).signal).toBe('SIGKILL');
       fsck(ws.storeDir);
-      const rerun = cli(ws, ['sync', '--fix']);
+      const rerun = await runCli(ws, ['sync', '--fix']);
       expect(rerun.code, rerun.stderr).toBe(0);
       expect(folders(ws)).toEqual(expected);
-      expect(cli(ws, ['status', '--json']).json.companies.map((c: any) => [c.name, c.ok, c.counts.override ?? 0])).toEqual(
-        cli(reference, ['status', '--json']).json.companies.map((c: any) => [c.name, c.ok, c.counts.override ?? 0]),
-      );
+      expect(summaryOf(await runCli(ws, ['status', '--json']))).toEqual(expectedSummary);
       fsck(ws.storeDir);
-    });
+    }), SIDE_BY_SIDE_TIMEOUT);
   }
 });
