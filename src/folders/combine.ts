@@ -68,7 +68,7 @@ export function combineFolders(input: CombineInput): Combined {
       continue;
     }
     const changed = new Map<string | null, string[]>(); // the new version → the folders that hold it
-    const stale = new Set<string | null>(); // versions of unchanged folders that are not the company's: a conflict left, or a write that failed
+    const stale = new Set<string | null>(); // versions of unchanged folders that are neither the company's nor the library's: a conflict left
     let disagree = false;
     for (const f of input.folders) {
       if (f.blocked.has(name) || f.links.has(name)) continue;
@@ -82,7 +82,8 @@ export function combineFolders(input: CombineInput): Combined {
         disagree = true; // a new folder's own copy is never taken over a recorded version: a person decides
       }
       if (edited) changed.set(now, [...(changed.get(now) ?? []), f.key]);
-      else if (f.recorded && now !== (before ?? null)) stale.add(now);
+      // What the library distributed is nobody's edit: a folder still holding it is behind (a copy failed), not a side.
+      else if (f.recorded && now !== (before ?? null) && !(now !== null && (now === input.base?.get(name) || now === input.library.get(name)))) stale.add(now);
     }
     const versions = new Set([...changed.keys(), ...(changed.size > 0 ? stale : [])]);
     // Two versions that are not the company's, each in some folder: edits that disagree, now or left from before.

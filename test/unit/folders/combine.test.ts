@@ -46,6 +46,16 @@ describe('combineFolders', () => {
     expect(partial.conflicts.size).toBe(0);
     expect(partial.skills.get('pdf')).toBe('L1');
   });
+  it('a folder a copy failed to reach still holds what was distributed: a new edit elsewhere is no conflict, it is copied there too', () => {
+    // .claude edited to E1, recorded; the copy to .agents failed (it still holds L1); then .claude edited again to E2.
+    const again = combineFolders({ folders: [folder('a', { pdf: 'E2' }, { pdf: 'E1' }), folder('b', { pdf: 'L1' }, { pdf: 'L1' })], recorded: map({ pdf: 'E1' }), library, base });
+    expect(again.conflicts.size).toBe(0);
+    expect(again.skills.get('pdf')).toBe('E2');
+    expect(again.from.get('pdf')).toEqual(['a']);
+    // A lagging folder that holds a person's edit (not what was distributed) is still a conflict.
+    const edited = combineFolders({ folders: [folder('a', { pdf: 'E2' }, { pdf: 'E1' }), folder('b', { pdf: 'B' }, { pdf: 'B' })], recorded: map({ pdf: 'E1' }), library, base });
+    expect(edited.conflicts.has('pdf')).toBe(true);
+  });
   it('a folder new to the company is filled, never taken over a recorded override; its own different copy is a conflict', () => {
     const kept = combineFolders({ folders: [folder('.claude/skills', { pdf: 'O' }, { pdf: 'O' }), folder('.agents/skills', {}, null)], recorded: map({ pdf: 'O' }), library, base });
     expect(kept.skills.get('pdf')).toBe('O');
