@@ -11,6 +11,7 @@ it('npm run bench prints the table and one JSON line (5 companies)', () => {
   expect(res.status, res.stderr).toBe(0);
   expect(res.stdout).toMatch(/^first distribution .*cp -a/m);
   expect(res.stdout).toMatch(/^no-op sync --fix .*git status loop/m);
+  expect(res.stdout).toMatch(/^status, bundled example .*node -e 0/m);
   const json = JSON.parse(res.stdout.split('\n').find((l) => l.startsWith('BENCH_JSON '))!.slice('BENCH_JSON '.length));
   expect(json.store.afterNoops.bytes).toBe(json.store.beforeNoops.bytes);
   expect(json.peakRssMb).toBeGreaterThan(0);
