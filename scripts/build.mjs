@@ -4,8 +4,8 @@
  * loads, with its declarations), then each command-line bin bundled by esbuild
  * into one file over tsc's output (dist/cli/library.js, dist/cli/discover.js),
  * so that starting a command resolves and compiles one module, not a hundred.
- * isomorphic-git stays outside: only an HTTP forge-sync loads it, from
- * node_modules, when it runs.
+ * isomorphic-git and plist stay outside: only an HTTP forge-sync, and
+ * launchd's commands and doctor, load them, from node_modules, when they run.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -22,7 +22,7 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: 'linked',
-  external: ['isomorphic-git', 'playwright-core'],
+  external: ['isomorphic-git', 'playwright-core', 'plist'],
   // The CommonJS packages bundled (pino, commander…) call require(): give the ESM bundle one.
   banner: { js: "import { createRequire as __libraryRequire } from 'node:module'; const require = __libraryRequire(import.meta.url);" },
   logLevel: 'warning',

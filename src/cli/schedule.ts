@@ -42,11 +42,11 @@ const isMac = process.platform === 'darwin';
 export function registerLaunchd(program: Command): void {
   const launchd = program.command('launchd').description('the macOS launchd agent that runs `library sync --fix` on a schedule');
 
-  const plistFor = (opts: { interval: number; throttle: number; logDir?: string; label: string }, cmd: Command) => {
+  const plistFor = async (opts: { interval: number; throttle: number; logDir?: string; label: string }, cmd: Command) => {
     const ctx = loadContext(cmd);
     const label = checkJobName('--label', opts.label);
     const spec = jobSpecFor(ctx.config, { intervalSeconds: opts.interval, throttleSeconds: opts.throttle, logDir: opts.logDir });
-    return { ctx, label, spec, xml: buildPlist(spec, label) };
+    return { ctx, label, spec, xml: await buildPlist(spec, label) };
   };
 
   scheduleFlags(launchd.command('install'), true)
@@ -57,7 +57,7 @@ export function registerLaunchd(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       run(async (opts, cmd: Command) => {
-        const { ctx, label, spec, xml } = plistFor(opts, cmd);
+        const { ctx, label, spec, xml } = await plistFor(opts, cmd);
         const [file] = writeUnitFiles(path.resolve(opts.dest ?? defaultLaunchdDir()), { [`${label}.plist`]: xml }, spec.logDir);
         const load = opts.load !== false && isMac;
         if (load) {
@@ -113,7 +113,7 @@ export function registerLaunchd(program: Command): void {
     .option('--label <label>', 'launchd label', DEFAULT_LABEL)
     .action(
       run(async (opts, cmd: Command) => {
-        process.stdout.write(`${plistFor(opts, cmd).xml}\n`);
+        process.stdout.write(`${(await plistFor(opts, cmd)).xml}\n`);
         return [];
       }),
     );

@@ -107,12 +107,12 @@ function checkJobArguments(kind: string, args: unknown[], config: Config, reinst
   return out;
 }
 
-function checkLaunchd(config: Config, file: string, label: string, expectLoaded: boolean): DoctorCheck[] {
+async function checkLaunchd(config: Config, file: string, label: string, expectLoaded: boolean): Promise<DoctorCheck[]> {
   const reinstall = `library launchd install${label === DEFAULT_LABEL ? '' : ` --label ${label}`} (with the same --dest, --interval and --log-dir)`;
   if (!fs.existsSync(file)) return [{ check: 'schedule', ok: false, message: `launchd agent ${file} is missing`, fix: reinstall }];
   let plist: Record<string, unknown>;
   try {
-    plist = parsePlist(fs.readFileSync(file, 'utf8'));
+    plist = await parsePlist(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     return [{ check: 'schedule', ok: false, message: `launchd agent ${file} cannot be read: ${errorMessage(err)}`, fix: reinstall }];
   }
@@ -147,10 +147,10 @@ function checkSystemd(config: Config, files: string[], unit: string, args: strin
   return out;
 }
 
-export function checkSchedule(config: Config): DoctorCheck[] {
+export async function checkSchedule(config: Config): Promise<DoctorCheck[]> {
   const record = readScheduleRecord(config);
   const out: DoctorCheck[] = [];
-  if (record.launchd) out.push(...checkLaunchd(config, record.launchd.files[0], record.launchd.label, record.launchd.loaded));
+  if (record.launchd) out.push(...(await checkLaunchd(config, record.launchd.files[0], record.launchd.label, record.launchd.loaded)));
   if (record.systemd) out.push(...checkSystemd(config, record.systemd.files, record.systemd.unit, record.systemd.programArguments, record.systemd.enabled));
   if (out.length > 0) return out;
   // Nothing recorded: look where a default install would be.
@@ -209,7 +209,7 @@ export async function runDoctor(config: Config, maxAgeSeconds: number, now = Dat
   else if (lock?.held) checks.push({ check: 'lock', ok: true, message: `held by a running sync: pid ${lock.owner?.pid ?? '?'} (${lock.owner?.command ?? '?'}) since ${lock.owner?.startedAt ?? '?'}` });
   else checks.push({ check: 'lock', ok: true, message: 'free' });
   try {
-    checks.push(...checkSchedule(config));
+    checks.push(...(await checkSchedule(config)));
   } catch (err) {
     checks.push({ check: 'schedule', ok: false, message: errorMessage(err), fix: 'see the message; `library systemd install` (or `launchd install`) rewrites the record' });
   }

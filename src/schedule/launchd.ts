@@ -1,12 +1,19 @@
-/** The launchd agent's plist, built and read with the `plist` package. Pure. */
-import { build, parse, type PlistValue } from 'plist';
+/**
+ * The launchd agent's plist, built and read with the `plist` package. Pure.
+ * plist (with the XML parser and builder it brings) is a quarter of the CLI's
+ * code and only launchd's commands and doctor's schedule check need it: it is
+ * loaded when they run, not at every start-up (the bundle leaves it outside).
+ */
+import type { PlistValue } from 'plist';
 import { jobArguments, logFiles, type JobSpec } from './job.js';
+
+const plist = () => import('plist');
 
 export const DEFAULT_LABEL = 'com.alai.library-sync';
 
-export function buildPlist(spec: JobSpec, label: string): string {
+export async function buildPlist(spec: JobSpec, label: string): Promise<string> {
   const logs = logFiles(spec.logDir);
-  return build({
+  return (await plist()).build({
     Label: label,
     ProgramArguments: jobArguments(spec),
     StartInterval: spec.intervalSeconds,
@@ -20,8 +27,8 @@ export function buildPlist(spec: JobSpec, label: string): string {
   });
 }
 
-export function parsePlist(text: string): Record<string, PlistValue> {
-  const value = parse(text);
+export async function parsePlist(text: string): Promise<Record<string, PlistValue>> {
+  const value = (await plist()).parse(text);
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date || Buffer.isBuffer(value)) {
     throw new Error('not a plist dictionary');
   }

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import * as tar from 'tar';
+import { lazyRequire } from '../util/lazy-require.js';
 import type { Config } from '../config.js';
 import { resolveCompanies } from '../companies.js';
 import { InterruptedError, UnsafePathError, UsageError } from '../errors.js';
@@ -19,6 +19,8 @@ import type { Store } from '../store/store.js';
 import { removeKilledTempFiles, tempPathBeside } from '../util/atomic.js';
 import { checkpoint } from '../util/faults.js';
 import { readSnapshot } from './snapshot.js';
+
+const tar = lazyRequire<typeof import('tar')>('tar');
 
 const inside = (child: string, parent: string) => {
   const rel = path.relative(parent, child);
@@ -81,9 +83,9 @@ async function* treeEntries(store: Store, tree: string, prefix: string): AsyncGe
 function tarBlocks(f: TarFile, mtime: Date): Buffer[] {
   const size = f.content?.length ?? 0;
   const fields = { path: f.path, mode: f.mode, size, mtime, type: f.type, linkpath: f.linkpath };
-  const header = new tar.Header(fields);
+  const header = new (tar().Header)(fields);
   const parts: Buffer[] = [];
-  if (header.encode()) parts.push(new tar.Pax(fields).encode()); // long or non-ASCII names
+  if (header.encode()) parts.push(new (tar().Pax)(fields).encode()); // long or non-ASCII names
   parts.push(header.block!);
   if (f.content && size) parts.push(f.content, Buffer.alloc((512 - (size % 512)) % 512));
   return parts;

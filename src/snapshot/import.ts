@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import * as tar from 'tar';
+import { lazyRequire } from '../util/lazy-require.js';
 import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
 import { isValidName } from '../names.js';
@@ -28,6 +28,8 @@ import { EMPTY_TREE_OID } from '../store/objects.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_ARCHIVE_LIMITS } from './limits.js';
 import { tagSnapshot, snapshotRef, writeSnapshotTree } from './snapshot.js';
+
+const tar = lazyRequire<typeof import('tar')>('tar');
 
 export class UnsafeArchiveError extends UsageError {
   override readonly code = 'EUNSAFEARCHIVE';
@@ -97,7 +99,7 @@ export async function checkArchive(file: string, limits: ArchiveLimits): Promise
   const problems: string[] = [];
   let entries = 0;
   let bytes = 0;
-  const parser = new tar.Parser({
+  const parser = new (tar().Parser)({
     strict: true,
     brotli: false, // never guessed: only tar and tar.gz are read, through the counted stream
     zstd: false,
@@ -141,7 +143,7 @@ export async function checkArchive(file: string, limits: ArchiveLimits): Promise
 
 /** Extract a checked archive into `cwd`, through the same counted stream. */
 async function extractArchive(file: string, cwd: string, limits: ArchiveLimits): Promise<void> {
-  const unpack = new tar.Unpack({ cwd, strict: true, preservePaths: false, preserveOwner: false, brotli: false, zstd: false });
+  const unpack = new (tar().Unpack)({ cwd, strict: true, preservePaths: false, preserveOwner: false, brotli: false, zstd: false });
   await streamArchive(file, unpack, limits);
 }
 
