@@ -4,7 +4,9 @@
  * gives a document (named after its folder) with `problems`, never an error,
  * so a broken skill stays findable.
  */
-import { parse as parseYaml } from 'yaml';
+import { lazyRequire } from '../util/lazy-require.js';
+
+const yamlModule = lazyRequire<typeof import('yaml')>('yaml');
 
 export interface SkillDoc {
   /** Front-matter `name`, or the folder name when it is missing or unusable. */
@@ -38,7 +40,7 @@ function splitFrontMatter(text: string): { yaml: string | null; body: string; pr
 function parseFrontMatter(yaml: string, problems: string[]): Record<string, unknown> {
   let value: unknown;
   try {
-    value = parseYaml(yaml);
+    value = yamlModule().parse(yaml);
   } catch (err) {
     problems.push(`SKILL.md front matter is not valid YAML: ${(err as Error).message.split('\n')[0].replace(/:\s*$/, '')}`);
     return {};

@@ -3,7 +3,11 @@
  * next line `---` (or `...`). Pure. Positions are 1-based lines and columns in
  * the file, counting the opening `---` line.
  */
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import type { Document } from 'yaml';
+import { lazyRequire } from '../util/lazy-require.js';
+
+/** Loaded when a SKILL.md is first parsed: a run whose validation is all cached never needs it. */
+const yaml = lazyRequire<typeof import('yaml')>('yaml');
 
 export interface Position {
   line: number;
@@ -79,6 +83,7 @@ export function parseFrontMatter(input: Buffer | string): ParsedFrontMatter | Fr
     if (bad) return { code: 'front-matter-encoding', line: bad, error: `front matter is not valid UTF-8 (line ${bad}): save SKILL.md as UTF-8` };
   }
   const yamlText = lines.slice(1, end).join('\n');
+  const { isMap, isScalar, LineCounter, parseDocument } = yaml();
   const counter = new LineCounter();
   const doc = parseDocument(yamlText, { prettyErrors: false, lineCounter: counter });
   const at = (offset: number): Position => {
@@ -117,6 +122,7 @@ export function parseFrontMatter(input: Buffer | string): ParsedFrontMatter | Fr
 }
 
 function pairOf(doc: Document, key: string) {
+  const { isMap, isScalar } = yaml();
   const root = doc.contents;
   if (!isMap(root)) return undefined;
   const pair = root.items.find((p) => isScalar(p.key) && p.key.value === key);
