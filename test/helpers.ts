@@ -1,5 +1,5 @@
 /** Test helpers: real temp folders, the real CLI as a subprocess, native git as the verifier. */
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,6 +49,29 @@ export function cli(ws: { configFile: string } | null, args: string[], env: Node
     }
   }
   return { code: res.status ?? -1, stdout: res.stdout, stderr: res.stderr, json };
+}
+
+/** `cli()`, awaited: the real CLI (or `bin`) as a child process, with the signal that ended it. For a test whose own process serves or runs cases side by side. */
+export function runCli(ws: { configFile: string } | null, args: string[], env: NodeJS.ProcessEnv = {}, bin = CLI): Promise<CliResult & { signal: NodeJS.Signals | null }> {
+  const full = ws ? ['--config', ws.configFile, ...args] : args;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...full], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code, signal) => {
+      let json: unknown;
+      if (args.includes('--json')) {
+        try {
+          json = JSON.parse(stdout);
+        } catch {
+          json = undefined;
+        }
+      }
+      resolve({ code: code ?? -1, signal, stdout, stderr, json });
+    });
+  });
 }
 
 export interface TerminalResult {

@@ -9,29 +9,10 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { LIBRARY_SKILLS, writeSkillFiles } from '../example/workspace.js';
-import { CLI, type CliResult } from './helpers.js';
+import { CLI, runCli, type CliResult } from './helpers.js';
 
 /** The CLI as an async subprocess: needed whenever the test process itself runs a server. */
-export function cliAsync(configFile: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, '--config', configFile, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => {
-      let json: unknown;
-      if (args.includes('--json')) {
-        try {
-          json = JSON.parse(stdout);
-        } catch {
-          json = undefined;
-        }
-      }
-      resolve({ code: code ?? -1, stdout, stderr, json });
-    });
-  });
-}
+export const cliAsync = (configFile: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> => runCli({ configFile }, args, env);
 
 export interface Forge {
   root: string;
