@@ -101,8 +101,8 @@ export function unknownCompany(name: string, known: readonly string[], where: st
 }
 
 /** The configured companies, or the named ones (an unknown name is a usage error). */
-export function selectCompanies(config: Pick<Config, 'companiesSpec' | 'file' | 'folders'>, wanted: readonly string[] | undefined): Company[] {
-  const all = resolveCompanies(config).companies;
+export function selectCompanies(config: Pick<Config, 'companiesSpec' | 'file' | 'folders'>, wanted: readonly string[] | undefined, resolved = resolveCompanies(config)): Company[] {
+  const all = resolved.companies;
   if (!wanted || wanted.length === 0) return all;
   return wanted.map((name) => {
     const c = all.find((x) => x.name === name);

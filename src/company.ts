@@ -60,9 +60,7 @@ export interface CompanyView {
 }
 
 export async function skillMapOf(store: ReadonlyStore, tree: string): Promise<Map<string, string>> {
-  const map = new Map<string, string>();
-  for (const e of await store.readTree(tree)) if (e.mode === '40000') map.set(e.name, e.oid);
-  return map;
+  return recordedSkills({ entries: await store.readTree(tree) });
 }
 
 /**
@@ -72,7 +70,9 @@ export async function skillMapOf(store: ReadonlyStore, tree: string): Promise<Ma
  */
 export function recoverCompany(store: Store, company: Company, policy: ScanPolicy): string[] {
   const actions: string[] = [];
-  for (const { folder, real } of distinctFolders(company)) {
+  // One folder: no realpath needed to find its aliases (captureIdentity checks it).
+  const folders = company.folders ? distinctFolders(company) : [{ folder: { key: '', dir: company.dir }, real: company.dir }];
+  for (const { folder, real } of folders) {
     if (real === null && company.folders) {
       // A folder the config lists for this company, and so asks for: created (its root must exist).
       captureIdentity(company.root!, company.globRoot, policy.allowSymlinkedCompanies, policy.configFile);

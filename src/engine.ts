@@ -4,19 +4,18 @@
  * every writing operation takes and gives back. Results are the rich ones the
  * CLI formats; the API turns them into plain data.
  */
-import os from 'node:os';
 import type { Config } from './config.js';
 import { policiesOf, type Policies } from './policy.js';
 import { refreshIndex, type IndexOutcome } from './discover/refresh.js';
 import type { FetchOutcome } from './fleet/fetch.js';
-import type { ReportOutcome } from './fleet/report.js';
+import { hostName, type ReportOutcome } from './fleet/report.js';
 import { fetchBeforeRead, reportAfterSync } from './fleet/run.js';
 import { StoreError, UsageError } from './errors.js';
 import { withLock } from './lock.js';
 import type { Logger } from './log.js';
 import type { RemoteConfig } from './remote/config.js';
 import { forgeSync, type ForgeSyncOptions, type ForgeSyncResult } from './remote/forge-sync.js';
-import { hostRefName, resolveRemotes } from './remote/resolve.js';
+import { resolveRemotes } from './remote/resolve.js';
 import { runRollback, type RollbackOptions, type RollbackResult } from './snapshot/rollback.js';
 import { createSnapshot, listSnapshots, timestampName, type SnapshotInfo, type SnapshotTaken } from './snapshot/snapshot.js';
 import { Store, StoreAccessError } from './store/store.js';
@@ -110,7 +109,7 @@ export class Engine {
 
   /** The plan as the folders are now, for commands that show it (status, diff, report): an empty library is shown, not refused. */
   view(companies?: string[]): Promise<SyncResult> {
-    return runSync(this.context(this.readable()), { mode: 'plan', companies, allowEmptyLibrary: true }); // the library as last fetched: no network
+    return this.planIn(this.readable(), companies); // the library as last fetched: no network
   }
 
   /**
@@ -164,8 +163,8 @@ export class Engine {
     return this.locked(`library push ${list.join(' ')}`, (store) => runSync(this.context(store), { mode: 'push', skills: list, companies: [...new Set(companies)], force: opts.force }));
   }
 
-  /** The plan as the folders are now, read with `store` (under a lock the caller holds). */
-  private planIn(store: Store, companies?: string[]): Promise<SyncResult> {
+  /** The plan as the folders are now, read with `store` (the readable one, or under a lock the caller holds). */
+  private planIn(store: Store | null, companies?: string[]): Promise<SyncResult> {
     return runSync(this.context(store), { mode: 'plan', companies, allowEmptyLibrary: true });
   }
 
@@ -210,7 +209,7 @@ export class Engine {
         timeoutMs: (call.timeoutSeconds ?? 120) * 1000,
         tries: call.tries ?? 3,
         retryDelayMs: (call.retryDelaySeconds ?? 1) * 1000,
-        host: this.config.host ?? hostRefName(os.hostname()),
+        host: hostName(this.config),
         authorization: auth.get(r.name)!,
         sshCommand: process.env.LIBRARY_SSH || undefined,
         onStderr: call.onStderr,

@@ -9,7 +9,7 @@
  */
 import type { Config } from './config.js';
 import type { Policies } from './policy.js';
-import { selectCompanies, type ResolvedCompanies } from './companies.js';
+import { resolveCompanies, selectCompanies, type ResolvedCompanies } from './companies.js';
 import { UsageError } from './errors.js';
 import type { Logger } from './log.js';
 import { recoverCompany, skillMapOf } from './company.js';
@@ -66,8 +66,10 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
   const pushLibrary = request.kind === 'push' ? await readLibrary(ctx.policies.library, store) : undefined;
   if (request.kind === 'push') checkPushable(pushLibrary!, request.skills);
   const recovered = new Map<string, string[]>();
+  // The companies are looked up once: the recovery and the read see the same ones.
+  const resolved = writing ? resolveCompanies(config) : undefined;
   if (writing) {
-    for (const company of selectCompanies(config, opts.companies)) {
+    for (const company of selectCompanies(config, opts.companies, resolved)) {
       try {
         recovered.set(company.name, recoverCompany(store, company, ctx.policies.scan));
       } catch {
@@ -75,7 +77,7 @@ export async function runSync(ctx: SyncContext, opts: SyncOptions): Promise<Sync
       }
     }
   }
-  const ws = await readWorkspace(config, ctx.policies, store, { companies: opts.companies, request, library: pushLibrary });
+  const ws = await readWorkspace(config, ctx.policies, store, { companies: opts.companies, request, library: pushLibrary, resolved });
   const { library } = ws;
   for (const p of [...library.problems, ...library.blocked.values()]) log.warn({ skill: p.skill, path: p.path }, p.message);
   // A library whose skills are all blocked is not empty: the run goes on (nothing blocked is touched) and exits 1 with the reasons.

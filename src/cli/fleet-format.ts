@@ -2,7 +2,7 @@
 import type { FetchOutcome } from '../fleet/fetch.js';
 import type { ReportOutcome } from '../fleet/report.js';
 
-const short = (oid: string | null | undefined) => (oid ? oid.slice(0, 7) : '-');
+export const short = (oid: string | null | undefined) => (oid ? oid.slice(0, 7) : '-');
 
 export function fetchLines(f: FetchOutcome): string[] {
   const head = `fetch of library ${f.url} (branch ${f.branch})`;

@@ -1,13 +1,11 @@
 /** `library fleet` and `library fleet forget <host>`: the hub's view of every machine reporting to it (src/fleet/hub.ts). */
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { formatAge } from '../health/health.js';
 import { forgetHost, readFleet, type FleetCompany, type FleetView } from '../fleet/hub.js';
-import { fetchLines } from './fleet-format.js';
+import { fetchLines, short } from './fleet-format.js';
+import { ago } from './format.js';
 import { engineOf, loadContext, printJson, run, type CommandContext } from './context.js';
 import { sayError } from './terminal.js';
-
-const short = (oid: string | null | undefined) => (oid ? oid.slice(0, 7) : '-');
 
 function reportConfig(ctx: CommandContext) {
   if (!ctx.config.report) throw new UsageError(`library fleet needs a hub: add "report": { "url": "…" } to ${ctx.config.file} (the repository every machine reports to)`);
@@ -16,7 +14,6 @@ function reportConfig(ctx: CommandContext) {
 
 function companyLine(c: FleetCompany, width: number): string {
   if (c.error) return `  ${c.name.padEnd(width)}  UNREADABLE: ${c.error}`;
-  const age = formatAge(Math.max(0, (Date.now() - Date.parse(c.lastSync)) / 1000));
   const at = c.atTip === null ? '' : c.atTip ? ' (the tip)' : ' (NOT the tip)';
   const d = c.drift;
   const parts = [
@@ -25,7 +22,7 @@ function companyLine(c: FleetCompany, width: number): string {
     d.behind.length ? `behind: ${d.behind.join(', ')}` : '',
     d.new.length ? `new: ${d.new.join(', ')}` : '',
   ].filter(Boolean);
-  return `  ${c.name.padEnd(width)}  last sync ${age} ago  library ${short(c.libraryCommit)}${at}${parts.length ? `  ${parts.join('; ')}` : ''}`;
+  return `  ${c.name.padEnd(width)}  last sync ${ago(c.lastSync)}  library ${short(c.libraryCommit)}${at}${parts.length ? `  ${parts.join('; ')}` : ''}`;
 }
 
 function formatFleet(v: FleetView): string {

@@ -13,6 +13,7 @@ import { errorMessage, RefMovedError } from '../errors.js';
 import { EXIT_STATUS, type Failure } from '../exit-codes.js';
 import type { Logger } from '../log.js';
 import { processAlive } from '../lock.js';
+import { timestampName } from '../snapshot/snapshot.js';
 import type { Store } from '../store/store.js';
 import { isAncestor } from '../store/transport.js';
 import type { NetworkConfig, UrlLibrary } from './config.js';
@@ -43,7 +44,6 @@ export interface FetchOutcome {
 }
 
 export const fetchLabel = (u: Pick<UrlLibrary, 'url' | 'branch'>) => `library ${u.url} (branch ${u.branch})`;
-const stamp = (iso: string) => iso.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 const short = (oid: string | null) => (oid ? oid.slice(0, 7) : '-');
 
 /** Refs a killed fetch left (`incoming-<pid>` of a process that is gone). */
@@ -112,7 +112,7 @@ export async function fetchLibrary(store: Store, upstream: UrlLibrary, net: Netw
   if (!fetched) throw new Error(`git fetch succeeded but did not write ${incoming} in ${store.gitdir}`);
   try {
     if (previous && fetched !== previous && !(await isAncestor(store, previous, fetched))) {
-      out.rewritten = { at: now, from: previous, to: fetched, keptAs: `${REWRITTEN_PREFIX}${stamp(now)}-${previous.slice(0, 7)}` };
+      out.rewritten = { at: now, from: previous, to: fetched, keptAs: `${timestampName(REWRITTEN_PREFIX, new Date(now))}-${previous.slice(0, 7)}` };
       await store.updateRef(out.rewritten.keptAs, previous, null);
       record.rewrites.push(out.rewritten);
       log.warn(

@@ -13,7 +13,9 @@ import { resolveCompanies } from '../companies.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { checkName } from '../names.js';
 import { conflictsRef } from '../apply/merge-files.js';
+import { foldersRef } from '../folders/record.js';
 import { baseRef, companyRef } from '../refs.js';
+import { timestampName } from '../snapshot/snapshot.js';
 import { readRunState, writeRunState } from '../run-state.js';
 import type { Store } from '../store/store.js';
 
@@ -43,7 +45,7 @@ export function checkForgettable(config: Config, name: string): void {
 export async function forgetCompany(store: Store, name: string, now = new Date()): Promise<ForgottenCompany> {
   const state = readRunState(store);
   const head = await store.readRef(companyRef(name));
-  const others = [baseRef(name), conflictsRef(name)];
+  const others = [baseRef(name), conflictsRef(name), foldersRef(name)];
   const present = await Promise.all(others.map(async (r) => ((await store.readRef(r)) ? r : null)));
   if (!head && !(name in state.companies) && present.every((r) => r === null)) {
     throw new UsageError(`store ${store.gitdir} knows no company ${name}: nothing to forget (\`library status\` lists the companies)`);
@@ -51,7 +53,7 @@ export async function forgetCompany(store: Store, name: string, now = new Date()
   const out: ForgottenCompany = { company: name, keptAs: null, removed: [] };
   if (head) {
     // Kept before the head goes: a run killed in between leaves both, never neither.
-    out.keptAs = `refs/forgotten/${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}/${name}`;
+    out.keptAs = `refs/forgotten/${timestampName('', now)}/${name}`;
     await store.updateRef(out.keptAs, head, null);
     await store.deleteRef(companyRef(name));
     out.removed.push(companyRef(name));

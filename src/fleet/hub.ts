@@ -15,6 +15,7 @@ import { folderAt } from '../library/source.js';
 import { driftOf, severity, type SkillDrift } from './analyze.js';
 import type { NetworkConfig, ReportConfig, UrlLibrary } from './config.js';
 import { fetchLibrary, FETCHED_REF, type FetchOutcome } from './fetch.js';
+import { urlLibrarySource } from './library.js';
 import { failureClause, httpBounds, QUIET_STORE, runRemoteGit } from './git.js';
 import { parsePorcelain } from './report.js';
 
@@ -63,7 +64,7 @@ async function referenceLibrary(store: Store, libraryUrl: UrlLibrary | null, net
   if (libraryUrl) {
     const fetch = await fetchLibrary(store, libraryUrl, net, log);
     const tip = await store.readRef(FETCHED_REF);
-    return { source: `${libraryUrl.url} ${libraryUrl.branch}:${libraryUrl.path}`, tip, skills: tip ? await skillMap(store, (await store.readCommit(tip)).tree, libraryUrl.path) : new Map(), fetch, path: libraryUrl.path };
+    return { source: urlLibrarySource(libraryUrl), tip, skills: tip ? await skillMap(store, (await store.readCommit(tip)).tree, libraryUrl.path) : new Map(), fetch, path: libraryUrl.path };
   }
   const local = await store.readRef(LIBRARY_REF);
   const commit = local ? await store.readCommit(local) : null;

@@ -133,10 +133,11 @@ export async function readLibrary(config: LibraryPolicy, store: ReadonlyStore | 
 
   const repoStore = repoObjects(repo);
   const head = await repoHead(repo);
-  const entries = head ? await committedFolder(repoStore, head, path.relative(repo.workTree, fs.realpathSync(dir))) : [];
+  const realDir = fs.realpathSync(dir);
+  const entries = head ? await committedFolder(repoStore, head, path.relative(repo.workTree, realDir)) : [];
   const { gitlinks, ...view } = skillsOf(entries, dir);
   // A submodule's files are its recorded commit's tree, read from its own objects.
-  const submodules = await resolveSubmodules(repo, fs.realpathSync(dir), gitlinks);
+  const submodules = await resolveSubmodules(repo, realDir, gitlinks);
   for (const [name, sub] of submodules.resolved) view.skills.set(name, sub.tree);
   for (const [name, problem] of submodules.blocked) view.blocked.set(name, problem);
   const objectsOf = (name: string) => submodules.resolved.get(name)?.objects ?? repoStore;

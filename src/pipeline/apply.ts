@@ -25,7 +25,6 @@ import type { LibraryView } from '../library/source.js';
 import type { SkillMergePlan } from '../merge/file-merge.js';
 import { countStates, type CompanyPlan, type PlannedSkill, type SyncRequest } from '../merge/plan.js';
 import { treeFilterFor } from '../scan/filter-tree.js';
-import { ignoreRulesOf } from '../scan/ignore.js';
 import { autoSnapshot } from '../snapshot/snapshot.js';
 import { writeRunState, type RunState } from '../run-state.js';
 import { EMPTY_TREE_OID, type TreeEntry } from '../store/objects.js';
@@ -115,7 +114,7 @@ export async function applySync(
   );
   const outcomes = planned.map((p) => p.outcome);
   recordRunState(store, ws.runState, outcomes, skippedOf(ws.library, ws.problems, outcomes));
-  treeFilterFor(ignoreRulesOf(config), store).save();
+  treeFilterFor(ctx.policies.scan.ignore, store).save();
   return { libraryCommit, snapshot };
 }
 
@@ -127,7 +126,7 @@ interface CompanyApplyContext extends ApplyContext {
 
 /** One company's writes; a failed skill keeps its old folder and its old base. */
 async function applyCompany(
-  { store, blobs, log, config, policies, force, beforeFirstChange }: CompanyApplyContext,
+  { store, blobs, log, policies, force, beforeFirstChange }: CompanyApplyContext,
   view: CompanyView,
   plan: CompanyPlan,
   outcome: CompanyOutcome,
@@ -135,7 +134,7 @@ async function applyCompany(
   request: SyncRequest,
 ): Promise<void> {
   const { company, scan, cache } = view;
-  const writer = new SkillWriter({ store, blobs, identity: view.identity, cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
+  const writer = new SkillWriter({ store, blobs, identity: view.identity, cache, maxFileBytes: policies.scan.maxFileBytes, ignore: policies.scan.ignore });
   const rootEntries = new Map<string, TreeEntry>(scan.root.entries.map(({ name, mode, oid }) => [name, { name, mode, oid }]));
   const setSkill = (name: string, tree: string | null) => (tree ? rootEntries.set(name, { name, mode: '40000', oid: tree }) : rootEntries.delete(name));
   const nextBase = new Map(plan.nextBase);
@@ -224,7 +223,7 @@ async function applyCompany(
   // killed or frozen between the two refs then leaves a base without its distribution commit, which the next run
   // records, never a distribution without its base (which would stop the company until `doctor --repair`).
   for (const name of emptied) if (rootEntries.has(name) || !nextBase.has(name)) emptied.delete(name); // back in the folder, or gone for good
-  const filter = treeFilterFor(ignoreRulesOf(config), store);
+  const filter = treeFilterFor(policies.scan.ignore, store);
   for (const oid of nextBase.values()) await filter.ensure(store, oid); // bases filtered of litter this run
   const nextBaseTree = writeBaseTree(store, nextBase, emptied);
   if (nextBaseTree !== view.baseTree) await store.updateRef(baseRef(company.name), nextBaseTree, view.baseTree);

@@ -49,11 +49,14 @@ export interface ReadOptions {
   request: SyncRequest;
   /** The library, when the caller has read it already (a push checks its skills before anything else). */
   library?: LibraryView;
+  /** The companies, when the caller has looked them up already (sync recovers them first). */
+  resolved?: ResolvedCompanies;
 }
 
 export async function readWorkspace(config: Config, policies: Policies, store: ReadonlyStore | null, opts: ReadOptions): Promise<Workspace> {
-  const { problems } = resolveCompanies(config);
-  const companies = selectCompanies(config, opts.companies);
+  const resolved = opts.resolved ?? resolveCompanies(config);
+  const { problems } = resolved;
+  const companies = selectCompanies(config, opts.companies, resolved);
   const library = opts.library ?? (await readLibrary(policies.library, store));
   const libraryTip = store ? await store.readRef(config.libraryRef ?? LIBRARY_REF) : null;
   let libraryCommit: string | null = null;

@@ -24,7 +24,6 @@ import { recordFolders } from '../folders/record.js';
 import type { FolderView } from '../folders/scan.js';
 import { folderTree } from '../folders/view.js';
 import type { CompanyView } from '../company.js';
-import { ignoreRulesOf } from '../scan/ignore.js';
 import { filterSkillMap, treeFilterFor } from '../scan/filter-tree.js';
 import { observe, scanCompany, recoverCompany, skillMapOf } from '../company.js';
 import { readRunState, writeRunState } from '../run-state.js';
@@ -113,7 +112,7 @@ export async function runRollback(ctx: { config: Config; scan: ScanPolicy; store
   });
   const snapSkills = new Map<string, Map<string, string>>();
   // Litter a snapshot recorded (before the ignore rules) is not written back.
-  const filter = treeFilterFor(ignoreRulesOf(config), store);
+  const filter = treeFilterFor(scan.ignore, store);
   for (const c of targets) {
     const skills = await skillMapOf(store, snap.companyTrees.get(c.name)!);
     snapSkills.set(c.name, await filterSkillMap(filter, store, skills, null));
@@ -180,11 +179,11 @@ export async function runRollback(ctx: { config: Config; scan: ScanPolicy; store
   const now = new Date().toISOString();
   for (const { result: r, view } of plans) {
     if (!view || r.changes.length === 0) continue;
-    const writer = new SkillWriter({ store, blobs, identity: view.identity, cache: view.cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) });
+    const writer = new SkillWriter({ store, blobs, identity: view.identity, cache: view.cache, maxFileBytes: scan.maxFileBytes, ignore: scan.ignore });
     // Every folder of the company (one, or each of config `folders` that holds the skill differently) gets the snapshot's version.
     const items = r.changes.flatMap((change) => rollbackWrites(view, change).map((w) => ({ change, ...w })));
     const writers = new Map<FolderView, SkillWriter>();
-    const writerOf = (f: FolderView) => writers.get(f) ?? writers.set(f, new SkillWriter({ store, blobs, identity: f.identity!, cache: f.cache, maxFileBytes: config.maxFileBytes, ignore: ignoreRulesOf(config) })).get(f)!;
+    const writerOf = (f: FolderView) => writers.get(f) ?? writers.set(f, new SkillWriter({ store, blobs, identity: f.identity!, cache: f.cache, maxFileBytes: scan.maxFileBytes, ignore: scan.ignore })).get(f)!;
     const notDone = new Set<SkillRollback>();
     const written = new Map<FolderView, Map<string, string | null>>();
     const { failures } = await writeSkills(items, {
