@@ -35,8 +35,12 @@ import { verifyIdentity, type FolderIdentity } from './identity.js';
 
 const TEMP_PATTERN = /^\.(.+)\.library-sync-(new|old|del)-[0-9a-f]+$/;
 
+/** Random per process, then counted: a temp name per write without a call into the random source for each. */
+const RUN_TAG = randomBytes(4).toString('hex');
+let tempCount = 0;
+
 function tempName(skill: string, kind: 'new' | 'old' | 'del'): string {
-  return `.${skill}.library-sync-${kind}-${randomBytes(4).toString('hex')}`;
+  return `.${skill}.library-sync-${kind}-${RUN_TAG}${(tempCount++).toString(16)}`;
 }
 
 /** A file of a tree to write, read from the store before the synchronous part begins. */
@@ -135,13 +139,14 @@ export class SkillWriter {
       }
       if (incoming) {
         fs.renameSync(incoming, skill);
+        incoming = null;
         checkpoint('new skill in place');
       }
       if (aside) {
         fs.rmSync(aside, { recursive: true, force: true });
         if (!fresh) checkpoint('skill removed');
       }
-      this.opts.cache.deletePrefix(`${skill}/`);
+      this.opts.cache.forgetSkill(skill);
       for (const [rel, st, oid] of fresh?.stats ?? []) this.opts.cache.set(`${skill}/${rel}`, st, oid);
       return { done: true };
     } finally {
@@ -175,13 +180,8 @@ export class SkillWriter {
 
   /** Rename the skill's folder aside; null when there is none. */
   private moveAside(skill: string, kind: 'old' | 'del'): string | null {
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(skill);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
+    const st = fs.lstatSync(skill, { throwIfNoEntry: false }); // a thrown ENOENT per new skill cost more than the write
+    if (!st) return null;
     const abs = path.join(this.opts.identity.dir, skill);
     if (st.isSymbolicLink()) throw new UnsafePathError(`${abs} is a symlink: refusing to write through it`);
     if (!st.isDirectory()) throw new UnsafePathError(`${abs} exists and is not a folder: move it away`);

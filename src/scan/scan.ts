@@ -115,9 +115,11 @@ interface WalkState {
   filesRead: number;
   /** Skills with a `.git` at their top. */
   checkouts: Set<string>;
+  /** Whether the folder being walked has so far been entirely as the stat cache recorded it. */
+  allCached: boolean;
 }
 
-/** A file's blob id: from the stat cache when its stat is unchanged, else by reading it. */
+/** A file's blob id: from the stat cache when its stat is unchanged, else by reading it (and then `state.allCached` is false). */
 function hashFile(abs: string, rel: string, st: fs.Stats, state: WalkState): string {
   state.seen.add(rel);
   let oid = state.opts.cache.lookup(rel, st);
@@ -125,33 +127,45 @@ function hashFile(abs: string, rel: string, st: fs.Stats, state: WalkState): str
     oid = hashObject('blob', fs.readFileSync(abs));
     state.filesRead++;
     state.opts.cache.set(rel, st, oid);
+    state.allCached = false;
   }
   return oid;
 }
 
 /**
  * A folder's names: from the cache while the folder's own mtime is unchanged
- * (adding, removing or renaming an entry changes it), else from readdir.
- * Files are still lstat-ed one by one: an edit in place changes only the file.
+ * (adding, removing or renaming an entry changes it), else from readdir (and
+ * then `state.allCached` is false). Files are still lstat-ed one by one: an
+ * edit in place changes only the file.
  */
 function listFolder(absDir: string, relDir: string, st: fs.Stats, state: WalkState): string[] {
   state.seenDirs.add(relDir);
   const cached = state.opts.cache.lookupDir(relDir, st);
   if (cached) return cached;
+  state.allCached = false;
   const names = fs.readdirSync(absDir);
   state.opts.cache.setDir(relDir, st, names);
   return names;
 }
 
+/**
+ * A folder's tree. When its names and every entry under it came from the stat
+ * cache unchanged, nothing in it can differ from the tree the cache recorded
+ * for it, so that tree id is reused; anything skipped, blocked, read or
+ * symlinked makes the tree be built and hashed again.
+ */
 function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkState, problems: { path: string; message: string }[] = []): ScanTree {
   const entries: ScanEntry[] = [];
   const top = !relDir.includes('/'); // the skill folder itself (skill names hold no '/')
+  const outerAllCached = state.allCached;
+  state.allCached = true;
   for (const name of listFolder(absDir, relDir, dirStat, state)) {
     const abs = `${absDir}/${name}`; // absDir is normalized already; path.join costs a normalize per file on a 100,000-file scan
     const rel = `${relDir}/${name}`;
     if (name.includes('\uFFFD')) {
       // readdir decoded invalid UTF-8 lossily: we could neither record nor restore this name exactly.
       problems.push({ path: abs, message: `a file name in ${absDir} is not valid UTF-8: rename it` });
+      state.allCached = false;
       continue;
     }
     let st: fs.Stats;
@@ -159,9 +173,11 @@ function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkStat
       st = fs.lstatSync(abs);
     } catch (err) {
       problems.push({ path: abs, message: `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      state.allCached = false;
       continue;
     }
     if (isUnrecorded(rel, name, st.isDirectory(), st.isSymbolicLink(), state.opts.ignore)) {
+      state.allCached = false;
       if (top && name.toLowerCase() === '.git' && isGitDir(abs, st)) state.checkouts.add(relDir); // `git clone` and `git worktree` put it here
       else if (state.opts.refuseReserved && name !== '.git' && isGitReservedName(name, st.isSymbolicLink())) problems.push({ path: abs, message: reservedNameMessage(abs, name) });
       continue;
@@ -172,27 +188,37 @@ function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkStat
         sub = walk(abs, rel, st, state, problems);
       } catch (err) {
         problems.push({ path: abs, message: `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+        state.allCached = false;
         continue;
       }
       if (sub.entries.length > 0) entries.push({ name, mode: '40000', oid: sub.oid, tree: sub });
+      else state.allCached = false;
     } else if (st.isFile()) {
       if (st.size > state.opts.maxFileBytes) {
         problems.push({ path: abs, message: `file ${abs} is ${st.size} bytes, over the size limit of ${state.opts.maxFileBytes} bytes (safety.maxFileBytes): remove it or raise the limit` });
+        state.allCached = false;
         continue;
       }
       try {
         entries.push({ name, mode: fileMode(st), oid: hashFile(abs, rel, st, state) });
       } catch (err) {
         problems.push({ path: abs, message: `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+        state.allCached = false;
       }
     } else if (st.isSymbolicLink()) {
       entries.push({ name, mode: '120000', oid: hashObject('blob', Buffer.from(fs.readlinkSync(abs))) });
+      state.allCached = false;
     } else {
       problems.push({ path: abs, message: `${abs} is ${specialKind(st)}, not a file, folder or symlink: remove it` });
+      state.allCached = false;
     }
   }
   if (top && problems.length > 0) throw new SkillScanError(problems);
-  return buildTree(entries);
+  const known = state.allCached ? state.opts.cache.treeOf(relDir) : undefined;
+  const tree = known ? { oid: known, entries } : buildTree(entries);
+  if (!known) state.opts.cache.setTree(relDir, tree.oid);
+  state.allCached &&= outerAllCached;
+  return tree;
 }
 
 /** A repository's `.git`: a folder with a HEAD (`git clone`), or a `gitdir:` file (`git worktree`, a submodule). */
@@ -239,7 +265,7 @@ function describe(err: unknown, fallbackPath: string): { path: string; message: 
  * read or is over the size limit.
  */
 export function scanFolderTree(dir: string, skill: string, opts: { maxFileBytes: number; ignore?: IgnoreRules }): ScanTree {
-  const state: WalkState = { opts: { cache: new StatCache(null), ...opts }, seen: new Set(), seenDirs: new Set(), filesRead: 0, checkouts: new Set() };
+  const state: WalkState = { opts: { cache: new StatCache(null), ...opts }, seen: new Set(), seenDirs: new Set(), filesRead: 0, checkouts: new Set(), allCached: false };
   return walk(dir, skill, fs.lstatSync(dir), state);
 }
 
@@ -249,7 +275,7 @@ export function scanFolderTree(dir: string, skill: string, opts: { maxFileBytes:
  * (editor litter, and our own temp folders).
  */
 export function scanSkillsFolder(dir: string, opts: ScanOptions): ScanResult {
-  const state: WalkState = { opts, seen: new Set(), seenDirs: new Set(), filesRead: 0, checkouts: new Set() };
+  const state: WalkState = { opts, seen: new Set(), seenDirs: new Set(), filesRead: 0, checkouts: new Set(), allCached: false };
   const rootEntries: ScanEntry[] = [];
   const skills = new Map<string, string>();
   const blocked = new Map<string, SkillProblem>();
@@ -297,9 +323,10 @@ export function scanSkillsFolder(dir: string, opts: ScanOptions): ScanResult {
     }
   }
   // Keep cache entries for blocked skills: they are untouched and will be back.
-  for (const p of opts.cache.entries.keys()) {
-    const top = p.split('/')[0];
-    if (blocked.has(top)) state.seen.add(p);
+  if (blocked.size > 0) {
+    for (const p of Object.keys(opts.cache.entries)) {
+      if (blocked.has(p.split('/')[0])) state.seen.add(p);
+    }
   }
   opts.cache.retain(state.seen, state.seenDirs);
   return { root: buildTree(rootEntries), skills, blocked, checkouts: state.checkouts, unread, problems, filesRead: state.filesRead };

@@ -16,29 +16,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readJsonIfExists, writeFileAtomic } from '../util/atomic.js';
 
-export interface CacheEntry {
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
-  mode: number;
-  oid: string;
-}
+/** [size, mtimeMs, ctimeMs, inode, mode, blob id]: kept as the file stores it, so loading allocates nothing per entry. */
+type CacheEntry = [size: number, mtimeMs: number, ctimeMs: number, ino: number, mode: number, oid: string];
+
+/**
+ * [mtimeMs, ctimeMs, inode, names, tree id]: a folder whose stat is unchanged
+ * has the same names; its tree id is reused when every entry under it is
+ * unchanged too (src/scan/scan.ts), so a no-op serializes and hashes no tree.
+ */
+type DirEntry = [mtimeMs: number, ctimeMs: number, ino: number, names: string[], tree?: string];
 
 interface CacheFile {
   version: 3;
   /** Entries with an mtime at or after this moment are re-read (see above). */
   trustBeforeMs: number;
-  entries: Record<string, [number, number, number, number, number, string]>;
-  /** folder → [mtime, ctime, inode, names]: a folder whose stat is unchanged has the same names. */
-  dirs: Record<string, [number, number, number, string[]]>;
-}
-
-interface DirEntry {
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
-  names: string[];
+  entries: Record<string, CacheEntry>;
+  dirs: Record<string, DirEntry>;
 }
 
 /** How far file timestamps may lag Date.now(): the kernel stamps files from a coarse clock (one tick, ≤ 10 ms). */
@@ -62,9 +55,22 @@ export function trustBefore(scanStartedMs: number, granularityMs: number): numbe
   return granularityMs > 0 ? Math.floor(t / granularityMs) * granularityMs : t;
 }
 
+/**
+ * path → entry, as the JSON file parsed it: a prototype-less object, so
+ * loading costs no copy (a Map built from 6,000 entries cost more than the
+ * parse) and no path, not even `__proto__` or `constructor`, meets Object's.
+ */
+type Table<V> = Record<string, V>;
+
+function table<V>(parsed: unknown): Table<V> {
+  const t = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Table<V>) : {};
+  return Object.setPrototypeOf(t, null) as Table<V>;
+}
+
 export class StatCache {
-  readonly entries = new Map<string, CacheEntry>();
-  readonly dirs = new Map<string, DirEntry>();
+  /** Every file's entry, by path relative to the folder. */
+  entries: Table<CacheEntry> = table({});
+  private dirs: Table<DirEntry> = table({});
   private trustBeforeMs = 0;
   private loaded = false;
   dirty = false;
@@ -80,10 +86,8 @@ export class StatCache {
     if (data?.version !== 3) return; // older caches lack ctime: rebuilt by one full read
     this.loaded = true;
     this.trustBeforeMs = data.trustBeforeMs;
-    for (const [p, [size, mtimeMs, ctimeMs, ino, mode, oid]] of Object.entries(data.entries)) {
-      this.entries.set(p, { size, mtimeMs, ctimeMs, ino, mode, oid });
-    }
-    for (const [p, [mtimeMs, ctimeMs, ino, names]] of Object.entries(data.dirs)) this.dirs.set(p, { mtimeMs, ctimeMs, ino, names });
+    this.entries = table(data.entries);
+    this.dirs = table(data.dirs);
   }
 
   private trusted(st: fs.Stats): boolean {
@@ -93,55 +97,101 @@ export class StatCache {
   }
 
   lookup(relPath: string, st: fs.Stats): string | undefined {
-    const e = this.entries.get(relPath);
+    const e = this.entries[relPath];
     if (!e || !sameStat(e, st)) return undefined;
-    return this.trusted(st) ? e.oid : undefined;
+    return this.trusted(st) && typeof e[5] === 'string' ? e[5] : undefined;
   }
 
   lookupDir(relPath: string, st: fs.Stats): string[] | undefined {
-    const d = this.dirs.get(relPath);
-    if (!d || d.mtimeMs !== st.mtimeMs || d.ctimeMs !== st.ctimeMs || d.ino !== st.ino) return undefined;
-    return this.trusted(st) ? d.names : undefined;
+    const d = this.dirs[relPath];
+    if (!d || d[0] !== st.mtimeMs || d[1] !== st.ctimeMs || d[2] !== st.ino) return undefined;
+    return this.trusted(st) && Array.isArray(d[3]) ? d[3] : undefined;
   }
 
   setDir(relPath: string, st: fs.Stats, names: string[]): void {
-    this.dirs.set(relPath, { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, names });
+    this.dirs[relPath] = [st.mtimeMs, st.ctimeMs, st.ino, names];
+    this.dirty = true;
+    if (this.byTop) this.indexPath(relPath);
+  }
+
+  /** The tree id recorded for a folder whose names came from the cache; trusted only while all its entries did too. */
+  treeOf(relPath: string): string | undefined {
+    const tree = this.dirs[relPath]?.[4];
+    return typeof tree === 'string' ? tree : undefined;
+  }
+
+  setTree(relPath: string, oid: string): void {
+    const d = this.dirs[relPath];
+    if (!Array.isArray(d) || d[4] === oid) return;
+    d[4] = oid;
     this.dirty = true;
   }
 
   set(relPath: string, st: fs.Stats, oid: string): void {
-    const old = this.entries.get(relPath);
-    if (old && old.oid === oid && sameStat(old, st)) return;
-    this.entries.set(relPath, { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, mode: st.mode, oid });
+    const old = this.entries[relPath];
+    if (old && old[5] === oid && sameStat(old, st)) return;
+    this.entries[relPath] = [st.size, st.mtimeMs, st.ctimeMs, st.ino, st.mode, oid];
     this.dirty = true;
+    if (this.byTop) this.indexPath(relPath);
+    // A changed entry invalidates the tree id of every folder above it.
+    for (let i = relPath.lastIndexOf('/'); i > 0; i = relPath.lastIndexOf('/', i - 1)) {
+      const d = this.dirs[relPath.slice(0, i)];
+      if (Array.isArray(d)) d.splice(4);
+    }
   }
 
   /** Keep only the given files and folders (drops entries for what is gone). */
   retain(paths: Set<string>, dirs: Set<string>): void {
-    for (const p of this.entries.keys()) {
+    for (const p of Object.keys(this.entries)) {
       if (!paths.has(p)) {
-        this.entries.delete(p);
+        delete this.entries[p];
         this.dirty = true;
       }
     }
-    for (const p of this.dirs.keys()) {
+    for (const p of Object.keys(this.dirs)) {
       if (!dirs.has(p)) {
-        this.dirs.delete(p);
+        delete this.dirs[p];
         this.dirty = true;
       }
     }
   }
 
-  deletePrefix(prefix: string): void {
-    for (const p of this.entries.keys()) {
-      if (p.startsWith(prefix)) {
-        this.entries.delete(p);
+  /** Forget everything under top-level folder `skill` (it was just rewritten). */
+  forgetSkill(skill: string): void {
+    const paths = this.pathsByTop().get(skill);
+    if (!paths) return;
+    for (const p of paths) {
+      if (p !== skill && p in this.entries) {
+        delete this.entries[p];
         this.dirty = true;
       }
+      delete this.dirs[p];
     }
-    for (const p of this.dirs.keys()) {
-      if (p === prefix.replace(/\/$/, '') || p.startsWith(prefix)) this.dirs.delete(p);
+    this.byTop!.delete(skill);
+  }
+
+  /**
+   * Top-level name → the paths under it, built on the first forgetSkill: a
+   * write forgets one skill at a time, and a scan of every key per skill made
+   * a first distribution quadratic. It may name paths since deleted.
+   */
+  private byTop: Map<string, Set<string>> | null = null;
+
+  private pathsByTop(): Map<string, Set<string>> {
+    if (!this.byTop) {
+      this.byTop = new Map();
+      for (const p of Object.keys(this.entries)) this.indexPath(p);
+      for (const p of Object.keys(this.dirs)) this.indexPath(p);
     }
+    return this.byTop;
+  }
+
+  private indexPath(p: string): void {
+    const slash = p.indexOf('/');
+    const top = slash < 0 ? p : p.slice(0, slash);
+    const paths = this.byTop!.get(top);
+    if (paths) paths.add(p);
+    else this.byTop!.set(top, new Set([p]));
   }
 
   /** Persist. Entries are trusted next time if their file was last changed safely before `scanStartedMs`. */
@@ -149,10 +199,8 @@ export class StatCache {
     if (!this.file) return;
     if (!this.dirty && this.loaded) return;
     // ctime, which no tool can set back, shows the file system's real timestamp unit.
-    const granularity = timestampGranularityMs([...this.entries.values()].map((e) => e.ctimeMs));
-    const out: CacheFile = { version: 3, trustBeforeMs: trustBefore(scanStartedMs, granularity), entries: {}, dirs: {} };
-    for (const [p, e] of this.entries) out.entries[p] = [e.size, e.mtimeMs, e.ctimeMs, e.ino, e.mode, e.oid];
-    for (const [p, d] of this.dirs) out.dirs[p] = [d.mtimeMs, d.ctimeMs, d.ino, d.names];
+    const granularity = timestampGranularityMs(Object.values(this.entries).map((e) => e[2]));
+    const out: CacheFile = { version: 3, trustBeforeMs: trustBefore(scanStartedMs, granularity), entries: this.entries, dirs: this.dirs };
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     writeFileAtomic(this.file, JSON.stringify(out), 0o644, undefined, false); // a cache: entries are checked against stat anyway
     this.trustBeforeMs = out.trustBeforeMs;
@@ -162,5 +210,5 @@ export class StatCache {
 }
 
 function sameStat(e: CacheEntry, st: fs.Stats): boolean {
-  return e.size === st.size && e.mtimeMs === st.mtimeMs && e.ctimeMs === st.ctimeMs && e.ino === st.ino && e.mode === st.mode;
+  return e[0] === st.size && e[1] === st.mtimeMs && e[2] === st.ctimeMs && e[3] === st.ino && e[4] === st.mode;
 }
