@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
  * npm run bench [-- --companies 100 --skills 200 --files 5 --bytes 2048 --runs 3 --noop-runs 100] [--scaling]
+ * --scaling: first distribution and no-op at 10 to 1,000 companies, 20 skills each unless --skills says otherwise.
  *
  * Generates a deterministic workspace and times, in one run on the same
  * machine, baselines (find, git status, cp -a) and our commands, reporting
@@ -21,8 +22,10 @@ const EXAMPLE = path.join(HERE, '..', 'example');
 
 function parseArgs(argv) {
   const opts = { companies: 100, skills: 200, files: 5, bytes: 2048, runs: 3, noopRuns: 100, scaling: false, keep: false };
+  let skillsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
+    if (a === '--skills') skillsGiven = true;
     if (a === '--scaling') opts.scaling = true;
     else if (a === '--keep') opts.keep = true;
     else if (a.startsWith('--')) {
@@ -31,6 +34,8 @@ function parseArgs(argv) {
       opts[key] = Number(argv[++i]);
     }
   }
+  // 1,000 companies × 200 skills would be a million files: scaling keeps companies small unless told.
+  if (opts.scaling && !skillsGiven) opts.skills = 20;
   return opts;
 }
 
@@ -283,7 +288,7 @@ async function runMain(o) {
 
 function runScaling(o) {
   const rows = [];
-  for (const companies of [10, 30, 100, 300]) {
+  for (const companies of [10, 30, 100, 300, 1000]) {
     const so = { ...o, companies };
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'library-bench-scale-'));
     const rssFile = path.join(root, 'rss.txt');

@@ -2,28 +2,66 @@
 /**
  * npm run build: the typed ESM package (tsc → dist/, what `import 'library-sync'`
  * loads, with its declarations), then each command-line bin bundled by esbuild
- * into one file over tsc's output (dist/cli/library.js, dist/cli/discover.js),
- * so that starting a command resolves and compiles one module, not a hundred.
- * isomorphic-git and plist stay outside: only an HTTP forge-sync, and
- * launchd's commands and doctor, load them, from node_modules, when they run.
+ * into one CommonJS file (dist/cli/library.cjs, dist/cli/discover.cjs) with a
+ * V8 code cache beside it, started by a stub at the bin's path
+ * (dist/cli/library.js), so that starting a command resolves one module and
+ * parses none of it that the cache holds.
+ * isomorphic-git stays outside: only an HTTP forge-sync loads it, from
+ * node_modules, when it runs.
  */
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = path.join(ROOT, 'dist/cli');
+const BINS = ['library', 'discover'];
 execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
 await build({
-  entryPoints: { library: path.join(ROOT, 'src/cli/library.ts'), discover: path.join(ROOT, 'src/cli/discover.ts') },
-  outdir: path.join(ROOT, 'dist/cli'),
+  entryPoints: Object.fromEntries(BINS.map((bin) => [bin, path.join(ROOT, `src/cli/${bin}.ts`)])),
+  outdir: OUT,
+  outExtension: { '.js': '.cjs' },
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  // CommonJS, so that scripts/bundle-loader.cjs can start it from V8's code cache (Node 20 has none for ES modules).
+  format: 'cjs',
   target: 'node20',
   sourcemap: 'linked',
-  external: ['isomorphic-git', 'playwright-core', 'plist'],
-  // The CommonJS packages bundled (pino, commander…) call require(): give the ESM bundle one.
-  banner: { js: "import { createRequire as __libraryRequire } from 'node:module'; const require = __libraryRequire(import.meta.url);" },
+  // Left in node_modules, loaded by require() when an HTTP forge-sync first needs it. plist is bundled (behind
+  // its import(), run only by the launchd commands): it is an ES module only, which Node 20 cannot require().
+  external: ['isomorphic-git', 'playwright-core'],
+  define: { 'import.meta.url': 'importMetaUrl' },
+  inject: [path.join(ROOT, 'scripts/import-meta-url.mjs')],
   logLevel: 'warning',
 });
+/**
+ * The loader compiles a bundle as a function body, where a `#!` line is a
+ * syntax error: it is blanked (so lines still map). And each of the bundle's
+ * 130 `import … from 'node:…'` became `__toESM(require("node:…"))`, an object
+ * copying every export of the built-in, built again for every importing file
+ * (10 ms at start-up): built-ins never change, so each gets one, shared.
+ */
+function sharedBuiltinInterop(code, file) {
+  // A script compiled by vm has no loader for import(): a package the bundle leaves outside is required (lazyRequire).
+  const dynamic = /\bimport\(\s*["'`]/.exec(code);
+  if (dynamic) throw new Error(`${file}: an import() of a package left outside the bundle (${code.slice(dynamic.index, dynamic.index + 60)}…): load it with lazyRequire (src/util/lazy-require.ts)`);
+  const helper = 'var __toESM = ';
+  if (!code.includes(helper)) throw new Error(`${file}: esbuild's __toESM helper not found; update sharedBuiltinInterop in scripts/build.mjs`);
+  const shared = 'var __builtinInterop = new Map();\nvar __toESMBuiltin = (mod) => __builtinInterop.get(mod) ?? __builtinInterop.set(mod, __toESM(mod)).get(mod);\n';
+  return code.replace(helper, shared + helper).replaceAll('__toESM(require("node:', '__toESMBuiltin(require("node:');
+}
+
+fs.copyFileSync(path.join(ROOT, 'scripts/bundle-loader.cjs'), path.join(OUT, 'bundle-loader.cjs'));
+const loader = createRequire(import.meta.url)(path.join(OUT, 'bundle-loader.cjs'));
+for (const bin of BINS) {
+  // The bin itself (the path package.json, launchd and the hooks name) is a stub over the loader.
+  const stub = path.join(OUT, `${bin}.js`);
+  fs.writeFileSync(stub, `#!/usr/bin/env node\n// Bundled by scripts/build.mjs: ${bin}.cjs, started from its V8 code cache (bundle-loader.cjs).\nimport { createRequire } from 'node:module';\ncreateRequire(import.meta.url)('./bundle-loader.cjs').start(${JSON.stringify(bin)});\n`, { mode: 0o755 });
+  fs.rmSync(`${stub}.map`, { force: true });
+  const bundle = path.join(OUT, `${bin}.cjs`);
+  fs.writeFileSync(bundle, sharedBuiltinInterop(fs.readFileSync(bundle, 'utf8').replace(/^#!.*/, ''), bundle));
+  loader.writeCodeCache(bundle);
+}

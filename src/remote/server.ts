@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { LockedError, errorMessage } from '../errors.js';
@@ -19,7 +19,11 @@ import { withLock } from '../lock.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import { tokenMatches, tokenOf } from './auth.js';
+import { lazyRequire } from '../util/lazy-require.js';
 import { BodyTooLargeError, anyUpdated, checkPush, cleanLeftovers, spool, spoolDir, writeServeHooks } from './receive.js';
+
+/** Loaded when `serve` starts: no other command needs an HTTP server. */
+const loadHttp = lazyRequire<typeof http>('node:http');
 
 /** The store is served at http://host:port/store.git. */
 export const MOUNT = '/store.git';
@@ -162,7 +166,7 @@ export async function startServer(opts: ServeOptions): Promise<{ port: number; c
   const cleaned = cleanLeftovers(store);
   const hooksDir = writeServeHooks(store);
   let requests = 0;
-  const server = http.createServer((req, res) => {
+  const server = loadHttp().createServer((req, res) => {
     const started = Date.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const pathInfo = url.pathname.startsWith(`${MOUNT}/`) ? url.pathname.slice(MOUNT.length) : null;

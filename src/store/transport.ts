@@ -8,16 +8,25 @@
  * request and re-sends objects the remote has (isomorphic-git #1134, #1162).
  */
 import { createHash } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import type net from 'node:net';
 import { deflateSync } from 'node:zlib';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import type { Store } from './store.js';
+import { lazyRequire } from '../util/lazy-require.js';
 
-/** isomorphic-git (~70 ms to load) is loaded on the first network request: other commands never pay for it. */
-const isoGit = async () => (await import('isomorphic-git')).default;
-const isoHttp = async () => (await import('isomorphic-git/http/node')).default;
+/** Loaded by the first transport: most commands never talk HTTP (start-up, issue 27). */
+const loadHttp = lazyRequire<typeof http>('node:http');
+const loadHttps = lazyRequire<typeof https>('node:https');
+
+/**
+ * isomorphic-git (~70 ms to load) is loaded on the first network request: other commands never pay for it.
+ * Required, not import()-ed: the bundled CLI runs as a script from V8's code cache, which has no loader for import().
+ */
+const isoGit = lazyRequire<typeof import('isomorphic-git')>('isomorphic-git');
+const isoHttp = lazyRequire<typeof import('isomorphic-git/http/node')>('isomorphic-git/http/node');
+
 export interface Exchange {
   method: string;
   url: string;
@@ -88,7 +97,7 @@ export class Transport {
   readonly exchanges: Exchange[] = [];
 
   constructor(private readonly opts: TransportOptions) {
-    this.agents = { http: connectTimeoutAgent(http.Agent, opts.connectTimeoutMs), https: connectTimeoutAgent(https.Agent, opts.connectTimeoutMs) };
+    this.agents = { http: connectTimeoutAgent(loadHttp().Agent, opts.connectTimeoutMs), https: connectTimeoutAgent(loadHttps().Agent, opts.connectTimeoutMs) };
     this.timedOut = new Promise<never>((_, reject) => {
       this.timer = setTimeout(() => {
         reject(new TransportError(`ETIMEDOUT: no complete answer within ${opts.timeoutMs / 1000}s`, true));
@@ -104,7 +113,7 @@ export class Transport {
     const agent = req.url.startsWith('https:') ? this.agents.https : this.agents.http;
     const body = Array.isArray(req.body) ? req.body : req.body ? counted(req.body, (n) => (bytesSent += n)) : undefined;
     if (Array.isArray(req.body)) bytesSent = req.body.reduce((n: number, c: Uint8Array) => n + c.byteLength, 0);
-    const res = await (await isoHttp()).request({ ...req, body, agent, signal: this.controller.signal } as GitHttpRequest);
+    const res = await isoHttp().request({ ...req, body, agent, signal: this.controller.signal } as GitHttpRequest);
     const exchange: Exchange = { method: req.method ?? 'GET', url: req.url, status: res.statusCode, bytesSent, bytesReceived: 0 };
     this.exchanges.push(exchange);
     async function* tracked(): AsyncIterableIterator<Uint8Array> {
@@ -127,7 +136,7 @@ export class Transport {
 
   /** The remote's refs and capabilities, as advertised to a pusher. */
   async discoverForPush(url: string): Promise<{ refs: Map<string, string>; capabilities: Set<string> }> {
-    const git = await isoGit();
+    const git = isoGit();
     const info = await this.bounded(git.getRemoteInfo2({ http: this.client, url, forPush: true, protocolVersion: 1, headers: { ...this.opts.headers } }));
     const refs = new Map<string, string>();
     for (const r of info.refs ?? []) if (r.ref.startsWith('refs/')) refs.set(r.ref, r.oid);
