@@ -19,7 +19,8 @@ function compile(file, cachedData) {
   return new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
 }
 
-function start(name) {
+/** The bundle `name` compiled, from its code cache when V8 accepts it (`cachedDataRejected` says whether it did). */
+function script(name) {
   const file = path.join(__dirname, `${name}.cjs`);
   let cachedData;
   try {
@@ -27,10 +28,14 @@ function start(name) {
   } catch {
     cachedData = undefined; // not built with a cache: compiled as usual
   }
+  return { file, script: compile(file, cachedData), cached: cachedData !== undefined };
+}
+
+function start(name) {
+  const { file, script: compiled } = script(name);
   const mod = new Module(file, module);
   mod.filename = file;
-  const run = compile(file, cachedData).runInThisContext();
-  return run.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+  return compiled.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
 }
 
 /** What the build writes: the code cache of a freshly compiled bundle. */
@@ -38,4 +43,4 @@ function writeCodeCache(file) {
   fs.writeFileSync(`${file}.v8-cache`, compile(file, undefined).createCachedData());
 }
 
-module.exports = { start, writeCodeCache };
+module.exports = { start, script, writeCodeCache };

@@ -101,3 +101,17 @@ describe('--version', () => {
     }
   });
 });
+
+describe('start-up', () => {
+  it('both bins start from the V8 code cache the build made, and V8 accepts it (a rejected cache would silently cost the whole parse)', async () => {
+    const { createRequire } = await import('node:module');
+    const path = await import('node:path');
+    const loader = createRequire(import.meta.url)(path.join(path.dirname(CLI), 'bundle-loader.cjs')) as {
+      script(name: string): { cached: boolean; script: { cachedDataRejected?: boolean } };
+    };
+    for (const name of ['library', 'discover']) {
+      const { cached, script } = loader.script(name);
+      expect({ name, cached, rejected: script.cachedDataRejected }).toEqual({ name, cached: true, rejected: false });
+    }
+  });
+});
