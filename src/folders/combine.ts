@@ -26,6 +26,11 @@ export interface FolderState {
   checkouts: ReadonlySet<string>;
   /** skill → tree as last recorded for this folder; null for a folder new to the company. */
   recorded: SkillMap | null;
+  /**
+   * skill → the tree this folder's copy is when read across Unicode name forms
+   * (src/scan/name-forms.ts): a copy spelled otherwise is that version, not rewritten.
+   */
+  sameAs?: SkillMap;
 }
 
 export interface CombineInput {
@@ -117,7 +122,7 @@ export function folderWrites(
     if (combined.conflicts.has(name) || combined.companyOnly.has(name)) continue;
     if (folder.blocked.has(name) || folder.links.has(name) || (folder.checkouts.has(name) && !force)) continue;
     const expected = folder.skills.get(name) ?? null;
-    if (expected !== next) writes.set(name, { expected, next });
+    if ((folder.sameAs?.get(name) ?? expected) !== next) writes.set(name, { expected, next });
   }
   return writes;
 }

@@ -90,11 +90,22 @@ export async function readWorkspace(config: Config, policies: Policies, store: R
   return { config, store, library, libraryTip, libraryCommit, companies: reads, problems, runState: readRunState(store), earlier };
 }
 
-/** A copy that differs from the library's version or its base only in how its names are spelled (NFC, NFD) is that version. */
+/**
+ * A copy that differs from the library's version or its base only in how its
+ * names are spelled (NFC, NFD) is that version: in the company's skill set,
+ * and in each of its folders (so no folder is rewritten for a spelling).
+ */
 async function readNameForms(view: CompanyView, library: LibraryView, reader: () => ObjectOverlay): Promise<void> {
-  const trees = new Map<string, ScanTree>();
-  for (const e of view.scan.root.entries) if (e.tree && view.scan.skills.has(e.name)) trees.set(e.name, e.tree);
-  const same = await sameUnderNfc(trees, (name) => [library.skills.get(name), view.base?.get(name)], { readTree: (oid) => reader().readTree(oid) });
+  const sameIn = (scan: CompanyView['scan']) => {
+    const trees = new Map<string, ScanTree>();
+    for (const e of scan.root.entries) if (e.tree && scan.skills.has(e.name)) trees.set(e.name, e.tree);
+    return sameUnderNfc(trees, (name) => [library.skills.get(name), view.base?.get(name)], { readTree: (oid) => reader().readTree(oid) });
+  };
+  for (const folder of view.folders?.folders ?? []) {
+    const same = await sameIn(folder.scan);
+    if (same.size > 0) folder.state.sameAs = same;
+  }
+  const same = await sameIn(view.scan);
   if (same.size === 0) return;
   view.skills = new Map(view.scan.skills);
   for (const [name, tree] of same) view.skills.set(name, tree);

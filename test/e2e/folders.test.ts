@@ -75,6 +75,27 @@ it('the first sync fills every folder of every company; a library update reaches
   fsck(ws.storeDir);
 });
 
+it('a copy in one folder whose file names are spelled in another Unicode form is that version: in sync, never rewritten', () => {
+  const ws = workspace();
+  const nfd = 're\u0301sume\u0301.md';
+  const nfc = nfd.normalize('NFC');
+  write(path.join(ws.libraryDir, 'pdf', nfd), '# Résumé\n');
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  // An app re-saves the file in the Codex folder: same content, its name now NFC (on a Mac, the same file).
+  const pdf = ws.at('Acme', '.agents/skills', 'pdf');
+  fs.renameSync(path.join(pdf, nfd), path.join(pdf, nfc));
+  const folder = fs.statSync(pdf).ino;
+  for (let run = 0; run < 2; run++) {
+    const sync = cli(ws, ['sync', '--fix', '--json']);
+    expect(sync.code, sync.stderr).toBe(0);
+    expect(stateOf(sync.json, 'Acme', 'pdf')).toBe('in-sync');
+    expect(JSON.stringify(sync.json.companies.find((c: any) => c.name === 'Acme').applied)).not.toMatch(/pdf/);
+    // Not swapped for the library's spelling: the same folder, the name as the app wrote it.
+    expect({ ino: fs.statSync(pdf).ino, names: fs.readdirSync(pdf).sort() }).toEqual({ ino: folder, names: ['SKILL.md', nfc].sort() });
+  }
+  fsck(ws.storeDir);
+});
+
 it('two different edits of one skill in two folders: both kept, conflict in status and --json, status --check fails; push resolves it', () => {
   const ws = workspace();
   expect(cli(ws, ['sync', '--fix']).code).toBe(0);
