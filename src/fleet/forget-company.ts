@@ -13,7 +13,8 @@ import { resolveCompanies } from '../companies.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { checkName } from '../names.js';
 import { conflictsRef } from '../apply/merge-files.js';
-import { foldersRef } from '../folders/record.js';
+import { foldersRef, readFolderRecords } from '../folders/record.js';
+import { folderCacheFile } from '../folders/scan.js';
 import { baseRef, companyRef } from '../refs.js';
 import { timestampName } from '../snapshot/snapshot.js';
 import { readRunState, writeRunState } from '../run-state.js';
@@ -51,6 +52,8 @@ export async function forgetCompany(store: Store, name: string, now = new Date()
     throw new UsageError(`store ${store.gitdir} knows no company ${name}: nothing to forget (\`library status\` lists the companies)`);
   }
   const out: ForgottenCompany = { company: name, keptAs: null, removed: [] };
+  // Its folders' stat caches are named by the folders its record holds (read before the record goes).
+  const caches = [path.join(store.dataDir, 'cache', `company-${name}.json`), ...[...(await readFolderRecords(store, name)).trees.keys()].map((key) => folderCacheFile(store.dataDir, name, key, false))];
   if (head) {
     // Kept before the head goes: a run killed in between leaves both, never neither.
     out.keptAs = `refs/forgotten/${timestampName('', now)}/${name}`;
@@ -68,8 +71,8 @@ export async function forgetCompany(store: Store, name: string, now = new Date()
     writeRunState(store, state);
     out.removed.push(`its entry in ${path.join(store.dataDir, 'state.json')}`);
   }
-  const cache = path.join(store.dataDir, 'cache', `company-${name}.json`);
-  if (fs.existsSync(cache)) {
+  for (const cache of caches) {
+    if (!fs.existsSync(cache)) continue;
     fs.rmSync(cache, { force: true });
     out.removed.push(cache);
   }

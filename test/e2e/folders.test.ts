@@ -168,6 +168,21 @@ it('a store and config made for one folder per company sync unchanged; adding fo
   fsck(ws.storeDir);
 });
 
+it('forget removes a company kept in several folders whole: its folder record and every folder\'s stat cache', () => {
+  const ws = workspace();
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  const caches = () => fs.readdirSync(path.join(ws.storeDir, 'library-sync', 'cache')).filter((f) => f.startsWith('company-')).sort();
+  expect(caches().filter((f) => f.startsWith('company-Acme'))).toHaveLength(2);
+  fs.rmSync(path.join(ws.root, 'ALAI', 'Acme'), { recursive: true });
+  const res = cli(ws, ['forget', 'Acme', '--json']);
+  expect(res.code, res.stderr).toBe(0);
+  expect(res.json.removed).toContain('refs/folders/Acme');
+  expect(caches().filter((f) => f.startsWith('company-Acme'))).toEqual([]);
+  expect(caches().filter((f) => f.startsWith('company-Beta'))).toHaveLength(2);
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  fsck(ws.storeDir);
+});
+
 it('library init --agents writes the folders of the agents named', () => {
   const root = tempDir('lsync-init-');
   fs.mkdirSync(path.join(root, 'library'));
