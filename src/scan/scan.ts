@@ -117,6 +117,8 @@ interface WalkState {
   checkouts: Set<string>;
   /** Whether the folder being walked has so far been entirely as the stat cache recorded it. */
   allCached: boolean;
+  /** A path as the walk uses it → as a message names it (the walk may use paths relative to the folder scanned). */
+  shown: (p: string) => string;
 }
 
 /** A file's blob id: from the stat cache when its stat is unchanged, else by reading it (and then `state.allCached` is false). */
@@ -160,11 +162,11 @@ function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkStat
   const outerAllCached = state.allCached;
   state.allCached = true;
   for (const name of listFolder(absDir, relDir, dirStat, state)) {
-    const abs = `${absDir}/${name}`; // absDir is normalized already; path.join costs a normalize per file on a 100,000-file scan
+    const abs = `${absDir}/${name}`; // the path the walk uses: relative to the folder scanned, or absolute and normalized already
     const rel = `${relDir}/${name}`;
     if (name.includes('\uFFFD')) {
       // readdir decoded invalid UTF-8 lossily: we could neither record nor restore this name exactly.
-      problems.push({ path: abs, message: `a file name in ${absDir} is not valid UTF-8: rename it` });
+      problems.push({ path: state.shown(abs), message: `a file name in ${state.shown(absDir)} is not valid UTF-8: rename it` });
       state.allCached = false;
       continue;
     }
@@ -172,14 +174,14 @@ function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkStat
     try {
       st = fs.lstatSync(abs);
     } catch (err) {
-      problems.push({ path: abs, message: `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      problems.push({ path: state.shown(abs), message: `cannot read ${state.shown(abs)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
       state.allCached = false;
       continue;
     }
     if (isUnrecorded(rel, name, st.isDirectory(), st.isSymbolicLink(), state.opts.ignore)) {
       state.allCached = false;
       if (top && name.toLowerCase() === '.git' && isGitDir(abs, st)) state.checkouts.add(relDir); // `git clone` and `git worktree` put it here
-      else if (state.opts.refuseReserved && name !== '.git' && isGitReservedName(name, st.isSymbolicLink())) problems.push({ path: abs, message: reservedNameMessage(abs, name) });
+      else if (state.opts.refuseReserved && name !== '.git' && isGitReservedName(name, st.isSymbolicLink())) problems.push({ path: state.shown(abs), message: reservedNameMessage(state.shown(abs), name) });
       continue;
     }
     if (st.isDirectory()) {
@@ -187,7 +189,7 @@ function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkStat
       try {
         sub = walk(abs, rel, st, state, problems);
       } catch (err) {
-        problems.push({ path: abs, message: `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+        problems.push({ path: state.shown(abs), message: `cannot read ${state.shown(abs)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
         state.allCached = false;
         continue;
       }
@@ -195,21 +197,21 @@ function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkStat
       else state.allCached = false;
     } else if (st.isFile()) {
       if (st.size > state.opts.maxFileBytes) {
-        problems.push({ path: abs, message: `file ${abs} is ${st.size} bytes, over the size limit of ${state.opts.maxFileBytes} bytes (safety.maxFileBytes): remove it or raise the limit` });
+        problems.push({ path: state.shown(abs), message: `file ${state.shown(abs)} is ${st.size} bytes, over the size limit of ${state.opts.maxFileBytes} bytes (safety.maxFileBytes): remove it or raise the limit` });
         state.allCached = false;
         continue;
       }
       try {
         entries.push({ name, mode: fileMode(st), oid: hashFile(abs, rel, st, state) });
       } catch (err) {
-        problems.push({ path: abs, message: `cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+        problems.push({ path: state.shown(abs), message: `cannot read ${state.shown(abs)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
         state.allCached = false;
       }
     } else if (st.isSymbolicLink()) {
       entries.push({ name, mode: '120000', oid: hashObject('blob', Buffer.from(fs.readlinkSync(abs))) });
       state.allCached = false;
     } else {
-      problems.push({ path: abs, message: `${abs} is ${specialKind(st)}, not a file, folder or symlink: remove it` });
+      problems.push({ path: state.shown(abs), message: `${state.shown(abs)} is ${specialKind(st)}, not a file, folder or symlink: remove it` });
       state.allCached = false;
     }
   }
@@ -252,10 +254,10 @@ function isIgnoredTop(ignore: IgnoreRules, abs: string, name: string): boolean {
   }
 }
 
-function describe(err: unknown, fallbackPath: string): { path: string; message: string } {
+function describe(err: unknown, fallbackPath: string, shown: (p: string) => string): { path: string; message: string } {
   if (err instanceof SkillScanError) return { path: err.path, message: err.message };
   const e = err as NodeJS.ErrnoException;
-  const p = e.path ?? fallbackPath;
+  const p = shown(e.path ?? fallbackPath);
   return { path: p, message: `cannot read ${p}: ${e.code ?? e.message}` };
 }
 
@@ -265,7 +267,7 @@ function describe(err: unknown, fallbackPath: string): { path: string; message: 
  * read or is over the size limit.
  */
 export function scanFolderTree(dir: string, skill: string, opts: { maxFileBytes: number; ignore?: IgnoreRules }): ScanTree {
-  const state: WalkState = { opts: { cache: new StatCache(null), ...opts }, seen: new Set(), seenDirs: new Set(), filesRead: 0, checkouts: new Set(), allCached: false };
+  const state: WalkState = { opts: { cache: new StatCache(null), ...opts }, seen: new Set(), seenDirs: new Set(), filesRead: 0, checkouts: new Set(), allCached: false, shown: (p) => p };
   return walk(dir, skill, fs.lstatSync(dir), state);
 }
 
@@ -275,51 +277,78 @@ export function scanFolderTree(dir: string, skill: string, opts: { maxFileBytes:
  * (editor litter, and our own temp folders).
  */
 export function scanSkillsFolder(dir: string, opts: ScanOptions): ScanResult {
-  const state: WalkState = { opts, seen: new Set(), seenDirs: new Set(), filesRead: 0, checkouts: new Set(), allCached: false };
+  return inWorkingFolder(dir, (pinned) => scanFolder(dir, pinned, opts));
+}
+
+/**
+ * Run the synchronous `scan` with the working folder set to `dir` (`pinned`):
+ * each lstat then resolves a short relative path instead of every component of
+ * an absolute one (about 10% of a no-op's lstat time, and one string fewer per
+ * file). Nothing else runs meanwhile. Where the working folder cannot be set
+ * (a worker thread, a working folder deleted under us), paths stay absolute.
+ */
+function inWorkingFolder<T>(dir: string, scan: (pinned: boolean) => T): T {
+  let previous: string;
+  try {
+    previous = process.cwd();
+    process.chdir(dir);
+  } catch {
+    return scan(false);
+  }
+  try {
+    return scan(true);
+  } finally {
+    process.chdir(previous);
+  }
+}
+
+function scanFolder(dir: string, pinned: boolean, opts: ScanOptions): ScanResult {
+  const shown = pinned ? (p: string) => path.join(dir, p) : (p: string) => p;
+  const state: WalkState = { opts, seen: new Set(), seenDirs: new Set(), filesRead: 0, checkouts: new Set(), allCached: false, shown };
   const rootEntries: ScanEntry[] = [];
   const skills = new Map<string, string>();
   const blocked = new Map<string, SkillProblem>();
   const problems: SkillProblem[] = [];
   const unread: string[] = [];
-  for (const name of fs.readdirSync(dir).sort()) {
+  for (const name of fs.readdirSync(dir).sort()) { // by its own name, so an error names it
     if (name.startsWith('.')) continue;
-    const abs = path.join(dir, name);
-    if (opts.ignore && isIgnoredTop(opts.ignore, abs, name)) continue;
+    const at = pinned ? name : path.join(dir, name);
+    if (opts.ignore && isIgnoredTop(opts.ignore, at, name)) continue;
     if (!isValidName(name)) {
-      problems.push({ skill: name, path: abs, message: `${abs}: invalid skill name ${JSON.stringify(name)}: rename it (ASCII letters, digits, '.', '_', '-')` });
+      problems.push({ skill: name, path: shown(at), message: `${shown(at)}: invalid skill name ${JSON.stringify(name)}: rename it (ASCII letters, digits, '.', '_', '-')` });
       continue;
     }
     let st: fs.Stats;
     try {
-      st = fs.lstatSync(abs);
+      st = fs.lstatSync(at);
     } catch (err) {
-      blocked.set(name, { skill: name, ...describe(err, abs) });
+      blocked.set(name, { skill: name, ...describe(err, at, shown) });
       unread.push(name);
       continue;
     }
     if (st.isSymbolicLink()) {
-      blocked.set(name, { skill: name, path: abs, message: `skill folder ${abs} is a symlink: nothing is read or written through it; replace it with a real folder` });
+      blocked.set(name, { skill: name, path: shown(at), message: `skill folder ${shown(at)} is a symlink: nothing is read or written through it; replace it with a real folder` });
       unread.push(name);
       continue;
     }
     if (st.isDirectory()) {
       try {
-        const tree = walk(abs, name, st, state);
+        const tree = walk(at, name, st, state);
         if (tree.entries.length === 0) continue; // git cannot hold an empty folder; an empty skill is no skill
         rootEntries.push({ name, mode: '40000', oid: tree.oid, tree });
         skills.set(name, tree.oid);
       } catch (err) {
-        blocked.set(name, { skill: name, ...describe(err, abs) });
+        blocked.set(name, { skill: name, ...describe(err, at, shown) });
         unread.push(name);
       }
     } else if (st.isFile()) {
       // A plain file beside the skills: recorded so it is never lost, never merged.
       if (st.size > opts.maxFileBytes) {
-        problems.push({ skill: name, path: abs, message: `file ${abs} is over the size limit of ${opts.maxFileBytes} bytes; not recorded` });
+        problems.push({ skill: name, path: shown(at), message: `file ${shown(at)} is over the size limit of ${opts.maxFileBytes} bytes; not recorded` });
         unread.push(name);
         continue;
       }
-      rootEntries.push({ name, mode: fileMode(st), oid: hashFile(abs, name, st, state) });
+      rootEntries.push({ name, mode: fileMode(st), oid: hashFile(at, name, st, state) });
     }
   }
   // Keep cache entries for blocked skills: they are untouched and will be back.
