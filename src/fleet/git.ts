@@ -32,7 +32,7 @@ const isSshUrl = (url: string) => SSH_URL.test(url) || (!/^[a-z][a-z0-9+.-]*:\/\
 
 function gitMissing(err: NodeJS.ErrnoException): UsageError {
   const which = process.env.LIBRARY_GIT ? `$LIBRARY_GIT (${process.env.LIBRARY_GIT})` : 'git';
-  return new UsageError(`the library's git host is reached with git, and ${which} could not be run (${err.code ?? err.message}): install git, or point $LIBRARY_GIT at it`);
+  return new UsageError(`git hosts are reached with git, and ${which} could not be run (${err.code ?? err.message}): install git, or point $LIBRARY_GIT at it`);
 }
 
 /**
@@ -42,7 +42,7 @@ function gitMissing(err: NodeJS.ErrnoException): UsageError {
  */
 const REPOSITORY_VARS = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_IMPLICIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_GRAFT_FILE', 'GIT_SHALLOW_FILE', 'GIT_PREFIX', 'GIT_INTERNAL_SUPER_PREFIX', 'GIT_NO_REPLACE_OBJECTS', 'GIT_REPLACE_REF_BASE', 'GIT_QUARANTINE_PATH', 'GIT_NAMESPACE'];
 
-function baseEnv(): NodeJS.ProcessEnv {
+export function baseEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of REPOSITORY_VARS) delete env[name];
   return env;
@@ -96,8 +96,9 @@ export function runGit(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutM
       kill('SIGTERM');
       killer = setTimeout(() => kill('SIGKILL'), 5000);
     }, opts.timeoutMs);
-    child.stdout.on('data', (c: Buffer) => (run.stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (run.stderr += c.toString()));
+    // Decoded as a stream: a character split across two chunks stays one character.
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (run.stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (run.stderr += c));
     child.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       reject(err.code === 'ENOENT' || err.code === 'EACCES' ? gitMissing(err) : err);

@@ -7,8 +7,8 @@
  * unless a person is at the terminal, and fails as one RemoteError line
  * naming the URL and git's own cause (exit 3).
  */
-import { spawn } from 'node:child_process';
 import { RemoteError, UsageError } from '../errors.js';
+import { baseEnv, runGit as runGitProcess } from '../fleet/git.js';
 
 export interface GitRun {
   code: number;
@@ -16,37 +16,17 @@ export interface GitRun {
   stderr: string;
 }
 
-export const gitBinary = (): string => process.env.LIBRARY_GIT || 'git';
-
-/** Run git; resolves with its output whatever its exit code; throws only when it cannot run or times out. */
-export function runGit(args: string[], opts: { timeoutMs: number; what: string }): Promise<GitRun> {
+/**
+ * Run git (src/fleet/git.ts: its own process group, stopped whole at the timeout, never pointed at another
+ * repository by a hook's variables); resolves with its output whatever its exit code; throws only when it cannot
+ * run or times out. A person at the terminal may be asked for a password; a scheduled run never is.
+ */
+export async function runGit(args: string[], opts: { timeoutMs: number; what: string }): Promise<GitRun> {
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
-  const env = { ...process.env, ...(interactive ? {} : { GIT_TERMINAL_PROMPT: '0' }), LC_ALL: 'C' };
-  return new Promise((resolve, reject) => {
-    const child = spawn(gitBinary(), args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL'); // git's helpers (ssh, git-remote-https) too
-      } catch {
-        child.kill('SIGKILL');
-      }
-    }, opts.timeoutMs);
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(new UsageError(`cannot run ${gitBinary()} (${err.code ?? err.message}): install git, or set $LIBRARY_GIT to the git binary to use`));
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (timedOut) reject(new RemoteError(`${opts.what}: no answer within ${opts.timeoutMs / 1000}s (git ${args[args[0] === '--git-dir' ? 2 : 0]} was stopped); check the network, or pass a longer --timeout`));
-      else resolve({ code: code ?? 1, stdout, stderr });
-    });
-  });
+  const env = { ...baseEnv(), ...(interactive ? {} : { GIT_TERMINAL_PROMPT: '0' }), LC_ALL: 'C' };
+  const run = await runGitProcess(args, { env, timeoutMs: opts.timeoutMs });
+  if (run.timedOut) throw new RemoteError(`${opts.what}: no answer within ${opts.timeoutMs / 1000}s (git ${args[args[0] === '--git-dir' ? 2 : 0]} was stopped); check the network, or pass a longer --timeout`);
+  return { code: run.code ?? 1, stdout: run.stdout, stderr: run.stderr };
 }
 
 /**
