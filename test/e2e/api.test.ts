@@ -47,7 +47,7 @@ function steady(report: any): any {
   return JSON.parse(JSON.stringify(report, (key, value) => (/^(lastSync|lastSyncAgeSeconds|at|lastAttempt|lastRun|snapshot|observed|distribution|durationMs|libraryCommit|distributedCommit)$/.test(key) ? '…' : value)));
 }
 
-it("a separate package imports library-sync by name: plan(), push() and status() are the CLI's --json exactly, sync() applies it, types check", () => {
+it("a separate package imports library-sync by name: plan(), push() and status() are the CLI's --json exactly, sync() applies it, types check", async () => {
   const ws = exampleWorkspace();
   const consumer = tempDir('lsync-consumer-');
   fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module', private: true, dependencies: { 'library-sync': `file:${ROOT}` } }));
@@ -93,7 +93,10 @@ it("a separate package imports library-sync by name: plan(), push() and status()
     const locked = JSON.parse(execFileSync(process.execPath, [path.join(consumer, 'out', 'check.js'), ws.configFile, 'while-locked'], { encoding: 'utf8', cwd: consumer }));
     expect(locked).toEqual({ error: 'LockedError', planned: 3 });
   } finally {
+    const exited = holder.exitCode !== null || holder.signalCode !== null ? Promise.resolve() : new Promise((resolve) => holder.once('close', resolve));
     fs.rmSync(holdFile, { force: true });
     holder.kill();
+    // Gone before the temp folders are: once released, the holder finishes its run and writes its stat caches.
+    await exited;
   }
 });
