@@ -150,6 +150,16 @@ function listFolder(absDir: string, relDir: string, st: fs.Stats, state: WalkSta
   return names;
 }
 
+/** A problem at `p` (a path as the walk uses it): named as a message names it, and the folder's tree is not the cached one. */
+function problem(state: WalkState, problems: { path: string; message: string }[], p: string, message: string): void {
+  problems.push({ path: state.shown(p), message });
+  state.allCached = false;
+}
+
+function unreadable(state: WalkState, problems: { path: string; message: string }[], p: string, err: unknown): void {
+  problem(state, problems, p, `cannot read ${state.shown(p)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+}
+
 /**
  * A folder's tree. When its names and every entry under it came from the stat
  * cache unchanged, nothing in it can differ from the tree the cache recorded
@@ -166,22 +176,20 @@ function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkStat
     const rel = `${relDir}/${name}`;
     if (name.includes('\uFFFD')) {
       // readdir decoded invalid UTF-8 lossily: we could neither record nor restore this name exactly.
-      problems.push({ path: state.shown(abs), message: `a file name in ${state.shown(absDir)} is not valid UTF-8: rename it` });
-      state.allCached = false;
+      problem(state, problems, abs, `a file name in ${state.shown(absDir)} is not valid UTF-8: rename it`);
       continue;
     }
     let st: fs.Stats;
     try {
       st = fs.lstatSync(abs);
     } catch (err) {
-      problems.push({ path: state.shown(abs), message: `cannot read ${state.shown(abs)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
-      state.allCached = false;
+      unreadable(state, problems, abs, err);
       continue;
     }
     if (isUnrecorded(rel, name, st.isDirectory(), st.isSymbolicLink(), state.opts.ignore)) {
       state.allCached = false;
       if (top && name.toLowerCase() === '.git' && isGitDir(abs, st)) state.checkouts.add(relDir); // `git clone` and `git worktree` put it here
-      else if (state.opts.refuseReserved && name !== '.git' && isGitReservedName(name, st.isSymbolicLink())) problems.push({ path: state.shown(abs), message: reservedNameMessage(state.shown(abs), name) });
+      else if (state.opts.refuseReserved && name !== '.git' && isGitReservedName(name, st.isSymbolicLink())) problem(state, problems, abs, reservedNameMessage(state.shown(abs), name));
       continue;
     }
     if (st.isDirectory()) {
@@ -189,30 +197,26 @@ function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkStat
       try {
         sub = walk(abs, rel, st, state, problems);
       } catch (err) {
-        problems.push({ path: state.shown(abs), message: `cannot read ${state.shown(abs)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
-        state.allCached = false;
+        unreadable(state, problems, abs, err);
         continue;
       }
       if (sub.entries.length > 0) entries.push({ name, mode: '40000', oid: sub.oid, tree: sub });
       else state.allCached = false;
     } else if (st.isFile()) {
       if (st.size > state.opts.maxFileBytes) {
-        problems.push({ path: state.shown(abs), message: `file ${state.shown(abs)} is ${st.size} bytes, over the size limit of ${state.opts.maxFileBytes} bytes (safety.maxFileBytes): remove it or raise the limit` });
-        state.allCached = false;
+        problem(state, problems, abs, `file ${state.shown(abs)} is ${st.size} bytes, over the size limit of ${state.opts.maxFileBytes} bytes (safety.maxFileBytes): remove it or raise the limit`);
         continue;
       }
       try {
         entries.push({ name, mode: fileMode(st), oid: hashFile(abs, rel, st, state) });
       } catch (err) {
-        problems.push({ path: state.shown(abs), message: `cannot read ${state.shown(abs)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
-        state.allCached = false;
+        unreadable(state, problems, abs, err);
       }
     } else if (st.isSymbolicLink()) {
       entries.push({ name, mode: '120000', oid: hashObject('blob', Buffer.from(fs.readlinkSync(abs))) });
       state.allCached = false;
     } else {
-      problems.push({ path: state.shown(abs), message: `${state.shown(abs)} is ${specialKind(st)}, not a file, folder or symlink: remove it` });
-      state.allCached = false;
+      problem(state, problems, abs, `${state.shown(abs)} is ${specialKind(st)}, not a file, folder or symlink: remove it`);
     }
   }
   if (top && problems.length > 0) throw new SkillScanError(problems);
