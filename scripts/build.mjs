@@ -11,6 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +63,29 @@ for (const bin of BINS) {
   fs.writeFileSync(stub, `#!/usr/bin/env node\n// Bundled by scripts/build.mjs: ${bin}.cjs, started from its V8 code cache (bundle-loader.cjs).\nimport { createRequire } from 'node:module';\ncreateRequire(import.meta.url)('./bundle-loader.cjs').start(${JSON.stringify(bin)});\n`, { mode: 0o755 });
   fs.rmSync(`${stub}.map`, { force: true });
   const bundle = path.join(OUT, `${bin}.cjs`);
+  fs.rmSync(`${bundle}.v8-cache`, { force: true });
   fs.writeFileSync(bundle, sharedBuiltinInterop(fs.readFileSync(bundle, 'utf8').replace(/^#!.*/, ''), bundle));
-  loader.writeCodeCache(bundle);
+}
+warmCodeCaches();
+
+/**
+ * Each bundle's code cache is made after it ran a small command, so it holds
+ * what start-up compiles: `library status` over a scratch workspace synced
+ * once (one library skill, one company), `discover --version`.
+ */
+function warmCodeCaches() {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'library-sync-build-'));
+  try {
+    const skill = path.join(scratch, 'library', 'hello');
+    fs.mkdirSync(skill, { recursive: true });
+    fs.writeFileSync(path.join(skill, 'SKILL.md'), '---\nname: hello\ndescription: Says hello. Use when greeting.\n---\n\nSay hello.\n');
+    fs.mkdirSync(path.join(scratch, 'companies', 'acme', '.claude', 'skills'), { recursive: true });
+    const config = path.join(scratch, 'library.config.json');
+    fs.writeFileSync(config, JSON.stringify({ library: 'library', companies: 'companies/*/.claude/skills', store: 'store.git' }));
+    execFileSync(process.execPath, [path.join(OUT, 'library.js'), '--config', config, 'sync', '--fix', '--no-index'], { stdio: 'ignore' });
+    loader.writeCodeCache(path.join(OUT, 'library.cjs'), ['--config', config, 'status']);
+    loader.writeCodeCache(path.join(OUT, 'discover.cjs'), ['--version']);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
 }
