@@ -25,17 +25,39 @@ export function hashObject(type: ObjectType, content: Buffer): string {
 }
 
 /** Git orders tree entries by name, comparing a folder's name as if it ended in '/'. */
-function sortKey(entry: TreeEntry): Buffer {
-  return Buffer.from(entry.mode === '40000' ? `${entry.name}/` : entry.name);
+function sortKey(entry: TreeEntry): string {
+  return entry.mode === '40000' ? `${entry.name}/` : entry.name;
 }
 
-export function serializeTree(entries: readonly TreeEntry[]): Buffer {
-  const sorted = [...entries].map((e) => ({ e, key: sortKey(e) })).sort((a, b) => Buffer.compare(a.key, b.key));
-  const parts: Buffer[] = [];
-  for (const { e } of sorted) {
-    parts.push(Buffer.from(`${e.mode} ${e.name}\0`), Buffer.from(e.oid, 'hex'));
+/**
+ * Entries in git's order: by the UTF-8 bytes of their keys. JavaScript compares
+ * strings by UTF-16 unit, which is the same order for every key without a
+ * surrogate pair (below U+D800 and from U+E000 code points sort alike in
+ * both); a key with one falls back to comparing bytes.
+ */
+function inGitOrder(entries: readonly TreeEntry[]): readonly TreeEntry[] {
+  const keyed = entries.map((e) => ({ e, key: sortKey(e) }));
+  if (keyed.some(({ key }) => /[\uD800-\uDFFF]/.test(key))) {
+    return keyed.map(({ e, key }) => ({ e, bytes: Buffer.from(key) })).sort((a, b) => Buffer.compare(a.bytes, b.bytes)).map(({ e }) => e);
   }
-  return Buffer.concat(parts);
+  return keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map(({ e }) => e);
+}
+
+/** A tree object's content, written into one buffer (a no-op serializes a tree per company: small buffers per entry cost more than the hash). */
+export function serializeTree(entries: readonly TreeEntry[]): Buffer {
+  const sorted = inGitOrder(entries);
+  let size = 0;
+  for (const e of sorted) size += e.mode.length + Buffer.byteLength(e.name) + 22;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const e of sorted) {
+    at += out.write(e.mode, at, 'latin1');
+    out[at++] = 0x20;
+    at += out.write(e.name, at, 'utf8');
+    out[at++] = 0;
+    at += out.write(e.oid, at, 'hex');
+  }
+  return out;
 }
 
 export function parseTree(content: Buffer): TreeEntry[] {
