@@ -19,7 +19,7 @@ import { recoverLeftovers } from './apply/writer.js';
 import { recordScanTree } from './scan/record.js';
 import { buildTree, scanSkillsFolder, type ScanResult } from './scan/scan.js';
 import { filterSkillMap, treeFilterFor } from './scan/filter-tree.js';
-import { StatCache } from './scan/stat-cache.js';
+import { StatCache, statCacheFile } from './scan/stat-cache.js';
 import { parseTrailers } from './store/objects.js';
 import type { ReadonlyStore, Store } from './store/store.js';
 
@@ -96,7 +96,7 @@ export async function scanCompany(store: ReadonlyStore | null, company: Company,
   const folders = company.folders ? await scanFolders(store, company, policy) : undefined;
   const first = folders?.folders.find((f) => f.identity) ?? folders?.folders[0];
   const identity = first?.identity ?? captureIdentity(company.root ?? company.dir, company.globRoot, policy.allowSymlinkedCompanies, policy.configFile);
-  const cache = first?.cache ?? new StatCache(store ? path.join(store.dataDir, 'cache', `company-${company.name}.json`) : null);
+  const cache = first?.cache ?? new StatCache(store ? statCacheFile(store.dataDir, `company-${company.name}`) : null);
   const scanStarted = first?.scanStarted ?? Date.now();
   const scan = first?.scan ?? scanSkillsFolder(company.dir, { cache, maxFileBytes: policy.maxFileBytes, ignore: policy.ignore });
   const head = store ? await store.readRef(companyRef(company.name)) : null;

@@ -11,7 +11,7 @@ import { StoreError } from '../errors.js';
 import { findGitDir, repoObjects } from '../library/source.js';
 import type { ScanTree } from '../scan/scan.js';
 import { scanSkillsFolder } from '../scan/scan.js';
-import { StatCache } from '../scan/stat-cache.js';
+import { StatCache, statCacheFile } from '../scan/stat-cache.js';
 import { ignoreRulesOf } from '../scan/ignore.js';
 import type { TreeEntry } from '../store/objects.js';
 import type { ReadonlyStore } from '../store/store.js';
@@ -72,7 +72,7 @@ export function libraryOverlay(config: Config, store: ReadonlyStore | null): Obj
   if (repo) stores.push(repoObjects(repo));
   const overlay = new ObjectOverlay(stores);
   if (config.libraryDir && !repo) {
-    overlay.addFolder(config.libraryDir, store ? path.join(store.dataDir, 'cache', 'library.json') : null, config);
+    overlay.addFolder(config.libraryDir, store ? statCacheFile(store.dataDir, 'library') : null, config);
   }
   return overlay;
 }

@@ -13,7 +13,7 @@ import type { Company, CompanyFolder } from '../companies.js';
 import type { ScanPolicy } from '../policy.js';
 import { captureIdentity, type FolderIdentity } from '../apply/identity.js';
 import { buildTree, scanSkillsFolder, type ScanResult } from '../scan/scan.js';
-import { StatCache } from '../scan/stat-cache.js';
+import { StatCache, statCacheFile } from '../scan/stat-cache.js';
 import { EMPTY_TREE_OID } from '../store/objects.js';
 import type { ReadonlyStore } from '../store/store.js';
 import type { FolderState } from './combine.js';
@@ -61,7 +61,7 @@ export function distinctFolders(company: Company): { folder: CompanyFolder; real
 }
 
 export const folderCacheFile = (dataDir: string, company: string, key: string, first: boolean) =>
-  path.join(dataDir, 'cache', first ? `company-${company}.json` : `company-${company}--${folderEntryName(key)}.json`);
+  statCacheFile(dataDir, first ? `company-${company}` : `company-${company}--${folderEntryName(key)}`);
 
 export async function scanFolders(store: ReadonlyStore | null, company: Company, policy: ScanPolicy): Promise<CompanyFolders> {
   const records = await readFolderRecords(store, company.name);

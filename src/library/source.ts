@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LibraryPolicy } from '../policy.js';
 import { isValidName } from '../names.js';
-import { StatCache } from '../scan/stat-cache.js';
+import { StatCache, statCacheFile } from '../scan/stat-cache.js';
 import { recordScanTree } from '../scan/record.js';
 import { buildTree, scanSkillsFolder, type ScanTree, type SkillProblem } from '../scan/scan.js';
 import { filterSkillMap, treeFilterFor } from '../scan/filter-tree.js';
@@ -102,7 +102,7 @@ export async function readLibrary(config: LibraryPolicy, store: ReadonlyStore | 
   if (config.libraryRef) return readFromRef(config, config.libraryRef, store, validation);
   if (config.libraryUrl) return readUrlLibrary(config, config.libraryUrl, store, validation);
   const dir = config.libraryDir!;
-  const cache = new StatCache(store ? path.join(store.dataDir, 'cache', 'library.json') : null);
+  const cache = new StatCache(store ? statCacheFile(store.dataDir, 'library') : null);
   const started = Date.now();
   const scan = scanSkillsFolder(dir, { cache, maxFileBytes: config.maxFileBytes, ignore: config.ignore, refuseReserved: true });
   const repo = findGitDir(dir);

@@ -357,7 +357,7 @@ function scanFolder(dir: string, pinned: boolean, opts: ScanOptions): ScanResult
   }
   // Keep cache entries for blocked skills: they are untouched and will be back.
   if (blocked.size > 0) {
-    for (const p of Object.keys(opts.cache.entries)) {
+    for (const p of opts.cache.paths()) {
       if (blocked.has(p.split('/')[0])) state.seen.add(p);
     }
   }

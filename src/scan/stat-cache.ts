@@ -12,12 +12,10 @@
  * (file times lag the wall clock by up to a tick). A same-size edit in the
  * same tick as the scan is therefore never missed.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readJsonIfExists, writeFileAtomic } from '../util/atomic.js';
-
-/** [size, mtimeMs, ctimeMs, inode, mode, blob id]: kept as the file stores it, so loading allocates nothing per entry. */
-type CacheEntry = [size: number, mtimeMs: number, ctimeMs: number, ino: number, mode: number, oid: string];
+import { writeFileAtomic } from '../util/atomic.js';
 
 /**
  * [mtimeMs, ctimeMs, inode, names, tree id]: a folder whose stat is unchanged
@@ -25,14 +23,6 @@ type CacheEntry = [size: number, mtimeMs: number, ctimeMs: number, ino: number, 
  * unchanged too (src/scan/scan.ts), so a no-op serializes and hashes no tree.
  */
 type DirEntry = [mtimeMs: number, ctimeMs: number, ino: number, names: string[], tree?: string];
-
-interface CacheFile {
-  version: 3;
-  /** Entries with an mtime at or after this moment are re-read (see above). */
-  trustBeforeMs: number;
-  entries: Record<string, CacheEntry>;
-  dirs: Record<string, DirEntry>;
-}
 
 /** How far file timestamps may lag Date.now(): the kernel stamps files from a coarse clock (one tick, ≤ 10 ms). */
 const CLOCK_SLACK_MS = 20;
@@ -56,38 +46,105 @@ export function trustBefore(scanStartedMs: number, granularityMs: number): numbe
 }
 
 /**
- * path → entry, as the JSON file parsed it: a prototype-less object, so
- * loading costs no copy (a Map built from 6,000 entries cost more than the
- * parse) and no path, not even `__proto__` or `constructor`, meets Object's.
+ * The file, like git's index, is read with one `readFileSync` and no parse of
+ * numbers: a 40-byte header, then the columns as they sit in memory (each
+ * file's size, mtime, ctime, inode and mode as doubles; each folder's mtime,
+ * ctime, inode, name count and whether it has a tree id), the ids as 20 raw
+ * bytes, then every path and name as UTF-8 joined by NUL, which no file name
+ * holds, and last the SHA-1 of all that, as git's index ends. Anything that
+ * does not add up reads as an empty cache (a damaged cache costs one full
+ * read, never a wrong answer).
  */
-type Table<V> = Record<string, V>;
+const MAGIC = 0x4353534c; // "LSSC"
+const VERSION = 4;
+const HEADER = 40;
+/** Written in the machine's byte order: a file from a machine of the other order reads as damaged. */
+const BYTE_ORDER = new Uint32Array(new Uint8Array([1, 2, 3, 4]).buffer)[0]!;
+const FILE_COLUMNS = 5; // size, mtimeMs, ctimeMs, ino, mode
+const DIR_COLUMNS = 5; // mtimeMs, ctimeMs, ino, name count, has tree id
+const OID_BYTES = 20;
+const CHECKSUM_BYTES = 20;
 
-function table<V>(parsed: unknown): Table<V> {
-  const t = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Table<V>) : {};
-  return Object.setPrototypeOf(t, null) as Table<V>;
+/** Where a store keeps the stat cache called `name` (one per library folder and per company folder). */
+export function statCacheFile(dataDir: string, name: string): string {
+  return path.join(dataDir, 'cache', `${name}.stat`);
 }
 
 export class StatCache {
-  /** Every file's entry, by path relative to the folder. */
-  entries: Table<CacheEntry> = table({});
-  private dirs: Table<DirEntry> = table({});
+  /** path → slot: the slot's stat in `nums` (FILE_COLUMNS doubles), its blob id in `oids` (20 bytes). */
+  private index = new Map<string, number>();
+  private nums: Float64Array = new Float64Array(0);
+  private oids = Buffer.alloc(0);
+  private slots = 0;
+  private dirs = new Map<string, DirEntry>();
   private trustBeforeMs = 0;
   private loaded = false;
   dirty = false;
 
   constructor(private readonly file: string | null) {
     if (!file) return;
-    let data: CacheFile | undefined;
+    let data: Buffer;
     try {
-      data = readJsonIfExists<CacheFile>(file);
+      data = fs.readFileSync(file);
     } catch {
-      data = undefined; // a damaged cache only costs a re-hash
+      return; // none yet, or unreadable: built by one full read
     }
-    if (data?.version !== 3) return; // older caches lack ctime: rebuilt by one full read
-    this.loaded = true;
-    this.trustBeforeMs = data.trustBeforeMs;
-    this.entries = table(data.entries);
-    this.dirs = table(data.dirs);
+    this.loaded = this.decode(data);
+    if (!this.loaded) this.clear();
+  }
+
+  private clear(): void {
+    this.index = new Map();
+    this.nums = new Float64Array(0);
+    this.oids = Buffer.alloc(0);
+    this.slots = 0;
+    this.dirs = new Map();
+    this.trustBeforeMs = 0;
+  }
+
+  private decode(data: Buffer): boolean {
+    if (data.length < HEADER + CHECKSUM_BYTES || data.readUInt32LE(0) !== MAGIC || data.readUInt32LE(4) !== VERSION) return false;
+    if (data.readUInt32LE(36) !== BYTE_ORDER) return false;
+    const body = data.subarray(0, data.length - CHECKSUM_BYTES);
+    if (!createHash('sha1').update(body).digest().equals(data.subarray(body.length))) return false;
+    data = body;
+    const trustBeforeMs = data.readDoubleLE(8);
+    const files = data.readUInt32LE(16);
+    const dirs = data.readUInt32LE(20);
+    const sizes = [data.readUInt32LE(24), data.readUInt32LE(28), data.readUInt32LE(32)] as const;
+    let at = HEADER;
+    const take = (n: number) => data.subarray(at, (at += n));
+    const fileNums = take(files * FILE_COLUMNS * 8);
+    const dirNums = take(dirs * DIR_COLUMNS * 8);
+    const fileOids = take(files * OID_BYTES);
+    const dirOids = take(dirs * OID_BYTES);
+    const [filePaths, dirPaths, names] = sizes.map((n) => take(n).toString('utf8'));
+    if (at !== data.length || !Number.isFinite(trustBeforeMs)) return false;
+
+    const paths = files === 0 ? [] : filePaths!.split('\0');
+    if (paths.length !== files) return false;
+    this.nums = doubles(fileNums);
+    this.oids = Buffer.from(fileOids);
+    this.slots = files;
+    for (let i = 0; i < files; i++) this.index.set(paths[i]!, i); // a Map: inserting 100,000 keys into an object took 6 times as long
+    if (this.index.size !== files) return false; // a path twice
+
+    const dirList = dirs === 0 ? [] : dirPaths!.split('\0');
+    const d = doubles(dirNums);
+    const nameList = names!.length === 0 ? [] : names!.split('\0');
+    if (dirList.length !== dirs) return false;
+    let n = 0;
+    for (let i = 0; i < dirs; i++) {
+      const b = i * DIR_COLUMNS;
+      const count = d[b + 3]!;
+      if (!Number.isInteger(count) || count < 0 || n + count > nameList.length) return false;
+      const entry: DirEntry = [d[b]!, d[b + 1]!, d[b + 2]!, nameList.slice(n, (n += count))];
+      if (d[b + 4] === 1) entry[4] = dirOids.toString('hex', i * OID_BYTES, (i + 1) * OID_BYTES);
+      this.dirs.set(dirList[i]!, entry);
+    }
+    if (n !== nameList.length || this.dirs.size !== dirs) return false;
+    this.trustBeforeMs = trustBeforeMs;
+    return true;
   }
 
   private trusted(st: fs.Stats): boolean {
@@ -97,60 +154,89 @@ export class StatCache {
   }
 
   lookup(relPath: string, st: fs.Stats): string | undefined {
-    const e = this.entries[relPath];
-    if (!e || !sameStat(e, st)) return undefined;
-    return this.trusted(st) && typeof e[5] === 'string' ? e[5] : undefined;
+    const slot = this.index.get(relPath);
+    if (slot === undefined || !this.sameStat(slot, st) || !this.trusted(st)) return undefined;
+    return this.oids.toString('hex', slot * OID_BYTES, (slot + 1) * OID_BYTES);
+  }
+
+  private sameStat(slot: number, st: fs.Stats): boolean {
+    const n = this.nums;
+    const b = slot * FILE_COLUMNS;
+    return n[b] === st.size && n[b + 1] === st.mtimeMs && n[b + 2] === st.ctimeMs && n[b + 3] === st.ino && n[b + 4] === st.mode;
   }
 
   lookupDir(relPath: string, st: fs.Stats): string[] | undefined {
-    const d = this.dirs[relPath];
+    const d = this.dirs.get(relPath);
     if (!d || d[0] !== st.mtimeMs || d[1] !== st.ctimeMs || d[2] !== st.ino) return undefined;
-    return this.trusted(st) && Array.isArray(d[3]) ? d[3] : undefined;
+    return this.trusted(st) ? d[3] : undefined;
   }
 
   setDir(relPath: string, st: fs.Stats, names: string[]): void {
-    this.dirs[relPath] = [st.mtimeMs, st.ctimeMs, st.ino, names];
+    this.dirs.set(relPath, [st.mtimeMs, st.ctimeMs, st.ino, names]);
     this.dirty = true;
     if (this.byTop) this.indexPath(relPath);
   }
 
   /** The tree id recorded for a folder whose names came from the cache; trusted only while all its entries did too. */
   treeOf(relPath: string): string | undefined {
-    const tree = this.dirs[relPath]?.[4];
-    return typeof tree === 'string' ? tree : undefined;
+    return this.dirs.get(relPath)?.[4];
   }
 
   setTree(relPath: string, oid: string): void {
-    const d = this.dirs[relPath];
-    if (!Array.isArray(d) || d[4] === oid) return;
+    const d = this.dirs.get(relPath);
+    if (!d || d[4] === oid) return;
     d[4] = oid;
     this.dirty = true;
   }
 
   set(relPath: string, st: fs.Stats, oid: string): void {
-    const old = this.entries[relPath];
-    if (old && old[5] === oid && sameStat(old, st)) return;
-    this.entries[relPath] = [st.size, st.mtimeMs, st.ctimeMs, st.ino, st.mode, oid];
+    let slot = this.index.get(relPath);
+    if (slot !== undefined && this.sameStat(slot, st) && this.oids.toString('hex', slot * OID_BYTES, (slot + 1) * OID_BYTES) === oid) return;
+    if (slot === undefined) {
+      slot = this.newSlot();
+      this.index.set(relPath, slot);
+      if (this.byTop) this.indexPath(relPath);
+    }
+    this.nums.set([st.size, st.mtimeMs, st.ctimeMs, st.ino, st.mode], slot * FILE_COLUMNS);
+    this.oids.write(oid, slot * OID_BYTES, OID_BYTES, 'hex');
     this.dirty = true;
-    if (this.byTop) this.indexPath(relPath);
     // A changed entry invalidates the tree id of every folder above it.
     for (let i = relPath.lastIndexOf('/'); i > 0; i = relPath.lastIndexOf('/', i - 1)) {
-      const d = this.dirs[relPath.slice(0, i)];
-      if (Array.isArray(d)) d.splice(4);
+      const d = this.dirs.get(relPath.slice(0, i));
+      if (d) d.splice(4);
     }
+  }
+
+  /** A slot at the end, the columns doubled when full (a dropped entry's slot is reclaimed when the file is next read). */
+  private newSlot(): number {
+    if (this.slots * FILE_COLUMNS === this.nums.length) {
+      const capacity = Math.max(64, this.slots * 2);
+      const nums = new Float64Array(capacity * FILE_COLUMNS);
+      nums.set(this.nums);
+      const oids = Buffer.alloc(capacity * OID_BYTES);
+      this.oids.copy(oids);
+      this.nums = nums;
+      this.oids = oids;
+    }
+    return this.slots++;
+  }
+
+  /** Every file path with an entry. */
+  paths(): string[] {
+    return [...this.index.keys()];
   }
 
   /** Keep only the given files and folders (drops entries for what is gone). */
   retain(paths: Set<string>, dirs: Set<string>): void {
-    for (const p of Object.keys(this.entries)) {
+    for (const p of this.index.keys()) {
       if (!paths.has(p)) {
-        delete this.entries[p];
+        this.index.delete(p);
         this.dirty = true;
       }
     }
-    for (const p of Object.keys(this.dirs)) {
+    for (const p of this.dirs.keys()) {
       if (!dirs.has(p)) {
-        delete this.dirs[p];
+        this.dirs.delete(p);
         this.dirty = true;
       }
     }
@@ -161,11 +247,8 @@ export class StatCache {
     const paths = this.pathsByTop().get(skill);
     if (!paths) return;
     for (const p of paths) {
-      if (p !== skill && p in this.entries) {
-        delete this.entries[p];
-        this.dirty = true;
-      }
-      delete this.dirs[p];
+      if (p !== skill && this.index.delete(p)) this.dirty = true;
+      this.dirs.delete(p);
     }
     this.byTop!.delete(skill);
   }
@@ -180,8 +263,8 @@ export class StatCache {
   private pathsByTop(): Map<string, Set<string>> {
     if (!this.byTop) {
       this.byTop = new Map();
-      for (const p of Object.keys(this.entries)) this.indexPath(p);
-      for (const p of Object.keys(this.dirs)) this.indexPath(p);
+      for (const p of this.index.keys()) this.indexPath(p);
+      for (const p of this.dirs.keys()) this.indexPath(p);
     }
     return this.byTop;
   }
@@ -198,17 +281,56 @@ export class StatCache {
   save(scanStartedMs: number): void {
     if (!this.file) return;
     if (!this.dirty && this.loaded) return;
+    const paths = [...this.index.keys()];
+    const dirPaths = [...this.dirs.keys()];
+    const files = paths.length;
+    const dirs = dirPaths.length;
+    const fileNums = new Float64Array(files * FILE_COLUMNS);
+    const fileOids = Buffer.allocUnsafe(files * OID_BYTES);
+    const ctimes = new Array<number>(files);
+    let i = 0;
+    for (const slot of this.index.values()) { // copied by element: a subarray or Buffer.copy per entry cost more than the copy
+      for (let k = 0; k < FILE_COLUMNS; k++) fileNums[i * FILE_COLUMNS + k] = this.nums[slot * FILE_COLUMNS + k]!;
+      for (let k = 0; k < OID_BYTES; k++) fileOids[i * OID_BYTES + k] = this.oids[slot * OID_BYTES + k]!;
+      ctimes[i] = fileNums[i * FILE_COLUMNS + 2]!;
+      i++;
+    }
+    const dirNums = new Float64Array(dirs * DIR_COLUMNS);
+    const dirOids = Buffer.alloc(dirs * OID_BYTES);
+    const names: string[] = [];
+    for (let i = 0; i < dirs; i++) {
+      const [mtimeMs, ctimeMs, ino, list, tree] = this.dirs.get(dirPaths[i]!)!;
+      dirNums.set([mtimeMs, ctimeMs, ino, list.length, tree ? 1 : 0], i * DIR_COLUMNS);
+      if (tree) dirOids.write(tree, i * OID_BYTES, OID_BYTES, 'hex');
+      for (const name of list) names.push(name);
+    }
     // ctime, which no tool can set back, shows the file system's real timestamp unit.
-    const granularity = timestampGranularityMs(Object.values(this.entries).map((e) => e[2]));
-    const out: CacheFile = { version: 3, trustBeforeMs: trustBefore(scanStartedMs, granularity), entries: this.entries, dirs: this.dirs };
+    const trustBeforeMs = trustBefore(scanStartedMs, timestampGranularityMs(ctimes));
+    const strings = [paths.join('\0'), dirPaths.join('\0'), names.join('\0')].map((s) => Buffer.from(s, 'utf8'));
+    const header = Buffer.alloc(HEADER);
+    header.writeUInt32LE(MAGIC, 0);
+    header.writeUInt32LE(VERSION, 4);
+    header.writeDoubleLE(trustBeforeMs, 8);
+    header.writeUInt32LE(files, 16);
+    header.writeUInt32LE(dirs, 20);
+    strings.forEach((s, i) => header.writeUInt32LE(s.length, 24 + 4 * i));
+    header.writeUInt32LE(BYTE_ORDER, 36);
+    const body = Buffer.concat([header, bytes(fileNums), bytes(dirNums), fileOids, dirOids, ...strings]);
+    const out = Buffer.concat([body, createHash('sha1').update(body).digest()]);
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    writeFileAtomic(this.file, JSON.stringify(out), 0o644, undefined, false); // a cache: entries are checked against stat anyway
-    this.trustBeforeMs = out.trustBeforeMs;
+    writeFileAtomic(this.file, out, 0o644, undefined, false); // a cache: entries are checked against stat anyway
+    if (!this.loaded && this.file.endsWith('.stat')) fs.rmSync(`${this.file.slice(0, -'.stat'.length)}.json`, { force: true }); // the JSON cache before version 4
+    this.trustBeforeMs = trustBeforeMs;
     this.loaded = true;
     this.dirty = false;
   }
 }
 
-function sameStat(e: CacheEntry, st: fs.Stats): boolean {
-  return e[0] === st.size && e[1] === st.mtimeMs && e[2] === st.ctimeMs && e[3] === st.ino && e[4] === st.mode;
+/** A copy of `b` as doubles (a Float64Array needs an aligned start, which a slice of a read file may not have). */
+function doubles(b: Buffer): Float64Array {
+  const out = new Float64Array(b.length / 8);
+  new Uint8Array(out.buffer).set(b);
+  return out;
 }
+
+const bytes = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);

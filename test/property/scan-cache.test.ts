@@ -89,7 +89,7 @@ describe('property: the stat cache never changes what a scan finds', () => {
     const runOnce = async (rounds: Op[][]) => {
       const root = tempDir('scan-cache-');
       const dir = path.join(root, 'skills');
-      const cacheFile = path.join(root, 'cache.json');
+      const cacheFile = path.join(root, 'cache.stat');
       for (const f of FILES) apply(dir, { kind: 'write', file: f, text: 'start' });
       let rules = 0;
       for (const ops of [[], ...rounds]) {
@@ -114,4 +114,36 @@ describe('property: the stat cache never changes what a scan finds', () => {
       seed: process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : undefined,
     });
   }, 120_000);
+
+  it('a damaged cache file (cut short, a byte changed, bytes added, the JSON of older versions) costs a full read, never a wrong answer', async () => {
+    const root = tempDir('scan-cache-damage-');
+    const dir = path.join(root, 'skills');
+    const cacheFile = path.join(root, 'cache.stat');
+    for (const f of FILES) apply(dir, { kind: 'write', file: f, text: 'start' });
+    await sleep(30);
+    const writeCache = () => {
+      const started = Date.now();
+      const cache = new StatCache(cacheFile);
+      scanSkillsFolder(dir, { cache, maxFileBytes: 1 << 20 });
+      cache.dirty = true;
+      cache.save(started);
+      return fs.readFileSync(cacheFile);
+    };
+    const good = writeCache();
+    const full = scanSkillsFolder(dir, { cache: new StatCache(null), maxFileBytes: 1 << 20 });
+    expect(scanSkillsFolder(dir, { cache: new StatCache(cacheFile), maxFileBytes: 1 << 20 }).filesRead).toBe(0); // intact, it is trusted: every id comes from it
+    const damage = fc.oneof(
+      fc.integer({ min: 0, max: good.length - 1 }).map((at) => good.subarray(0, at)),
+      fc.record({ at: fc.integer({ min: 0, max: good.length - 1 }), bit: fc.integer({ min: 0, max: 7 }) }).map(({ at, bit }) => Buffer.from(good.map((c, i) => (i === at ? c ^ (1 << bit) : c)))),
+      fc.uint8Array({ minLength: 1, maxLength: 64 }).map((extra) => Buffer.concat([good, extra])),
+      fc.constant(Buffer.from(JSON.stringify({ version: 3, trustBeforeMs: 0, entries: {}, dirs: {} }))),
+    );
+    fc.assert(
+      fc.property(damage, (bytes) => {
+        fs.writeFileSync(cacheFile, bytes);
+        expect(scanSkillsFolder(dir, { cache: new StatCache(cacheFile), maxFileBytes: 1 << 20 }).root.oid).toBe(full.root.oid);
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 200), seed: process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : undefined },
+    );
+  });
 });
