@@ -123,7 +123,6 @@ interface WalkState {
 
 /** A file's blob id: from the stat cache when its stat is unchanged, else by reading it (and then `state.allCached` is false). */
 function hashFile(abs: string, rel: string, st: fs.Stats, state: WalkState): string {
-  state.seen.add(rel);
   let oid = state.opts.cache.lookup(rel, st);
   if (!oid) {
     oid = hashObject('blob', fs.readFileSync(abs));
@@ -131,6 +130,7 @@ function hashFile(abs: string, rel: string, st: fs.Stats, state: WalkState): str
     state.opts.cache.set(rel, st, oid);
     state.allCached = false;
   }
+  state.seen.add(rel); // once it has an entry: what the scan saw is a subset of the cache (StatCache.retain)
   return oid;
 }
 
@@ -141,12 +141,13 @@ function hashFile(abs: string, rel: string, st: fs.Stats, state: WalkState): str
  * edit in place changes only the file.
  */
 function listFolder(absDir: string, relDir: string, st: fs.Stats, state: WalkState): string[] {
-  state.seenDirs.add(relDir);
-  const cached = state.opts.cache.lookupDir(relDir, st);
-  if (cached) return cached;
-  state.allCached = false;
-  const names = fs.readdirSync(absDir);
-  state.opts.cache.setDir(relDir, st, names);
+  let names = state.opts.cache.lookupDir(relDir, st);
+  if (!names) {
+    state.allCached = false;
+    names = fs.readdirSync(absDir);
+    state.opts.cache.setDir(relDir, st, names);
+  }
+  state.seenDirs.add(relDir); // once it has an entry, as hashFile
   return names;
 }
 

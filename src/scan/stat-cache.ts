@@ -76,6 +76,8 @@ export class StatCache {
   private nums: Float64Array = new Float64Array(0);
   private oids = Buffer.alloc(0);
   private slots = 0;
+  /** slot → its path; undefined once dropped (so a save copies runs of live slots whole). */
+  private pathOf: (string | undefined)[] = [];
   private dirs = new Map<string, DirEntry>();
   private trustBeforeMs = 0;
   private loaded = false;
@@ -98,6 +100,7 @@ export class StatCache {
     this.nums = new Float64Array(0);
     this.oids = Buffer.alloc(0);
     this.slots = 0;
+    this.pathOf = [];
     this.dirs = new Map();
     this.trustBeforeMs = 0;
   }
@@ -126,6 +129,7 @@ export class StatCache {
     this.nums = doubles(fileNums);
     this.oids = Buffer.from(fileOids);
     this.slots = files;
+    this.pathOf = paths;
     for (let i = 0; i < files; i++) this.index.set(paths[i]!, i); // a Map: inserting 100,000 keys into an object took 6 times as long
     if (this.index.size !== files) return false; // a path twice
 
@@ -195,6 +199,7 @@ export class StatCache {
     if (slot === undefined) {
       slot = this.newSlot();
       this.index.set(relPath, slot);
+      this.pathOf[slot] = relPath;
       if (this.byTop) this.indexPath(relPath);
     }
     this.nums.set([st.size, st.mtimeMs, st.ctimeMs, st.ino, st.mode], slot * FILE_COLUMNS);
@@ -226,13 +231,23 @@ export class StatCache {
     return [...this.index.keys()];
   }
 
-  /** Keep only the given files and folders (drops entries for what is gone). */
+  private drop(relPath: string): void {
+    const slot = this.index.get(relPath);
+    if (slot === undefined) return;
+    this.index.delete(relPath);
+    this.pathOf[slot] = undefined;
+    this.dirty = true;
+  }
+
+  /**
+   * Keep only the given files and folders (drops entries for what is gone).
+   * They are what a scan looked up, each of which has an entry by then: as
+   * many as there are entries means nothing is gone (no pass over every key).
+   */
   retain(paths: Set<string>, dirs: Set<string>): void {
+    if (paths.size === this.index.size && dirs.size === this.dirs.size) return;
     for (const p of this.index.keys()) {
-      if (!paths.has(p)) {
-        this.index.delete(p);
-        this.dirty = true;
-      }
+      if (!paths.has(p)) this.drop(p);
     }
     for (const p of this.dirs.keys()) {
       if (!dirs.has(p)) {
@@ -247,7 +262,7 @@ export class StatCache {
     const paths = this.pathsByTop().get(skill);
     if (!paths) return;
     for (const p of paths) {
-      if (p !== skill && this.index.delete(p)) this.dirty = true;
+      if (p !== skill) this.drop(p);
       this.dirs.delete(p);
     }
     this.byTop!.delete(skill);
@@ -281,28 +296,40 @@ export class StatCache {
   save(scanStartedMs: number): void {
     if (!this.file) return;
     if (!this.dirty && this.loaded) return;
-    const paths = [...this.index.keys()];
+    const files = this.index.size;
     const dirPaths = [...this.dirs.keys()];
-    const files = paths.length;
     const dirs = dirPaths.length;
+    // The live slots in slot order, each run of them copied whole (a copy per entry cost more than the save's I/O).
+    const paths: string[] = [];
     const fileNums = new Float64Array(files * FILE_COLUMNS);
     const fileOids = Buffer.allocUnsafe(files * OID_BYTES);
-    const ctimes = new Array<number>(files);
-    let i = 0;
-    for (const slot of this.index.values()) { // copied by element: a subarray or Buffer.copy per entry cost more than the copy
-      for (let k = 0; k < FILE_COLUMNS; k++) fileNums[i * FILE_COLUMNS + k] = this.nums[slot * FILE_COLUMNS + k]!;
-      for (let k = 0; k < OID_BYTES; k++) fileOids[i * OID_BYTES + k] = this.oids[slot * OID_BYTES + k]!;
-      ctimes[i] = fileNums[i * FILE_COLUMNS + 2]!;
-      i++;
+    for (let from = 0; from < this.slots; ) {
+      if (this.pathOf[from] === undefined) {
+        from++;
+        continue;
+      }
+      let to = from + 1;
+      while (to < this.slots && this.pathOf[to] !== undefined) to++;
+      fileNums.set(this.nums.subarray(from * FILE_COLUMNS, to * FILE_COLUMNS), paths.length * FILE_COLUMNS);
+      this.oids.copy(fileOids, paths.length * OID_BYTES, from * OID_BYTES, to * OID_BYTES);
+      for (let i = from; i < to; i++) paths.push(this.pathOf[i]!);
+      from = to;
     }
+    const ctimes = new Float64Array(files);
+    for (let i = 0; i < files; i++) ctimes[i] = fileNums[i * FILE_COLUMNS + 2]!;
     const dirNums = new Float64Array(dirs * DIR_COLUMNS);
     const dirOids = Buffer.alloc(dirs * OID_BYTES);
     const names: string[] = [];
     for (let i = 0; i < dirs; i++) {
-      const [mtimeMs, ctimeMs, ino, list, tree] = this.dirs.get(dirPaths[i]!)!;
-      dirNums.set([mtimeMs, ctimeMs, ino, list.length, tree ? 1 : 0], i * DIR_COLUMNS);
-      if (tree) dirOids.write(tree, i * OID_BYTES, OID_BYTES, 'hex');
-      for (const name of list) names.push(name);
+      const d = this.dirs.get(dirPaths[i]!)!;
+      const b = i * DIR_COLUMNS;
+      dirNums[b] = d[0];
+      dirNums[b + 1] = d[1];
+      dirNums[b + 2] = d[2];
+      dirNums[b + 3] = d[3].length;
+      dirNums[b + 4] = d[4] ? 1 : 0;
+      if (d[4]) dirOids.write(d[4], i * OID_BYTES, OID_BYTES, 'hex');
+      for (const name of d[3]) names.push(name);
     }
     // ctime, which no tool can set back, shows the file system's real timestamp unit.
     const trustBeforeMs = trustBefore(scanStartedMs, timestampGranularityMs(ctimes));
