@@ -19,7 +19,7 @@ import { recoverLeftovers } from './apply/writer.js';
 import { recordScanTree } from './scan/record.js';
 import { buildTree, scanSkillsFolder, type ScanResult } from './scan/scan.js';
 import { filterSkillMap, treeFilterFor } from './scan/filter-tree.js';
-import { StatCache, statCacheFile } from './scan/stat-cache.js';
+import { StatCache, statCacheFile, type Preloaded } from './scan/stat-cache.js';
 import { parseTrailers } from './store/objects.js';
 import type { ReadonlyStore, Store } from './store/store.js';
 
@@ -92,11 +92,15 @@ export function recoverCompany(store: Store, company: Company, policy: ScanPolic
  * that needs the library's skills, to know which are shared; without them, the
  * library as last recorded) and read the company's history. Reads only.
  */
-export async function scanCompany(store: ReadonlyStore | null, company: Company, policy: ScanPolicy, library?: ReadonlyMap<string, string>): Promise<CompanyView> {
+export async function scanCompany(store: ReadonlyStore | null, company: Company, policy: ScanPolicy, library?: ReadonlyMap<string, string>, preloaded?: Preloaded): Promise<CompanyView> {
   const folders = company.folders ? await scanFolders(store, company, policy) : undefined;
   const first = folders?.folders.find((f) => f.identity) ?? folders?.folders[0];
   const identity = first?.identity ?? captureIdentity(company.root ?? company.dir, company.globRoot, policy.allowSymlinkedCompanies, policy.configFile);
   const cache = first?.cache ?? new StatCache(store ? statCacheFile(store.dataDir, `company-${company.name}`) : null);
+  if (preloaded && !folders) {
+    const here = fs.statSync(company.dir, { throwIfNoEntry: false }); // followed, as the scan's chdir follows it
+    if (here) cache.attachPreload(preloaded, here);
+  }
   const scanStarted = first?.scanStarted ?? Date.now();
   const scan = first?.scan ?? scanSkillsFolder(company.dir, { cache, maxFileBytes: policy.maxFileBytes, ignore: policy.ignore });
   const head = store ? await store.readRef(companyRef(company.name)) : null;

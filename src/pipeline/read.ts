@@ -19,6 +19,8 @@ import { needsEarlier, needsMergeInput, type SyncRequest } from '../merge/plan.j
 import { treeFilterFor } from '../scan/filter-tree.js';
 import { sameUnderNfc } from '../scan/name-forms.js';
 import type { ScanTree } from '../scan/scan.js';
+import { startPreload } from '../scan/preload.js';
+import { statCacheFile } from '../scan/stat-cache.js';
 import { readRunState, type RunState } from '../run-state.js';
 import { EMPTY_TREE_OID } from '../store/objects.js';
 import type { ReadonlyStore } from '../store/store.js';
@@ -75,14 +77,20 @@ export async function readWorkspace(config: Config, policies: Policies, store: R
   };
 
   const reads: CompanyRead[] = [];
-  for (const company of companies) {
-    try {
-      const view = await scanCompany(store, company, policies.scan, library.skills);
-      await readNameForms(view, library, reader);
-      reads.push({ company, ok: true, view, mergeInputs: await readMergeInputs(config, reader, library, view, opts.request) });
-    } catch (err) {
-      reads.push({ company, ok: false, error: err });
+  // A worker thread lstat-s the later companies' files while this thread scans the first ones (src/scan/preload.ts).
+  const preload = store ? startPreload(companies.flatMap((c, index) => (c.folders ? [] : [{ index, dir: c.dir, cacheFile: statCacheFile(store.dataDir, `company-${c.name}`) }]))) : null;
+  try {
+    for (const [index, company] of companies.entries()) {
+      try {
+        const view = await scanCompany(store, company, policies.scan, library.skills, preload?.take(index));
+        await readNameForms(view, library, reader);
+        reads.push({ company, ok: true, view, mergeInputs: await readMergeInputs(config, reader, library, view, opts.request) });
+      } catch (err) {
+        reads.push({ company, ok: false, error: err });
+      }
     }
+  } finally {
+    preload?.stop();
   }
 
   const stale = reads.some((r) => r.ok && [...r.view.skills.keys()].some((name) => needsEarlier({ library: library.skills, company: r.view.skills, base: r.view.base }, name)));

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { hashObject, serializeTree, type Mode, type TreeEntry } from '../store/objects.js';
 import { isGitReservedName, isValidName } from '../names.js';
-import { StatCache } from './stat-cache.js';
+import { StatCache, type ScanStat } from './stat-cache.js';
 
 export interface ScanTree {
   oid: string;
@@ -104,7 +104,7 @@ export function buildTree(entries: ScanEntry[]): ScanTree {
   return { oid: hashObject('tree', serializeTree(plain)), entries };
 }
 
-function fileMode(st: fs.Stats): Mode {
+function fileMode(st: ScanStat): Mode {
   return st.mode & 0o100 ? '100755' : '100644';
 }
 
@@ -122,7 +122,7 @@ interface WalkState {
 }
 
 /** A file's blob id: from the stat cache when its stat is unchanged, else by reading it (and then `state.allCached` is false). */
-function hashFile(abs: string, rel: string, st: fs.Stats, state: WalkState): string {
+function hashFile(abs: string, rel: string, st: ScanStat, state: WalkState): string {
   let oid = state.opts.cache.lookup(rel, st);
   if (!oid) {
     oid = hashObject('blob', fs.readFileSync(abs));
@@ -140,7 +140,7 @@ function hashFile(abs: string, rel: string, st: fs.Stats, state: WalkState): str
  * then `state.allCached` is false). Files are still lstat-ed one by one: an
  * edit in place changes only the file.
  */
-function listFolder(absDir: string, relDir: string, st: fs.Stats, state: WalkState): string[] {
+function listFolder(absDir: string, relDir: string, st: ScanStat, state: WalkState): string[] {
   let names = state.opts.cache.lookupDir(relDir, st);
   if (!names) {
     state.allCached = false;
@@ -167,7 +167,7 @@ function unreadable(state: WalkState, problems: { path: string; message: string 
  * for it, so that tree id is reused; anything skipped, blocked, read or
  * symlinked makes the tree be built and hashed again.
  */
-function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkState, problems: { path: string; message: string }[] = []): ScanTree {
+function walk(absDir: string, relDir: string, dirStat: ScanStat, state: WalkState, problems: { path: string; message: string }[] = []): ScanTree {
   const entries: ScanEntry[] = [];
   const top = !relDir.includes('/'); // the skill folder itself (skill names hold no '/')
   const outerAllCached = state.allCached;
@@ -180,9 +180,9 @@ function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkStat
       problem(state, problems, abs, `a file name in ${state.shown(absDir)} is not valid UTF-8: rename it`);
       continue;
     }
-    let st: fs.Stats;
+    let st: ScanStat;
     try {
-      st = fs.lstatSync(abs);
+      st = state.opts.cache.preloadedStat(rel) ?? fs.lstatSync(abs);
     } catch (err) {
       unreadable(state, problems, abs, err);
       continue;
@@ -229,7 +229,7 @@ function walk(absDir: string, relDir: string, dirStat: fs.Stats, state: WalkStat
 }
 
 /** A repository's `.git`: a folder with a HEAD (`git clone`), or a `gitdir:` file (`git worktree`, a submodule). */
-function isGitDir(abs: string, st: fs.Stats): boolean {
+function isGitDir(abs: string, st: ScanStat): boolean {
   try {
     if (st.isDirectory()) return fs.existsSync(`${abs}/HEAD`);
     return st.isFile() && st.size < 4096 && fs.readFileSync(abs, 'utf8').startsWith('gitdir:');
@@ -242,7 +242,7 @@ export function reservedNameMessage(where: string, name: string): string {
   return `${where}: ${JSON.stringify(name)} is a name git refuses (a spelling of .git on macOS or Windows): rename or remove it`;
 }
 
-function specialKind(st: fs.Stats): string {
+function specialKind(st: ScanStat): string {
   if (st.isFIFO()) return 'a named pipe (FIFO)';
   if (st.isSocket()) return 'a socket';
   if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
@@ -323,9 +323,9 @@ function scanFolder(dir: string, pinned: boolean, opts: ScanOptions): ScanResult
       problems.push({ skill: name, path: shown(at), message: `${shown(at)}: invalid skill name ${JSON.stringify(name)}: rename it (ASCII letters, digits, '.', '_', '-')` });
       continue;
     }
-    let st: fs.Stats;
+    let st: ScanStat;
     try {
-      st = fs.lstatSync(at);
+      st = opts.cache.preloadedStat(name) ?? fs.lstatSync(at);
     } catch (err) {
       blocked.set(name, { skill: name, ...describe(err, at, shown) });
       unread.push(name);

@@ -70,6 +70,93 @@ export function statCacheFile(dataDir: string, name: string): string {
   return path.join(dataDir, 'cache', `${name}.stat`);
 }
 
+/** What a scan needs of a stat: an fs.Stats, or one a preload worker took (see src/scan/preload.ts). */
+export type ScanStat = Pick<fs.Stats, 'size' | 'mtimeMs' | 'ctimeMs' | 'ino' | 'mode' | 'isFile' | 'isDirectory' | 'isSymbolicLink' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>;
+
+/** Stats a preload worker took of every path a cache file names, in the file's order (files, then folders). */
+export interface Preloaded {
+  /** When the worker began: the cache saved after this scan trusts only what changed before it. */
+  startedMs: number;
+  /** The SHA-1 trailer of the cache file the worker read: its stats are used only with that very file. */
+  checksum: string;
+  /** The folder the worker stat-ed under (followed as the scan follows it): its stats are used only for that folder. */
+  folder: { dev: number; ino: number };
+  /** STAT_COLUMNS per path: size, mtimeMs, ctimeMs, ino, mode (-1: not stat-ed). */
+  stats: Float64Array;
+}
+
+const STAT_COLUMNS = 5;
+
+/**
+ * The preload worker (src/scan/preload.ts), as source for `new Worker(…, { eval: true })`,
+ * which runs alike from the bundle, the ES modules and the tests. It reads
+ * each job's cache file only as far as its path lists (the layout above) and
+ * stats them by absolute path, from the last company back, until the main
+ * thread reaches the company it would do next.
+ */
+export const PRELOAD_WORKER_SOURCE = `
+const fs = require('node:fs');
+const { workerData } = require('node:worker_threads');
+const { jobs, mainAt, port } = workerData;
+for (const job of jobs) {
+  if (Atomics.load(mainAt, 0) >= job.index) break;
+  const startedMs = Date.now();
+  let data, folder;
+  try { data = fs.readFileSync(job.cacheFile); folder = fs.statSync(job.dir); } catch { continue; }
+  if (data.length < ${HEADER + CHECKSUM_BYTES}) continue;
+  const files = data.readUInt32LE(16), dirs = data.readUInt32LE(20), fileBytes = data.readUInt32LE(24), dirBytes = data.readUInt32LE(28);
+  const at = ${HEADER} + (files * ${FILE_COLUMNS} + dirs * ${DIR_COLUMNS}) * 8 + (files + dirs) * ${OID_BYTES};
+  if (at + fileBytes + dirBytes + ${CHECKSUM_BYTES} > data.length) continue;
+  const list = (from, bytes, count) => (count === 0 ? [] : data.toString('utf8', from, from + bytes).split('\\0'));
+  const paths = list(at, fileBytes, files).concat(list(at + fileBytes, dirBytes, dirs));
+  const stats = new Float64Array(paths.length * ${STAT_COLUMNS});
+  for (let i = 0; i < paths.length; i++) {
+    const b = i * ${STAT_COLUMNS};
+    let st;
+    try { st = fs.lstatSync(job.dir + '/' + paths[i], { throwIfNoEntry: false }); } catch { st = undefined; }
+    if (!st) { stats[b + 4] = -1; continue; }
+    stats[b] = st.size; stats[b + 1] = st.mtimeMs; stats[b + 2] = st.ctimeMs; stats[b + 3] = st.ino; stats[b + 4] = st.mode;
+  }
+  port.postMessage({ index: job.index, startedMs, checksum: data.toString('hex', data.length - ${CHECKSUM_BYTES}), folder: { dev: folder.dev, ino: folder.ino }, stats }, [stats.buffer]);
+}
+Atomics.store(mainAt, 1, 1);
+Atomics.notify(mainAt, 1);
+`;
+
+const { S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK } = fs.constants;
+
+/** A stat the preload worker took: what the walk asks of an fs.Stats, from its mode. */
+class PreloadedStat implements ScanStat {
+  constructor(
+    readonly size: number,
+    readonly mtimeMs: number,
+    readonly ctimeMs: number,
+    readonly ino: number,
+    readonly mode: number,
+  ) {}
+  isFile(): boolean {
+    return (this.mode & S_IFMT) === S_IFREG;
+  }
+  isDirectory(): boolean {
+    return (this.mode & S_IFMT) === S_IFDIR;
+  }
+  isSymbolicLink(): boolean {
+    return (this.mode & S_IFMT) === S_IFLNK;
+  }
+  isFIFO(): boolean {
+    return (this.mode & S_IFMT) === S_IFIFO;
+  }
+  isSocket(): boolean {
+    return (this.mode & S_IFMT) === S_IFSOCK;
+  }
+  isCharacterDevice(): boolean {
+    return (this.mode & S_IFMT) === S_IFCHR;
+  }
+  isBlockDevice(): boolean {
+    return (this.mode & S_IFMT) === S_IFBLK;
+  }
+}
+
 export class StatCache {
   /** path → slot: the slot's stat in `nums` (FILE_COLUMNS doubles), its blob id in `oids` (20 bytes). */
   private index = new Map<string, number>();
@@ -82,6 +169,12 @@ export class StatCache {
   private trustBeforeMs = 0;
   private loaded = false;
   dirty = false;
+  /** The SHA-1 trailer of the file decoded, and its folders in file order: what a preload is matched against. */
+  private checksum: string | null = null;
+  private dirOrder: string[] = [];
+  /** Stats for this scan from a preload worker, by path: file slot, or the file's count plus the folder's place. */
+  private preload: { stats: Float64Array; files: number; dirAt: Map<string, number> } | null = null;
+  private preloadStartedMs = Infinity;
 
   constructor(private readonly file: string | null) {
     if (!file) return;
@@ -109,7 +202,9 @@ export class StatCache {
     if (data.length < HEADER + CHECKSUM_BYTES || data.readUInt32LE(0) !== MAGIC || data.readUInt32LE(4) !== VERSION) return false;
     if (data.readUInt32LE(36) !== BYTE_ORDER) return false;
     const body = data.subarray(0, data.length - CHECKSUM_BYTES);
-    if (!createHash('sha1').update(body).digest().equals(data.subarray(body.length))) return false;
+    const checksum = data.subarray(body.length);
+    if (!createHash('sha1').update(body).digest().equals(checksum)) return false;
+    this.checksum = checksum.toString('hex');
     data = body;
     const trustBeforeMs = data.readDoubleLE(8);
     const files = data.readUInt32LE(16);
@@ -147,35 +242,57 @@ export class StatCache {
       this.dirs.set(dirList[i]!, entry);
     }
     if (n !== nameList.length || this.dirs.size !== dirs) return false;
+    this.dirOrder = dirList;
     this.trustBeforeMs = trustBeforeMs;
     return true;
   }
 
-  private trusted(st: fs.Stats): boolean {
+  /** Take a preload worker's stats for the next scan of `folder`, if they are of that folder and of the very file this cache was read from. */
+  attachPreload(p: Preloaded, folder: { dev: number; ino: number }): void {
+    const files = this.pathOf.length;
+    if (p.folder.dev !== folder.dev || p.folder.ino !== folder.ino) return;
+    if (p.checksum !== this.checksum || p.stats.length !== (files + this.dirOrder.length) * STAT_COLUMNS) return;
+    this.preload = { stats: p.stats, files, dirAt: new Map(this.dirOrder.map((d, i) => [d, files + i])) };
+    this.preloadStartedMs = p.startedMs;
+  }
+
+  /** The preloaded stat of `relPath` (a file or folder the file named), if the worker took one. */
+  preloadedStat(relPath: string): ScanStat | undefined {
+    const p = this.preload;
+    if (!p) return undefined;
+    let at = this.index.get(relPath);
+    if (at === undefined || at >= p.files) at = p.dirAt.get(relPath);
+    if (at === undefined) return undefined;
+    const s = p.stats;
+    const b = at * STAT_COLUMNS;
+    return s[b + 4]! < 0 ? undefined : new PreloadedStat(s[b]!, s[b + 1]!, s[b + 2]!, s[b + 3]!, s[b + 4]!);
+  }
+
+  private trusted(st: ScanStat): boolean {
     if (st.mtimeMs < this.trustBeforeMs && st.ctimeMs < this.trustBeforeMs) return true;
     this.dirty = true; // re-save with a later timestamp so this entry becomes trusted
     return false;
   }
 
-  lookup(relPath: string, st: fs.Stats): string | undefined {
+  lookup(relPath: string, st: ScanStat): string | undefined {
     const slot = this.index.get(relPath);
     if (slot === undefined || !this.sameStat(slot, st) || !this.trusted(st)) return undefined;
     return this.oids.toString('hex', slot * OID_BYTES, (slot + 1) * OID_BYTES);
   }
 
-  private sameStat(slot: number, st: fs.Stats): boolean {
+  private sameStat(slot: number, st: ScanStat): boolean {
     const n = this.nums;
     const b = slot * FILE_COLUMNS;
     return n[b] === st.size && n[b + 1] === st.mtimeMs && n[b + 2] === st.ctimeMs && n[b + 3] === st.ino && n[b + 4] === st.mode;
   }
 
-  lookupDir(relPath: string, st: fs.Stats): string[] | undefined {
+  lookupDir(relPath: string, st: ScanStat): string[] | undefined {
     const d = this.dirs.get(relPath);
     if (!d || d[0] !== st.mtimeMs || d[1] !== st.ctimeMs || d[2] !== st.ino) return undefined;
     return this.trusted(st) ? d[3] : undefined;
   }
 
-  setDir(relPath: string, st: fs.Stats, names: string[]): void {
+  setDir(relPath: string, st: ScanStat, names: string[]): void {
     this.dirs.set(relPath, [st.mtimeMs, st.ctimeMs, st.ino, names]);
     this.dirty = true;
     if (this.byTop) this.indexPath(relPath);
@@ -193,7 +310,7 @@ export class StatCache {
     this.dirty = true;
   }
 
-  set(relPath: string, st: fs.Stats, oid: string): void {
+  set(relPath: string, st: ScanStat, oid: string): void {
     let slot = this.index.get(relPath);
     if (slot !== undefined && this.sameStat(slot, st) && this.oids.toString('hex', slot * OID_BYTES, (slot + 1) * OID_BYTES) === oid) return;
     if (slot === undefined) {
@@ -245,6 +362,7 @@ export class StatCache {
    * many as there are entries means nothing is gone (no pass over every key).
    */
   retain(paths: Set<string>, dirs: Set<string>): void {
+    this.preload = null; // the scan is over: its preloaded stats are spent
     if (paths.size === this.index.size && dirs.size === this.dirs.size) return;
     for (const p of this.index.keys()) {
       if (!paths.has(p)) this.drop(p);
@@ -331,8 +449,9 @@ export class StatCache {
       if (d[4]) dirOids.write(d[4], i * OID_BYTES, OID_BYTES, 'hex');
       for (const name of d[3]) names.push(name);
     }
-    // ctime, which no tool can set back, shows the file system's real timestamp unit.
-    const trustBeforeMs = trustBefore(scanStartedMs, timestampGranularityMs(ctimes));
+    // ctime, which no tool can set back, shows the file system's real timestamp unit. A scan that took preloaded
+    // stats began when the worker did.
+    const trustBeforeMs = trustBefore(Math.min(scanStartedMs, this.preloadStartedMs), timestampGranularityMs(ctimes));
     const strings = [paths.join('\0'), dirPaths.join('\0'), names.join('\0')].map((s) => Buffer.from(s, 'utf8'));
     const header = Buffer.alloc(HEADER);
     header.writeUInt32LE(MAGIC, 0);

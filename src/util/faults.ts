@@ -9,6 +9,7 @@
  *   LIBRARY_SYNC_TEST_FAIL_WRITE_AFTER=N the (N+1)th skill file write fails
  *   LIBRARY_SYNC_TEST_FAIL_WRITE_PATH=S  skill file writes under a path containing S fail
  *   LIBRARY_SYNC_TEST_FAIL_WRITE_CODE=E  the errno of those failures (default ENOSPC)
+ *   LIBRARY_SYNC_TEST_PRELOAD_ALL=1      wait for the stat preload worker to stat every company (src/scan/preload.ts)
  */
 import fs from 'node:fs';
 

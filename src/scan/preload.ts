@@ -1,0 +1,81 @@
+/**
+ * Stat preloading, as git's preload-index does: while the main thread scans
+ * companies from the first, one worker thread lstat-s, from the last company
+ * backwards, every path each company's stat cache names, so the two cores
+ * share the walk's system calls. When the main thread reaches a company the
+ * worker finished, its scan takes those stats instead of calling lstat
+ * (src/scan/stat-cache.ts, `StatCache.attachPreload`); anything the worker
+ * did not stat, or could not, is lstat-ed as before. The worker stops as soon
+ * as the main thread reaches the company it would do next.
+ *
+ * A preloaded stat is one taken a moment earlier in the same run, so nothing
+ * is weaker: the cache saved afterwards trusts only what changed before the
+ * worker's first stat of that company (the save takes the earlier of the two
+ * start times), and every write still compares content, never a stat.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { PRELOAD_WORKER_SOURCE, type Preloaded } from './stat-cache.js';
+
+/** Below this many companies a worker thread costs more to start than it saves. */
+const MIN_COMPANIES = 8;
+
+export interface PreloadJob {
+  /** The company's place in the order the main thread scans. */
+  index: number;
+  dir: string;
+  cacheFile: string;
+}
+
+export interface Preload {
+  /** The main thread is about to scan company `index`: its stats, if the worker has them. */
+  take(index: number): Preloaded | undefined;
+  stop(): void;
+  /** Settles when the worker has exited (its last stats are then waiting for `take`). */
+  exited: Promise<void>;
+}
+
+export function startPreload(all: PreloadJob[], minCompanies = MIN_COMPANIES): Preload | null {
+  // Only companies with a stat cache have paths to preload (none on a first distribution, which then starts no thread).
+  const jobs = all.filter((j) => fs.existsSync(j.cacheFile));
+  if (jobs.length < minCompanies) return null;
+  // [the company the main thread is at, 1 once the worker is done]
+  const mainAt = new Int32Array(new SharedArrayBuffer(8));
+  mainAt[0] = -1;
+  const { port1, port2 } = new MessageChannel();
+  const ordered = [...jobs].sort((a, b) => b.index - a.index).map((j) => ({ ...j, dir: path.resolve(j.dir) }));
+  let worker: Worker;
+  try {
+    worker = new Worker(PRELOAD_WORKER_SOURCE, { eval: true, workerData: { jobs: ordered, mainAt, port: port2 }, transferList: [port2] });
+  } catch {
+    return null; // no worker (a restricted runtime): every company is scanned as before
+  }
+  worker.on('error', () => {}); // a failed worker only means no preloaded stats
+  worker.unref();
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  if (process.env.LIBRARY_SYNC_TEST_PRELOAD_ALL) Atomics.wait(mainAt, 1, 0, 10_000); // test-only (src/util/faults.ts)
+  const arrived = new Map<number, Preloaded>();
+  return {
+    exited,
+    take(index) {
+      Atomics.store(mainAt, 0, index);
+      drain(port1, arrived);
+      const got = arrived.get(index);
+      arrived.delete(index);
+      return got;
+    },
+    stop() {
+      Atomics.store(mainAt, 0, 0x7fffffff); // past every company: the worker stops
+      port1.close();
+      void worker.terminate();
+    },
+  };
+}
+
+function drain(port: MessagePort, into: Map<number, Preloaded>): void {
+  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+    const p = m.message as Preloaded & { index: number };
+    into.set(p.index, p);
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * With enough companies, a worker thread lstat-s the later companies' files
+ * while the run scans the first ones (src/scan/preload.ts). Through the real
+ * CLI: edits anywhere among ten companies, on either side of where the two
+ * threads meet, are found, recorded and kept, as without the worker.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanupTempDirs, cli, fsck, historyHas, refsOf, stateOf, tempDir, write } from '../helpers.js';
+
+afterAll(cleanupTempDirs);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const COMPANIES = Array.from({ length: 10 }, (_, i) => `co${i}`);
+
+describe('a run with the stat preload worker', () => {
+  // As it comes (the worker's companies depend on timing), and with the worker made to stat every company first.
+  it.each([{ env: {} }, { env: { LIBRARY_SYNC_TEST_PRELOAD_ALL: '1' } }])('finds every edit, in the companies this thread scans and in those the worker stat-ed (%o)', async ({ env }) => {
+    const root = tempDir('preload-e2e-');
+    for (const skill of ['alpha', 'beta']) {
+      write(path.join(root, 'library', skill, 'SKILL.md'), `---\nname: ${skill}\ndescription: The ${skill} skill. Use when testing.\n---\n\nBody of ${skill}.\n`);
+      write(path.join(root, 'library', skill, 'ref', 'notes.md'), `notes of ${skill}\n`);
+    }
+    for (const c of COMPANIES) fs.mkdirSync(path.join(root, 'companies', c, '.claude', 'skills'), { recursive: true });
+    const ws = { configFile: path.join(root, 'library.config.json') };
+    fs.writeFileSync(ws.configFile, JSON.stringify({ library: 'library', companies: 'companies/*/.claude/skills', store: 'store.git' }));
+    const skills = (c: string) => path.join(root, 'companies', c, '.claude', 'skills');
+    expect(cli(ws, ['sync', '--fix', '--no-index'], env).code).toBe(0);
+    for (let i = 0; i < 2; i++) {
+      await sleep(50); // past the racy window: every stat cache entry is trusted, so only stats decide
+      expect(cli(ws, ['sync', '--fix', '--no-index'], env).code).toBe(0);
+    }
+
+    // The first company (this thread's), the last two (the worker's): an append, an edit with its size and mtime
+    // kept as `cp -p` leaves them, a deleted file.
+    fs.appendFileSync(path.join(skills('co0'), 'alpha', 'SKILL.md'), 'co0 was here\n');
+    const kept = path.join(skills('co9'), 'alpha', 'ref', 'notes.md');
+    const st = fs.statSync(kept);
+    fs.writeFileSync(kept, 'NOTES OF ALPHA\n');
+    fs.utimesSync(kept, st.atime, st.mtime);
+    fs.rmSync(path.join(skills('co8'), 'beta', 'ref', 'notes.md'));
+
+    expect(cli(ws, ['sync', '--fix', '--no-index'], env).code).toBe(0);
+    const status = cli(ws, ['status', '--json'], env).json;
+    const overrides = COMPANIES.flatMap((c) => ['alpha', 'beta'].filter((s) => stateOf(status, c, s) !== 'in-sync').map((s) => `${c}/${s}:${stateOf(status, c, s)}`));
+    expect(overrides).toEqual(['co0/alpha:override', 'co8/beta:override', 'co9/alpha:override']);
+    expect(fs.readFileSync(kept, 'utf8')).toBe('NOTES OF ALPHA\n');
+    const store = path.join(root, 'store.git');
+    expect(historyHas(store, 'co9', 'alpha/ref/notes.md', 'NOTES OF ALPHA')).toBe(true);
+    expect(historyHas(store, 'co0', 'alpha/SKILL.md', 'co0 was here')).toBe(true);
+    fsck(store);
+
+    // And a no-op after it changes nothing in the store.
+    await sleep(50);
+    expect(cli(ws, ['sync', '--fix', '--no-index'], env).code).toBe(0);
+    const before = refsOf(store);
+    expect(cli(ws, ['sync', '--fix', '--no-index'], env).code).toBe(0);
+    expect(refsOf(store)).toBe(before);
+  }, 60_000);
+});
