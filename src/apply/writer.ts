@@ -146,17 +146,17 @@ export class SkillWriter {
         fs.rmSync(aside, { recursive: true, force: true });
         if (!fresh) checkpoint('skill removed');
       }
+      // Not the new files' stats: each is newer than this run's scan, so the racy rule makes the next scan read it
+      // anyway (an lstat per written file, and a larger cache to save, for nothing).
       this.opts.cache.forgetSkill(skill);
-      for (const [rel, st, oid] of fresh?.stats ?? []) this.opts.cache.set(`${skill}/${rel}`, st, oid);
       return { done: true };
     } finally {
       if (incoming && fs.existsSync(incoming)) fs.rmSync(incoming, { recursive: true, force: true });
     }
   }
 
-  private writeFresh(skill: string, planned: PlannedTree): { dir: string; stats: Array<[string, fs.Stats, string]> } {
+  private writeFresh(skill: string, planned: PlannedTree): { dir: string } {
     const dir = tempName(skill, 'new');
-    const stats: Array<[string, fs.Stats, string]> = [];
     fs.mkdirSync(dir, { mode: 0o755 });
     try {
       for (const d of planned.dirs) fs.mkdirSync(path.join(dir, d), { mode: 0o755 });
@@ -167,7 +167,6 @@ export class SkillWriter {
           fs.symlinkSync(f.content.toString('utf8'), p); // written as a link, never followed
         } else {
           fs.writeFileSync(p, f.content, { flag: 'wx', mode: f.mode === '100755' ? 0o755 : 0o644 });
-          stats.push([f.rel, fs.lstatSync(p), f.oid]);
           checkpoint('skill file written');
         }
       }
@@ -175,7 +174,7 @@ export class SkillWriter {
       fs.rmSync(dir, { recursive: true, force: true });
       throw err;
     }
-    return { dir, stats };
+    return { dir };
   }
 
   /** Rename the skill's folder aside; null when there is none. */
