@@ -315,7 +315,8 @@ function scanFolder(dir: string, pinned: boolean, opts: ScanOptions): ScanResult
   const blocked = new Map<string, SkillProblem>();
   const problems: SkillProblem[] = [];
   const unread: string[] = [];
-  for (const name of fs.readdirSync(dir).sort()) { // by its own name, so an error names it
+  // The skills folder's own listing is cached as every folder's is (key ''), by its stat followed as chdir follows it.
+  for (const name of listFolder(dir, '', fs.statSync(dir), state).slice().sort()) {
     if (name.startsWith('.')) continue;
     const at = pinned ? name : path.join(dir, name);
     if (opts.ignore && isIgnoredTop(opts.ignore, at, name)) continue;
