@@ -12,14 +12,15 @@ import { baseRef, companyRef, LIBRARY_REF, describeSkillChanges, EMPTIED_MARKER,
 import type { TreeEntry } from './store/objects.js';
 import { captureIdentity, type FolderIdentity } from './apply/identity.js';
 import type { FolderVersion } from './folders/combine.js';
-import { distinctFolders, scanFolders, type CompanyFolders } from './folders/scan.js';
+import { distinctFolders, folderCacheFile, scanFolders, type CompanyFolders } from './folders/scan.js';
 import { combineCompanyFolders, combinedScan, folderTree } from './folders/view.js';
 import { recordFolders } from './folders/record.js';
 import { recoverLeftovers } from './apply/writer.js';
 import { recordScanTree } from './scan/record.js';
 import { buildTree, scanSkillsFolder, type ScanResult } from './scan/scan.js';
 import { filterSkillMap, treeFilterFor } from './scan/filter-tree.js';
-import { StatCache, statCacheFile, type Preloaded } from './scan/stat-cache.js';
+import { attachPreload, type PreloadedFolders } from './scan/preload.js';
+import { StatCache, statCacheFile } from './scan/stat-cache.js';
 import { parseTrailers } from './store/objects.js';
 import type { ReadonlyStore, Store } from './store/store.js';
 
@@ -92,15 +93,13 @@ export function recoverCompany(store: Store, company: Company, policy: ScanPolic
  * that needs the library's skills, to know which are shared; without them, the
  * library as last recorded) and read the company's history. Reads only.
  */
-export async function scanCompany(store: ReadonlyStore | null, company: Company, policy: ScanPolicy, library?: ReadonlyMap<string, string>, preloaded?: Preloaded): Promise<CompanyView> {
-  const folders = company.folders ? await scanFolders(store, company, policy) : undefined;
+export async function scanCompany(store: ReadonlyStore | null, company: Company, policy: ScanPolicy, library?: ReadonlyMap<string, string>, preloaded?: PreloadedFolders): Promise<CompanyView> {
+  const folders = company.folders ? await scanFolders(store, company, policy, preloaded) : undefined;
   const first = folders?.folders.find((f) => f.identity) ?? folders?.folders[0];
   const identity = first?.identity ?? captureIdentity(company.root ?? company.dir, company.globRoot, policy.allowSymlinkedCompanies, policy.configFile);
-  const cache = first?.cache ?? new StatCache(store ? statCacheFile(store.dataDir, `company-${company.name}`) : null);
-  if (preloaded && !folders) {
-    const here = fs.statSync(company.dir, { throwIfNoEntry: false }); // followed, as the scan's chdir follows it
-    if (here) cache.attachPreload(preloaded, here);
-  }
+  const cacheFile = store ? statCacheFile(store.dataDir, `company-${company.name}`) : null;
+  const cache = first?.cache ?? new StatCache(cacheFile);
+  if (!folders && cacheFile) attachPreload(cache, preloaded?.get(cacheFile), company.dir);
   const scanStarted = first?.scanStarted ?? Date.now();
   const scan = first?.scan ?? scanSkillsFolder(company.dir, { cache, maxFileBytes: policy.maxFileBytes, ignore: policy.ignore });
   const head = store ? await store.readRef(companyRef(company.name)) : null;
@@ -119,6 +118,12 @@ export async function scanCompany(store: ReadonlyStore | null, company: Company,
   const view: CompanyView = { company, identity, scan, skills: scan.skills, cache, scanStarted, head, headTree, baseTree, base, emptied, distributedCommit, folders, conflicts: new Map(), changedIn: new Map(), companyOnly: new Set() };
   if (folders) await combineCompany(store, view, library ?? (await recordedLibrary(store)));
   return view;
+}
+
+/** Each folder a company is read from, with its stat cache (what the stat preload reads). */
+export function companyStatCaches(dataDir: string, company: Company): { dir: string; cacheFile: string }[] {
+  if (!company.folders) return [{ dir: company.dir, cacheFile: statCacheFile(dataDir, `company-${company.name}`) }];
+  return distinctFolders(company).flatMap(({ folder, real }, i) => (real === null ? [] : [{ dir: folder.dir, cacheFile: folderCacheFile(dataDir, company.name, folder.key, i === 0) }]));
 }
 
 /** The library as last recorded in the store (what a company was last compared with). */

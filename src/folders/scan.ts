@@ -13,6 +13,7 @@ import type { Company, CompanyFolder } from '../companies.js';
 import type { ScanPolicy } from '../policy.js';
 import { captureIdentity, type FolderIdentity } from '../apply/identity.js';
 import { buildTree, scanSkillsFolder, type ScanResult } from '../scan/scan.js';
+import { attachPreload, type PreloadedFolders } from '../scan/preload.js';
 import { StatCache, statCacheFile } from '../scan/stat-cache.js';
 import { EMPTY_TREE_OID } from '../store/objects.js';
 import type { ReadonlyStore } from '../store/store.js';
@@ -63,12 +64,14 @@ export function distinctFolders(company: Company): { folder: CompanyFolder; real
 export const folderCacheFile = (dataDir: string, company: string, key: string, first: boolean) =>
   statCacheFile(dataDir, first ? `company-${company}` : `company-${company}--${folderEntryName(key)}`);
 
-export async function scanFolders(store: ReadonlyStore | null, company: Company, policy: ScanPolicy): Promise<CompanyFolders> {
+export async function scanFolders(store: ReadonlyStore | null, company: Company, policy: ScanPolicy, preloaded?: PreloadedFolders): Promise<CompanyFolders> {
   const records = await readFolderRecords(store, company.name);
   const distinct = distinctFolders(company);
   const folders: FolderView[] = [];
   for (const [i, { folder, real, aliases }] of distinct.entries()) {
-    const cache = new StatCache(store ? folderCacheFile(store.dataDir, company.name, folder.key, i === 0) : null);
+    const cacheFile = store ? folderCacheFile(store.dataDir, company.name, folder.key, i === 0) : null;
+    const cache = new StatCache(cacheFile);
+    if (cacheFile && real !== null) attachPreload(cache, preloaded?.get(cacheFile), folder.dir);
     const scanStarted = Date.now();
     const identity = real === null ? null : captureIdentity(folder.dir, company.globRoot, policy.allowSymlinkedCompanies, policy.configFile);
     const scan = identity ? scanSkillsFolder(folder.dir, { cache, maxFileBytes: policy.maxFileBytes, ignore: policy.ignore }) : emptyScan();

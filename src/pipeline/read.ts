@@ -9,7 +9,7 @@
 import type { Config } from '../config.js';
 import type { Policies } from '../policy.js';
 import { resolveCompanies, selectCompanies, type Company, type ResolvedCompanies } from '../companies.js';
-import { scanCompany, type CompanyView } from '../company.js';
+import { companyStatCaches, scanCompany, type CompanyView } from '../company.js';
 import { ObjectOverlay } from '../drift/objects.js';
 import { LIBRARY_REF } from '../refs.js';
 import { earlierLibraryVersions, type EarlierVersions } from '../library/earlier-versions.js';
@@ -20,7 +20,6 @@ import { treeFilterFor } from '../scan/filter-tree.js';
 import { sameUnderNfc } from '../scan/name-forms.js';
 import type { ScanTree } from '../scan/scan.js';
 import { startPreload } from '../scan/preload.js';
-import { statCacheFile } from '../scan/stat-cache.js';
 import { readRunState, type RunState } from '../run-state.js';
 import { EMPTY_TREE_OID } from '../store/objects.js';
 import type { ReadonlyStore } from '../store/store.js';
@@ -78,7 +77,7 @@ export async function readWorkspace(config: Config, policies: Policies, store: R
 
   const reads: CompanyRead[] = [];
   // A worker thread lstat-s the later companies' files while this thread scans the first ones (src/scan/preload.ts).
-  const preload = store ? startPreload(companies.flatMap((c, index) => (c.folders ? [] : [{ index, dir: c.dir, cacheFile: statCacheFile(store.dataDir, `company-${c.name}`) }]))) : null;
+  const preload = store ? startPreload(companies.flatMap((c, index) => companyStatCaches(store.dataDir, c).map((f) => ({ index, ...f })))) : null;
   try {
     for (const [index, company] of companies.entries()) {
       try {

@@ -16,11 +16,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { PRELOAD_WORKER_SOURCE, type Preloaded } from './stat-cache.js';
+import { PRELOAD_WORKER_SOURCE, type Preloaded, type StatCache } from './stat-cache.js';
 
 /** Below this many companies a worker thread costs more to start than it saves. */
 const MIN_COMPANIES = 8;
 
+/** One folder of a company (a company kept in several folders has a job per folder). */
 export interface PreloadJob {
   /** The company's place in the order the main thread scans. */
   index: number;
@@ -28,9 +29,12 @@ export interface PreloadJob {
   cacheFile: string;
 }
 
+/** A company's preloaded stats, by cache file. */
+export type PreloadedFolders = ReadonlyMap<string, Preloaded>;
+
 export interface Preload {
-  /** The main thread is about to scan company `index`: its stats, if the worker has them. */
-  take(index: number): Preloaded | undefined;
+  /** The main thread is about to scan company `index`: its folders' stats the worker has. */
+  take(index: number): PreloadedFolders | undefined;
   stop(): void;
   /** Settles when the worker has exited (its last stats are then waiting for `take`). */
   exited: Promise<void>;
@@ -39,7 +43,7 @@ export interface Preload {
 export function startPreload(all: PreloadJob[], minCompanies = MIN_COMPANIES): Preload | null {
   // Only companies with a stat cache have paths to preload (none on a first distribution, which then starts no thread).
   const jobs = all.filter((j) => fs.existsSync(j.cacheFile));
-  if (jobs.length < minCompanies) return null;
+  if (new Set(jobs.map((j) => j.index)).size < minCompanies) return null;
   // [the company the main thread is at, 1 once the worker is done]
   const mainAt = new Int32Array(new SharedArrayBuffer(8));
   mainAt[0] = -1;
@@ -55,7 +59,7 @@ export function startPreload(all: PreloadJob[], minCompanies = MIN_COMPANIES): P
   worker.unref();
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   if (process.env.LIBRARY_SYNC_TEST_PRELOAD_ALL) Atomics.wait(mainAt, 1, 0, 10_000); // test-only (src/util/faults.ts)
-  const arrived = new Map<number, Preloaded>();
+  const arrived = new Map<number, Map<string, Preloaded>>();
   return {
     exited,
     take(index) {
@@ -73,9 +77,22 @@ export function startPreload(all: PreloadJob[], minCompanies = MIN_COMPANIES): P
   };
 }
 
-function drain(port: MessagePort, into: Map<number, Preloaded>): void {
+function drain(port: MessagePort, into: Map<number, Map<string, Preloaded>>): void {
   for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
-    const p = m.message as Preloaded & { index: number };
-    into.set(p.index, p);
+    const p = m.message as Preloaded & { index: number; cacheFile: string };
+    const company = into.get(p.index) ?? into.set(p.index, new Map()).get(p.index)!;
+    company.set(p.cacheFile, p);
   }
+}
+
+/** Give a folder's cache the stats the worker took for it, checked against the folder as the scan will find it. */
+export function attachPreload(cache: StatCache, preloaded: Preloaded | undefined, dir: string): void {
+  if (!preloaded) return;
+  let here: fs.Stats | undefined;
+  try {
+    here = fs.statSync(dir, { throwIfNoEntry: false }); // followed, as the scan's chdir follows it
+  } catch {
+    return; // the scan will say why it cannot read the folder
+  }
+  if (here) cache.attachPreload(preloaded, here);
 }

@@ -117,7 +117,7 @@ for (const job of jobs) {
     if (!st) { stats[b + 4] = -1; continue; }
     stats[b] = st.size; stats[b + 1] = st.mtimeMs; stats[b + 2] = st.ctimeMs; stats[b + 3] = st.ino; stats[b + 4] = st.mode;
   }
-  port.postMessage({ index: job.index, startedMs, checksum: data.toString('hex', data.length - ${CHECKSUM_BYTES}), folder: { dev: folder.dev, ino: folder.ino }, stats }, [stats.buffer]);
+  port.postMessage({ index: job.index, cacheFile: job.cacheFile, startedMs, checksum: data.toString('hex', data.length - ${CHECKSUM_BYTES}), folder: { dev: folder.dev, ino: folder.ino }, stats }, [stats.buffer]);
 }
 Atomics.store(mainAt, 1, 1);
 Atomics.notify(mainAt, 1);

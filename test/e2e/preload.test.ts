@@ -58,4 +58,23 @@ describe('a run with the stat preload worker', () => {
     expect(cli(ws, ['sync', '--fix', '--no-index'], env).code).toBe(0);
     expect(refsOf(store)).toBe(before);
   }, 60_000);
+
+  it('a company kept in two agents\' folders: an edit in its second folder, stat-ed by the worker, is found and reaches the first', async () => {
+    const root = tempDir('preload-folders-');
+    write(path.join(root, 'library', 'alpha', 'SKILL.md'), '---\nname: alpha\ndescription: The alpha skill. Use when testing.\n---\n\nBody.\n');
+    for (const c of COMPANIES) fs.mkdirSync(path.join(root, 'companies', c, '.claude', 'skills'), { recursive: true });
+    const ws = { configFile: path.join(root, 'library.config.json') };
+    fs.writeFileSync(ws.configFile, JSON.stringify({ library: 'library', companies: 'companies/*', folders: ['.claude/skills', '.agents/skills'], store: 'store.git' }));
+    const env = { LIBRARY_SYNC_TEST_PRELOAD_ALL: '1' };
+    for (let i = 0; i < 3; i++) {
+      expect(cli(ws, ['sync', '--fix', '--no-index'], env).code).toBe(0);
+      await sleep(50);
+    }
+    fs.appendFileSync(path.join(root, 'companies', 'co9', '.agents', 'skills', 'alpha', 'SKILL.md'), 'co9 in its Codex folder\n');
+    expect(cli(ws, ['sync', '--fix', '--no-index'], env).code).toBe(0);
+    const status = cli(ws, ['status', '--json'], env).json;
+    expect(COMPANIES.filter((c) => stateOf(status, c, 'alpha') !== 'in-sync')).toEqual(['co9']);
+    expect(fs.readFileSync(path.join(root, 'companies', 'co9', '.claude', 'skills', 'alpha', 'SKILL.md'), 'utf8')).toContain('co9 in its Codex folder');
+    fsck(path.join(root, 'store.git'));
+  }, 60_000);
 });

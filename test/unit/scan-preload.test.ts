@@ -40,7 +40,7 @@ async function companies(n: number) {
 async function preloaded(all: { dir: string; cacheFile: string }[]) {
   const preload = startPreload(all.map((c, index) => ({ index, ...c })), 1)!;
   await preload.exited;
-  return all.map((_, i) => preload.take(i));
+  return all.map((c, i) => preload.take(i)?.get(c.cacheFile));
 }
 
 const scan = (dir: string, cache: StatCache) => scanSkillsFolder(dir, { cache, maxFileBytes: 1 << 20 });
