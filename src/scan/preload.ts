@@ -51,7 +51,9 @@ export function startPreload(all: PreloadJob[], minCompanies = MIN_COMPANIES): P
   const ordered = [...jobs].sort((a, b) => b.index - a.index).map((j) => ({ ...j, dir: path.resolve(j.dir) }));
   let worker: Worker;
   try {
-    worker = new Worker(PRELOAD_WORKER_SOURCE, { eval: true, workerData: { jobs: ordered, mainAt, port: port2 }, transferList: [port2] });
+    // A small heap: the worker holds one company's paths at a time (its default young generation alone added 30 MB to a run's peak RSS).
+    const resourceLimits = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
+    worker = new Worker(PRELOAD_WORKER_SOURCE, { eval: true, workerData: { jobs: ordered, mainAt, port: port2 }, transferList: [port2], resourceLimits });
   } catch {
     return null; // no worker (a restricted runtime): every company is scanned as before
   }
