@@ -12,7 +12,7 @@ import { baseRef, companyRef, LIBRARY_REF, describeSkillChanges, EMPTIED_MARKER,
 import type { TreeEntry } from './store/objects.js';
 import { captureIdentity, type FolderIdentity } from './apply/identity.js';
 import type { FolderVersion } from './folders/combine.js';
-import { distinctFolders, folderCacheFile, scanFolders, type CompanyFolders } from './folders/scan.js';
+import { companyCacheFile, distinctFolders, folderCacheFile, scanFolders, type CompanyFolders } from './folders/scan.js';
 import { combineCompanyFolders, combinedScan, folderTree } from './folders/view.js';
 import { recordFolders } from './folders/record.js';
 import { recoverLeftovers } from './apply/writer.js';
@@ -20,7 +20,7 @@ import { recordScanTree } from './scan/record.js';
 import { buildTree, scanSkillsFolder, type ScanResult } from './scan/scan.js';
 import { filterSkillMap, treeFilterFor } from './scan/filter-tree.js';
 import { attachPreload, type PreloadedFolders } from './scan/preload.js';
-import { StatCache, statCacheFile } from './scan/stat-cache.js';
+import { StatCache } from './scan/stat-cache.js';
 import { parseTrailers } from './store/objects.js';
 import type { ReadonlyStore, Store } from './store/store.js';
 
@@ -97,7 +97,7 @@ export async function scanCompany(store: ReadonlyStore | null, company: Company,
   const folders = company.folders ? await scanFolders(store, company, policy, preloaded) : undefined;
   const first = folders?.folders.find((f) => f.identity) ?? folders?.folders[0];
   const identity = first?.identity ?? captureIdentity(company.root ?? company.dir, company.globRoot, policy.allowSymlinkedCompanies, policy.configFile);
-  const cacheFile = store ? statCacheFile(store.dataDir, `company-${company.name}`) : null;
+  const cacheFile = store ? companyCacheFile(store.dataDir, company.name) : null;
   const cache = first?.cache ?? new StatCache(cacheFile);
   if (!folders && cacheFile) attachPreload(cache, preloaded?.get(cacheFile), company.dir);
   const scanStarted = first?.scanStarted ?? Date.now();
@@ -122,7 +122,7 @@ export async function scanCompany(store: ReadonlyStore | null, company: Company,
 
 /** Each folder a company is read from, with its stat cache (what the stat preload reads). */
 export function companyStatCaches(dataDir: string, company: Company): { dir: string; cacheFile: string }[] {
-  if (!company.folders) return [{ dir: company.dir, cacheFile: statCacheFile(dataDir, `company-${company.name}`) }];
+  if (!company.folders) return [{ dir: company.dir, cacheFile: companyCacheFile(dataDir, company.name) }];
   return distinctFolders(company).flatMap(({ folder, real }, i) => (real === null ? [] : [{ dir: folder.dir, cacheFile: folderCacheFile(dataDir, company.name, folder.key, i === 0) }]));
 }
 

@@ -11,7 +11,7 @@ import type { Store } from '../store/store.js';
 import type { SyncResult } from '../sync.js';
 import { isOverride } from './analyze.js';
 import { diffTrees } from './diff.js';
-import { statCacheFile } from '../scan/stat-cache.js';
+import { companyCacheFile } from '../folders/scan.js';
 import { libraryOverlay } from './objects.js';
 
 export interface SkillDiff {
@@ -37,7 +37,7 @@ export async function skillDiffs(config: Config, store: Store | null, result: Sy
   for (const o of result.companies) {
     const picks = o.skills.filter((s) => (skill ? s.name === skill && s.state !== 'in-sync' : isOverride(s.state)));
     if (!o.ok || picks.length === 0) continue;
-    overlay.addFolder(o.dir, store ? statCacheFile(store.dataDir, `company-${o.name}`) : null, config);
+    overlay.addFolder(o.dir, store ? companyCacheFile(store.dataDir, o.name) : null, config);
     const conflicts = store ? await readConflicts(store, o.name) : [];
     for (const s of picks) {
       out.push({

@@ -14,9 +14,8 @@ import { ConfigError, UsageError } from '../errors.js';
 import { checkName } from '../names.js';
 import { conflictsRef } from '../apply/merge-files.js';
 import { foldersRef, readFolderRecords } from '../folders/record.js';
-import { folderCacheFile } from '../folders/scan.js';
+import { companyCacheFile, folderCacheFile } from '../folders/scan.js';
 import { baseRef, companyRef } from '../refs.js';
-import { statCacheFile } from '../scan/stat-cache.js';
 import { timestampName } from '../snapshot/snapshot.js';
 import { readRunState, writeRunState } from '../run-state.js';
 import type { Store } from '../store/store.js';
@@ -54,7 +53,7 @@ export async function forgetCompany(store: Store, name: string, now = new Date()
   }
   const out: ForgottenCompany = { company: name, keptAs: null, removed: [] };
   // Its folders' stat caches are named by the folders its record holds (read before the record goes).
-  const caches = [statCacheFile(store.dataDir, `company-${name}`), ...[...(await readFolderRecords(store, name)).trees.keys()].map((key) => folderCacheFile(store.dataDir, name, key, false))];
+  const caches = [companyCacheFile(store.dataDir, name), ...[...(await readFolderRecords(store, name)).trees.keys()].map((key) => folderCacheFile(store.dataDir, name, key, false))];
   if (head) {
     // Kept before the head goes: a run killed in between leaves both, never neither.
     out.keptAs = `refs/forgotten/${timestampName('', now)}/${name}`;

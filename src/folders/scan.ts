@@ -61,8 +61,11 @@ export function distinctFolders(company: Company): { folder: CompanyFolder; real
   return out;
 }
 
+/** A company's stat cache: its only folder's, or the first of its folders'. */
+export const companyCacheFile = (dataDir: string, company: string) => statCacheFile(dataDir, `company-${company}`);
+
 export const folderCacheFile = (dataDir: string, company: string, key: string, first: boolean) =>
-  statCacheFile(dataDir, first ? `company-${company}` : `company-${company}--${folderEntryName(key)}`);
+  first ? companyCacheFile(dataDir, company) : statCacheFile(dataDir, `company-${company}--${folderEntryName(key)}`);
 
 export async function scanFolders(store: ReadonlyStore | null, company: Company, policy: ScanPolicy, preloaded?: PreloadedFolders): Promise<CompanyFolders> {
   const records = await readFolderRecords(store, company.name);

@@ -16,7 +16,45 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { PRELOAD_WORKER_SOURCE, type Preloaded, type StatCache } from './stat-cache.js';
+import { STAT_COLUMNS, type Preloaded } from './preloaded-stat.js';
+import { CACHE_LAYOUT, type StatCache } from './stat-cache.js';
+
+/**
+ * The preload worker (src/scan/preload.ts), as source for `new Worker(…, { eval: true })`,
+ * which runs alike from the bundle, the ES modules and the tests. It reads
+ * each job's cache file only as far as its path lists (CACHE_LAYOUT in src/scan/stat-cache.ts) and
+ * stats them by absolute path, from the last company back, until the main
+ * thread reaches the company it would do next.
+ */
+const L = CACHE_LAYOUT;
+const PRELOAD_WORKER_SOURCE = `
+const fs = require('node:fs');
+const { workerData } = require('node:worker_threads');
+const { jobs, mainAt, port } = workerData;
+for (const job of jobs) {
+  if (Atomics.load(mainAt, 0) >= job.index) break;
+  const startedMs = Date.now();
+  let data, folder;
+  try { data = fs.readFileSync(job.cacheFile); folder = fs.statSync(job.dir); } catch { continue; }
+  if (data.length < ${L.HEADER + L.CHECKSUM_BYTES}) continue;
+  const files = data.readUInt32LE(16), dirs = data.readUInt32LE(20), fileBytes = data.readUInt32LE(24), dirBytes = data.readUInt32LE(28);
+  const at = ${L.HEADER} + (files * ${L.FILE_COLUMNS} + dirs * ${L.DIR_COLUMNS}) * 8 + (files + dirs) * ${L.OID_BYTES};
+  if (at + fileBytes + dirBytes + ${L.CHECKSUM_BYTES} > data.length) continue;
+  const list = (from, bytes, count) => (count === 0 ? [] : data.toString('utf8', from, from + bytes).split('\\0'));
+  const paths = list(at, fileBytes, files).concat(list(at + fileBytes, dirBytes, dirs));
+  const stats = new Float64Array(paths.length * ${STAT_COLUMNS});
+  for (let i = 0; i < paths.length; i++) {
+    const b = i * ${STAT_COLUMNS};
+    let st;
+    try { st = fs.lstatSync(job.dir + '/' + paths[i], { throwIfNoEntry: false }); } catch { st = undefined; }
+    if (!st) { stats[b + 4] = -1; continue; }
+    stats[b] = st.size; stats[b + 1] = st.mtimeMs; stats[b + 2] = st.ctimeMs; stats[b + 3] = st.ino; stats[b + 4] = st.mode;
+  }
+  port.postMessage({ index: job.index, cacheFile: job.cacheFile, startedMs, checksum: data.toString('hex', data.length - ${L.CHECKSUM_BYTES}), folder: { dev: folder.dev, ino: folder.ino }, stats }, [stats.buffer]);
+}
+Atomics.store(mainAt, 1, 1);
+Atomics.notify(mainAt, 1);
+`;
 
 /** Below this many companies a worker thread costs more to start than it saves. */
 const MIN_COMPANIES = 8;

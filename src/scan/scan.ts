@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { hashObject, serializeTree, type Mode, type TreeEntry } from '../store/objects.js';
 import { isGitReservedName, isValidName } from '../names.js';
-import { StatCache, type ScanStat } from './stat-cache.js';
+import type { ScanStat } from './preloaded-stat.js';
+import { StatCache } from './stat-cache.js';
 
 export interface ScanTree {
   oid: string;

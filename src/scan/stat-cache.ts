@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
+import { PreloadedStat, STAT_COLUMNS, type Preloaded, type ScanStat } from './preloaded-stat.js';
 
 /**
  * [mtimeMs, ctimeMs, inode, names, tree id]: a folder whose stat is unchanged
@@ -64,97 +65,12 @@ const FILE_COLUMNS = 5; // size, mtimeMs, ctimeMs, ino, mode
 const DIR_COLUMNS = 5; // mtimeMs, ctimeMs, ino, name count, has tree id
 const OID_BYTES = 20;
 const CHECKSUM_BYTES = 20;
+/** Where things sit in the file, for the preload worker that reads only its path lists (src/scan/preload.ts). */
+export const CACHE_LAYOUT = { HEADER, FILE_COLUMNS, DIR_COLUMNS, OID_BYTES, CHECKSUM_BYTES } as const;
 
 /** Where a store keeps the stat cache called `name` (one per library folder and per company folder). */
 export function statCacheFile(dataDir: string, name: string): string {
   return path.join(dataDir, 'cache', `${name}.stat`);
-}
-
-/** What a scan needs of a stat: an fs.Stats, or one a preload worker took (see src/scan/preload.ts). */
-export type ScanStat = Pick<fs.Stats, 'size' | 'mtimeMs' | 'ctimeMs' | 'ino' | 'mode' | 'isFile' | 'isDirectory' | 'isSymbolicLink' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>;
-
-/** Stats a preload worker took of every path a cache file names, in the file's order (files, then folders). */
-export interface Preloaded {
-  /** When the worker began: the cache saved after this scan trusts only what changed before it. */
-  startedMs: number;
-  /** The SHA-1 trailer of the cache file the worker read: its stats are used only with that very file. */
-  checksum: string;
-  /** The folder the worker stat-ed under (followed as the scan follows it): its stats are used only for that folder. */
-  folder: { dev: number; ino: number };
-  /** STAT_COLUMNS per path: size, mtimeMs, ctimeMs, ino, mode (-1: not stat-ed). */
-  stats: Float64Array;
-}
-
-const STAT_COLUMNS = 5;
-
-/**
- * The preload worker (src/scan/preload.ts), as source for `new Worker(…, { eval: true })`,
- * which runs alike from the bundle, the ES modules and the tests. It reads
- * each job's cache file only as far as its path lists (the layout above) and
- * stats them by absolute path, from the last company back, until the main
- * thread reaches the company it would do next.
- */
-export const PRELOAD_WORKER_SOURCE = `
-const fs = require('node:fs');
-const { workerData } = require('node:worker_threads');
-const { jobs, mainAt, port } = workerData;
-for (const job of jobs) {
-  if (Atomics.load(mainAt, 0) >= job.index) break;
-  const startedMs = Date.now();
-  let data, folder;
-  try { data = fs.readFileSync(job.cacheFile); folder = fs.statSync(job.dir); } catch { continue; }
-  if (data.length < ${HEADER + CHECKSUM_BYTES}) continue;
-  const files = data.readUInt32LE(16), dirs = data.readUInt32LE(20), fileBytes = data.readUInt32LE(24), dirBytes = data.readUInt32LE(28);
-  const at = ${HEADER} + (files * ${FILE_COLUMNS} + dirs * ${DIR_COLUMNS}) * 8 + (files + dirs) * ${OID_BYTES};
-  if (at + fileBytes + dirBytes + ${CHECKSUM_BYTES} > data.length) continue;
-  const list = (from, bytes, count) => (count === 0 ? [] : data.toString('utf8', from, from + bytes).split('\\0'));
-  const paths = list(at, fileBytes, files).concat(list(at + fileBytes, dirBytes, dirs));
-  const stats = new Float64Array(paths.length * ${STAT_COLUMNS});
-  for (let i = 0; i < paths.length; i++) {
-    const b = i * ${STAT_COLUMNS};
-    let st;
-    try { st = fs.lstatSync(job.dir + '/' + paths[i], { throwIfNoEntry: false }); } catch { st = undefined; }
-    if (!st) { stats[b + 4] = -1; continue; }
-    stats[b] = st.size; stats[b + 1] = st.mtimeMs; stats[b + 2] = st.ctimeMs; stats[b + 3] = st.ino; stats[b + 4] = st.mode;
-  }
-  port.postMessage({ index: job.index, cacheFile: job.cacheFile, startedMs, checksum: data.toString('hex', data.length - ${CHECKSUM_BYTES}), folder: { dev: folder.dev, ino: folder.ino }, stats }, [stats.buffer]);
-}
-Atomics.store(mainAt, 1, 1);
-Atomics.notify(mainAt, 1);
-`;
-
-const { S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK } = fs.constants;
-
-/** A stat the preload worker took: what the walk asks of an fs.Stats, from its mode. */
-class PreloadedStat implements ScanStat {
-  constructor(
-    readonly size: number,
-    readonly mtimeMs: number,
-    readonly ctimeMs: number,
-    readonly ino: number,
-    readonly mode: number,
-  ) {}
-  isFile(): boolean {
-    return (this.mode & S_IFMT) === S_IFREG;
-  }
-  isDirectory(): boolean {
-    return (this.mode & S_IFMT) === S_IFDIR;
-  }
-  isSymbolicLink(): boolean {
-    return (this.mode & S_IFMT) === S_IFLNK;
-  }
-  isFIFO(): boolean {
-    return (this.mode & S_IFMT) === S_IFIFO;
-  }
-  isSocket(): boolean {
-    return (this.mode & S_IFMT) === S_IFSOCK;
-  }
-  isCharacterDevice(): boolean {
-    return (this.mode & S_IFMT) === S_IFCHR;
-  }
-  isBlockDevice(): boolean {
-    return (this.mode & S_IFMT) === S_IFBLK;
-  }
 }
 
 export class StatCache {
