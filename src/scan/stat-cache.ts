@@ -15,7 +15,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../util/atomic.js';
 import { PreloadedStat, STAT_COLUMNS, type Preloaded, type ScanStat } from './preloaded-stat.js';
 
 /**
@@ -78,6 +77,8 @@ export class StatCache {
   private index = new Map<string, number>();
   private nums: Float64Array = new Float64Array(0);
   private oids = Buffer.alloc(0);
+  /** The ids as the file held them, as one hex string: a lookup takes a slice of it, not a conversion per file (null once one is rewritten). */
+  private oidsHex: string | null = null;
   private slots = 0;
   /** slot → its path; undefined once dropped (so a save copies runs of live slots whole). */
   private pathOf: (string | undefined)[] = [];
@@ -108,6 +109,7 @@ export class StatCache {
     this.index = new Map();
     this.nums = new Float64Array(0);
     this.oids = Buffer.alloc(0);
+    this.oidsHex = null;
     this.slots = 0;
     this.pathOf = [];
     this.dirs = new Map();
@@ -139,6 +141,7 @@ export class StatCache {
     if (paths.length !== files) return false;
     this.nums = doubles(fileNums);
     this.oids = Buffer.from(fileOids);
+    this.oidsHex = fileOids.toString('hex');
     this.slots = files;
     this.pathOf = paths;
     for (let i = 0; i < files; i++) this.index.set(paths[i]!, i); // a Map: inserting 100,000 keys into an object took 6 times as long
@@ -148,13 +151,14 @@ export class StatCache {
     const d = doubles(dirNums);
     const nameList = names!.length === 0 ? [] : names!.split('\0');
     if (dirList.length !== dirs) return false;
+    const dirOidsHex = dirOids.toString('hex');
     let n = 0;
     for (let i = 0; i < dirs; i++) {
       const b = i * DIR_COLUMNS;
       const count = d[b + 3]!;
       if (!Number.isInteger(count) || count < 0 || n + count > nameList.length) return false;
       const entry: DirEntry = [d[b]!, d[b + 1]!, d[b + 2]!, nameList.slice(n, (n += count))];
-      if (d[b + 4] === 1) entry[4] = dirOids.toString('hex', i * OID_BYTES, (i + 1) * OID_BYTES);
+      if (d[b + 4] === 1) entry[4] = dirOidsHex.slice(i * 2 * OID_BYTES, (i + 1) * 2 * OID_BYTES);
       this.dirs.set(dirList[i]!, entry);
     }
     if (n !== nameList.length || this.dirs.size !== dirs) return false;
@@ -193,7 +197,12 @@ export class StatCache {
   lookup(relPath: string, st: ScanStat): string | undefined {
     const slot = this.index.get(relPath);
     if (slot === undefined || !this.sameStat(slot, st) || !this.trusted(st)) return undefined;
-    return this.oids.toString('hex', slot * OID_BYTES, (slot + 1) * OID_BYTES);
+    return this.oidOf(slot);
+  }
+
+  private oidOf(slot: number): string {
+    const hex = this.oidsHex;
+    return hex !== null && slot * 2 * OID_BYTES < hex.length ? hex.slice(slot * 2 * OID_BYTES, (slot + 1) * 2 * OID_BYTES) : this.oids.toString('hex', slot * OID_BYTES, (slot + 1) * OID_BYTES);
   }
 
   private sameStat(slot: number, st: ScanStat): boolean {
@@ -228,7 +237,7 @@ export class StatCache {
 
   set(relPath: string, st: ScanStat, oid: string): void {
     let slot = this.index.get(relPath);
-    if (slot !== undefined && this.sameStat(slot, st) && this.oids.toString('hex', slot * OID_BYTES, (slot + 1) * OID_BYTES) === oid) return;
+    if (slot !== undefined && this.sameStat(slot, st) && this.oidOf(slot) === oid) return;
     if (slot === undefined) {
       slot = this.newSlot();
       this.index.set(relPath, slot);
@@ -237,6 +246,7 @@ export class StatCache {
     }
     this.nums.set([st.size, st.mtimeMs, st.ctimeMs, st.ino, st.mode], slot * FILE_COLUMNS);
     this.oids.write(oid, slot * OID_BYTES, OID_BYTES, 'hex');
+    if (this.oidsHex !== null && slot * 2 * OID_BYTES < this.oidsHex.length) this.oidsHex = null;
     this.dirty = true;
     // A changed entry invalidates the tree id of every folder above it.
     for (let i = relPath.lastIndexOf('/'); i > 0; i = relPath.lastIndexOf('/', i - 1)) {
@@ -380,11 +390,29 @@ export class StatCache {
     const body = Buffer.concat([header, bytes(fileNums), bytes(dirNums), fileOids, dirOids, ...strings]);
     const out = Buffer.concat([body, createHash('sha1').update(body).digest()]);
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    writeFileAtomic(this.file, out, 0o644, undefined, false); // a cache: entries are checked against stat anyway
+    overwriteInPlace(this.file, out);
     if (!this.loaded && this.file.endsWith('.stat')) fs.rmSync(`${this.file.slice(0, -'.stat'.length)}.json`, { force: true }); // the JSON cache before version 4
     this.trustBeforeMs = trustBeforeMs;
     this.loaded = true;
     this.dirty = false;
+  }
+}
+
+/**
+ * Write over the file where it is, not into a temp file renamed over it: the
+ * file ends in its own SHA-1, so a reader that meets it half written (a
+ * `status` beside a sync, a killed run) reads an empty cache, never a wrong
+ * one. A rename over an existing file is what ext4 makes costly (it forces
+ * the new file's blocks out first, auto_da_alloc): 0.7 ms per company saved.
+ */
+function overwriteInPlace(file: string, data: Buffer): void {
+  const { O_WRONLY, O_CREAT, O_NOFOLLOW } = fs.constants;
+  const fd = fs.openSync(file, O_WRONLY | O_CREAT | O_NOFOLLOW, 0o644);
+  try {
+    for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done, data.length - done, done);
+    fs.ftruncateSync(fd, data.length);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

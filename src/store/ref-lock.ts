@@ -7,10 +7,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { RefMovedError } from '../errors.js';
 import { checkpoint } from '../util/faults.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fsync = promisify(fs.fsync);
 
 export async function compareAndSwapRef(
   gitdir: string,
@@ -27,9 +29,12 @@ export async function compareAndSwapRef(
   const fd = await openRefLock(lock);
   let renamed = false;
   try {
-    fs.writeSync(fd, `${oid}\n`);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
+    try {
+      fs.writeSync(fd, `${oid}\n`);
+      await fsync(fd); // on libuv's pool: another company's writes go on meanwhile, and the journal commits fsyncs together
+    } finally {
+      fs.closeSync(fd);
+    }
     const current = await readCurrent();
     if (current !== expected) {
       throw new RefMovedError(
