@@ -25,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { UnsafePathError } from '../errors.js';
 import { isSafeEntryName } from '../names.js';
 import { recordScanTree } from '../scan/record.js';
-import { listUnrecorded, scanFolderTree, type IgnoreRules } from '../scan/scan.js';
+import { scanFolderTree, type IgnoreRules } from '../scan/scan.js';
 import type { StatCache } from '../scan/stat-cache.js';
 import type { Mode } from '../store/objects.js';
 import type { Store } from '../store/store.js';
@@ -70,6 +70,13 @@ async function readTreeFiles(store: Store, blobs: BlobReader, treeOid: string, r
     }
   }
   return out;
+}
+
+/** A moved-aside folder read by content: its tree (undefined: not readable whole), and the unrecorded paths to carry over. */
+interface ReadBack {
+  tree: string | null | undefined;
+  unrecorded: string[];
+  why?: string;
 }
 
 /** What a write found. `expected` held: done as planned. Otherwise the folder was left as found. */
@@ -126,16 +133,15 @@ export class SkillWriter {
     let incoming = fresh?.dir ?? null;
     try {
       const aside = this.moveAside(skill, planned ? 'old' : 'del');
-      const found = aside ? this.contentOf(aside, skill) : { tree: null };
+      const found: ReadBack = aside ? this.contentOf(aside, skill) : { tree: null, unrecorded: [] };
       if (found.tree !== expected) {
         if (aside) this.putBack(aside, skill, found.tree !== undefined);
         return { done: false, found: found.tree ?? null, why: found.why ?? describe(expected, found.tree ?? null) };
       }
-      // What the scan did not record (a checkout's .git, litter of editors, Finder, Python) is never deleted: it stays where it was.
-      const unrecorded = aside ? listUnrecorded(aside, skill, this.opts.ignore) : [];
-      if (unrecorded.length > 0) {
+      // What the read-back did not record (a checkout's .git, litter of editors, Finder, Python) is never deleted: it stays where it was.
+      if (found.unrecorded.length > 0) {
         if (!incoming) fs.mkdirSync((incoming = tempName(skill, 'new')), { mode: 0o755 });
-        carry(unrecorded, aside!, incoming);
+        carry(found.unrecorded, aside!, incoming);
       }
       if (incoming) {
         fs.renameSync(incoming, skill);
@@ -143,7 +149,7 @@ export class SkillWriter {
         checkpoint('new skill in place');
       }
       if (aside) {
-        fs.rmSync(aside, { recursive: true, force: true });
+        removeMovedAside(aside);
         if (!fresh) checkpoint('skill removed');
       }
       // Not the new files' stats: each is newer than this run's scan, so the racy rule makes the next scan read it
@@ -197,22 +203,22 @@ export class SkillWriter {
    * size limit, an unreadable file), so it is certainly not what was planned.
    * A differing tree is written into the store before anything else happens.
    */
-  private contentOf(dir: string, skill: string): { tree: string | null | undefined; why?: string } {
+  private contentOf(dir: string, skill: string): ReadBack {
     const { store, ignore, maxFileBytes } = this.opts;
     for (let attempt = 0; ; attempt++) {
       let tree;
       try {
         tree = scanFolderTree(dir, skill, { maxFileBytes, ignore });
       } catch (err) {
-        return { tree: undefined, why: `it cannot be read whole now (${(err as Error).message})` };
+        return { tree: undefined, unrecorded: [], why: `it cannot be read whole now (${(err as Error).message})` };
       }
-      if (tree.entries.length === 0) return { tree: null };
+      if (tree.entries.length === 0) return { tree: null, unrecorded: tree.unrecorded };
       try {
         recordScanTree(store, tree, dir);
-        return { tree: tree.oid };
+        return { tree: tree.oid, unrecorded: tree.unrecorded };
       } catch (err) {
         // Still being written: read it again, so what is recorded is what is there.
-        if (attempt >= 2) return { tree: undefined, why: `it kept changing while it was read (${(err as Error).message})` };
+        if (attempt >= 2) return { tree: undefined, unrecorded: [], why: `it kept changing while it was read (${(err as Error).message})` };
       }
     }
   }
@@ -239,6 +245,27 @@ function carry(paths: string[], from: string, to: string): void {
     if (fs.existsSync(target)) continue;
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.renameSync(path.join(from, rel), target);
+  }
+}
+
+/**
+ * Delete a folder this run moved aside and read back: each entry by the type
+ * readdir gives (a symlink is unlinked, never followed), then the folder.
+ * fs.rmSync lstat-s every entry and tries rmdir on every folder first, twice
+ * the system calls; it stays the fallback for anything unexpected.
+ */
+function removeMovedAside(dir: string): void {
+  try {
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(`${d}/${e.name}`);
+        else fs.unlinkSync(`${d}/${e.name}`);
+      }
+      fs.rmdirSync(d);
+    };
+    walk(dir);
+  } catch {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -85,21 +85,6 @@ export function isUnrecorded(rel: string, name: string, isDir: boolean, isSymlin
   return isGitReservedName(name, isSymlink) || (ignore?.ignores(rel, isDir, name) ?? false);
 }
 
-/** The unrecorded paths under skill folder `dir` (named `skill`), relative to it; an unrecorded folder is one entry. */
-export function listUnrecorded(dir: string, skill: string, ignore: IgnoreRules | undefined): string[] {
-  const out: string[] = [];
-  const walkDir = (abs: string, rel: string) => {
-    for (const name of fs.readdirSync(abs)) {
-      const childRel = rel ? `${rel}/${name}` : name;
-      const st = fs.lstatSync(path.join(abs, name));
-      if (isUnrecorded(`${skill}/${childRel}`, name, st.isDirectory(), st.isSymbolicLink(), ignore)) out.push(childRel);
-      else if (st.isDirectory()) walkDir(path.join(abs, name), childRel);
-    }
-  };
-  walkDir(dir, '');
-  return out;
-}
-
 export function buildTree(entries: ScanEntry[]): ScanTree {
   const plain: TreeEntry[] = entries.map(({ name, mode, oid }) => ({ name, mode, oid }));
   return { oid: hashObject('tree', serializeTree(plain)), entries };
@@ -120,6 +105,8 @@ interface WalkState {
   allCached: boolean;
   /** A path as the walk uses it → as a message names it (the walk may use paths relative to the folder scanned). */
   shown: (p: string) => string;
+  /** Where to note each unrecorded path (as `rel`), when the caller must carry them over. */
+  unrecorded?: string[];
 }
 
 /** A file's blob id: from the stat cache when its stat is unchanged, else by reading it (and then `state.allCached` is false). */
@@ -190,6 +177,7 @@ function walk(absDir: string, relDir: string, dirStat: ScanStat, state: WalkStat
     }
     if (isUnrecorded(rel, name, st.isDirectory(), st.isSymbolicLink(), state.opts.ignore)) {
       state.allCached = false;
+      state.unrecorded?.push(rel);
       if (top && name.toLowerCase() === '.git' && isGitDir(abs, st)) state.checkouts.add(relDir); // `git clone` and `git worktree` put it here
       else if (state.opts.refuseReserved && name !== '.git' && isGitReservedName(name, st.isSymbolicLink())) problem(state, problems, abs, reservedNameMessage(state.shown(abs), name));
       continue;
@@ -267,14 +255,22 @@ function describe(err: unknown, fallbackPath: string, shown: (p: string) => stri
   return { path: p, message: `cannot read ${p}: ${e.code ?? e.message}` };
 }
 
+/** A skill folder read by content, and what that read left out. */
+export interface ContentTree extends ScanTree {
+  /** The unrecorded paths (src/scan/scan.ts, isUnrecorded), relative to the skill folder; an unrecorded folder is one entry. */
+  unrecorded: string[];
+}
+
 /**
  * One folder's tree, every file read by content (no stat cache): what a
- * compare-and-swap write compares with the plan. Throws when a file cannot be
- * read or is over the size limit.
+ * compare-and-swap write compares with the plan, and what it must carry over.
+ * Throws when a file cannot be read or is over the size limit.
  */
-export function scanFolderTree(dir: string, skill: string, opts: { maxFileBytes: number; ignore?: IgnoreRules }): ScanTree {
-  const state: WalkState = { opts: { cache: new StatCache(null), ...opts }, seen: new Set(), seenDirs: new Set(), filesRead: 0, checkouts: new Set(), allCached: false, shown: (p) => p };
-  return walk(dir, skill, fs.lstatSync(dir), state);
+export function scanFolderTree(dir: string, skill: string, opts: { maxFileBytes: number; ignore?: IgnoreRules }): ContentTree {
+  const unrecorded: string[] = [];
+  const state: WalkState = { opts: { cache: new StatCache(null), ...opts }, seen: new Set(), seenDirs: new Set(), filesRead: 0, checkouts: new Set(), allCached: false, shown: (p) => p, unrecorded };
+  const tree = walk(dir, skill, fs.lstatSync(dir), state);
+  return { ...tree, unrecorded: unrecorded.map((rel) => rel.slice(skill.length + 1)) };
 }
 
 /**
