@@ -16,6 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { checkpoint } from '../util/faults.js';
 import { STAT_COLUMNS, type Preloaded } from './preloaded-stat.js';
 import { CACHE_LAYOUT, type StatCache } from './stat-cache.js';
 
@@ -98,7 +99,10 @@ export function startPreload(all: PreloadJob[], minCompanies = MIN_COMPANIES): P
   worker.on('error', () => {}); // a failed worker only means no preloaded stats
   worker.unref();
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  if (process.env.LIBRARY_SYNC_TEST_PRELOAD_ALL) Atomics.wait(mainAt, 1, 0, 10_000); // test-only (src/util/faults.ts)
+  if (process.env.LIBRARY_SYNC_TEST_PRELOAD_ALL) {
+    Atomics.wait(mainAt, 1, 0, 10_000); // test-only (src/util/faults.ts)
+    checkpoint('preload worker done, no company scanned yet'); // where a test stops the run to edit behind the worker's stats
+  }
   const arrived = new Map<number, Map<string, Preloaded>>();
   return {
     exited,

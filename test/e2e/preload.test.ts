@@ -4,10 +4,11 @@
  * CLI: edits anywhere among ten companies, on either side of where the two
  * threads meet, are found, recorded and kept, as without the worker.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupTempDirs, cli, fsck, historyHas, refsOf, stateOf, tempDir, write } from '../helpers.js';
+import { CLI, cleanupTempDirs, cli, fsck, historyHas, refsOf, stateOf, tempDir, write } from '../helpers.js';
 
 afterAll(cleanupTempDirs);
 
@@ -57,6 +58,71 @@ describe('a run with the stat preload worker', () => {
     const before = refsOf(store);
     expect(cli(ws, ['sync', '--fix', '--no-index'], env).code).toBe(0);
     expect(refsOf(store)).toBe(before);
+  }, 60_000);
+
+  it('an edit made after the worker stat-ed its file and before the run scanned it, with size and mtime kept, is never lost: kept at write time, found by the next run', async () => {
+    const root = tempDir('preload-window-');
+    for (const skill of ['alpha', 'beta']) {
+      write(path.join(root, 'library', skill, 'SKILL.md'), `---\nname: ${skill}\ndescription: The ${skill} skill. Use when testing.\n---\n\nBody of ${skill}.\n`);
+      write(path.join(root, 'library', skill, 'ref', 'notes.md'), `notes of ${skill}\n`);
+    }
+    for (const c of COMPANIES) fs.mkdirSync(path.join(root, 'companies', c, '.claude', 'skills'), { recursive: true });
+    const ws = { configFile: path.join(root, 'library.config.json') };
+    fs.writeFileSync(ws.configFile, JSON.stringify({ library: 'library', companies: 'companies/*/.claude/skills', store: 'store.git' }));
+    const skills = (c: string) => path.join(root, 'companies', c, '.claude', 'skills');
+    const env = { LIBRARY_SYNC_TEST_PRELOAD_ALL: '1' };
+    for (let i = 0; i < 3; i++) {
+      expect(cli(ws, ['sync', '--fix', '--no-index'], env).code).toBe(0);
+      await sleep(50); // past the racy window: only stats decide
+    }
+    // Which checkpoint is the worker's end: counted on a no-op, the same path up to there.
+    const log = path.join(root, 'checkpoints.txt');
+    expect(cli(ws, ['sync', '--fix', '--no-index'], { ...env, LIBRARY_SYNC_TEST_CHECKPOINTS: log }).code).toBe(0);
+    const stopAt = fs.readFileSync(log, 'utf8').split('\n').find((l) => l.endsWith(' preload worker done, no company scanned yet'))!.split(' ')[0];
+    await sleep(50);
+
+    // A library update to alpha, which this run writes to every company: co9's alpha is edited behind the worker.
+    fs.appendFileSync(path.join(root, 'library', 'alpha', 'SKILL.md'), 'Version 2.\n');
+    const child = spawn(process.execPath, [CLI, '--config', ws.configFile, 'sync', '--fix', '--no-index', '--json'], {
+      env: { ...process.env, ...env, LIBRARY_SYNC_TEST_STOP_AT: stopAt },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const state = () => (fs.existsSync(`/proc/${child.pid}/stat`) ? fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8') : '');
+    for (const deadline = Date.now() + 20_000; !/^\d+ \([^)]*\) T/.test(state()); await sleep(5)) {
+      expect(child.exitCode, 'the run ended before its stop point').toBe(null);
+      expect(Date.now() < deadline, 'the run never reached its stop point').toBe(true);
+    }
+    // Stopped: every company's stats taken, none scanned. Two edits as `cp -p` leaves them (same size, same mtime).
+    const sameSize = (file: string, text: string) => {
+      const st = fs.statSync(file);
+      expect(Buffer.byteLength(text)).toBe(st.size);
+      fs.writeFileSync(file, text);
+      fs.utimesSync(file, st.atime, st.mtime);
+    };
+    const written = path.join(skills('co9'), 'alpha', 'ref', 'notes.md'); // in a skill this run replaces
+    const untouched = path.join(skills('co8'), 'beta', 'ref', 'notes.md'); // in a skill it leaves alone
+    sameSize(written, 'NOTES OF ALPHA\n');
+    sameSize(untouched, 'NOTES OF BETA\n');
+    child.kill('SIGCONT');
+    expect(await exited).toBe(0);
+    const run = JSON.parse(stdout);
+    expect(run.companies.find((c: any) => c.name === 'co9').applied.changedDuringRun).toEqual(['alpha']);
+
+    // Nothing lost: both edits in their folders and, by the next run at the latest, in the store's history.
+    expect(fs.readFileSync(written, 'utf8')).toBe('NOTES OF ALPHA\n');
+    expect(fs.readFileSync(path.join(skills('co0'), 'alpha', 'SKILL.md'), 'utf8')).toContain('Version 2.');
+    expect(cli(ws, ['sync', '--fix', '--no-index'], env).code).toBe(0);
+    expect(fs.readFileSync(untouched, 'utf8')).toBe('NOTES OF BETA\n');
+    const status = cli(ws, ['status', '--json'], env).json;
+    const overrides = COMPANIES.flatMap((c) => ['alpha', 'beta'].filter((s) => stateOf(status, c, s) !== 'in-sync').map((s) => `${c}/${s}:${stateOf(status, c, s)}`));
+    expect(overrides).toEqual(['co8/beta:override', 'co9/alpha:override-behind']); // co9's alpha lacks the library's version 2
+    const store = path.join(root, 'store.git');
+    expect(historyHas(store, 'co9', 'alpha/ref/notes.md', 'NOTES OF ALPHA')).toBe(true);
+    expect(historyHas(store, 'co8', 'beta/ref/notes.md', 'NOTES OF BETA')).toBe(true);
+    fsck(store);
   }, 60_000);
 
   it('a company kept in two agents\' folders: an edit in its second folder, stat-ed by the worker, is found and reaches the first', async () => {
