@@ -161,8 +161,8 @@ function walk(absDir: string, relDir: string, dirStat: ScanStat, state: WalkStat
   const outerAllCached = state.allCached;
   state.allCached = true;
   for (const name of listFolder(absDir, relDir, dirStat, state)) {
-    const abs = `${absDir}/${name}`; // the path the walk uses: relative to the folder scanned, or absolute and normalized already
     const rel = `${relDir}/${name}`;
+    const abs = absDir === relDir ? rel : `${absDir}/${name}`; // the path the walk uses: relative to the folder scanned (then `rel` itself), or absolute
     if (name.includes('\uFFFD')) {
       // readdir decoded invalid UTF-8 lossily: we could neither record nor restore this name exactly.
       problem(state, problems, abs, `a file name in ${state.shown(absDir)} is not valid UTF-8: rename it`);
