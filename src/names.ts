@@ -65,6 +65,20 @@ export function isGitReservedName(name: string, isSymlink = false): boolean {
   return false;
 }
 
+/**
+ * A name git reads as `.gitmodules` (fsck_tree: is_hfs_dotgitmodules,
+ * is_ntfs_dotgitmodules, and each backslash component): a file so named has
+ * its content checked by fsck (src/scan/gitmodules.ts), and anything else so
+ * named (a folder) is refused outright (`gitmodulesBlob`).
+ */
+export function isGitmodulesName(name: string): boolean {
+  const first = name.charCodeAt(0);
+  if (first < 0x80 && first !== 0x2e && first !== 0x67 && first !== 0x47 && !name.includes('\\')) return false;
+  if (isHfsDot(name, 'gitmodules') || isNtfsDotGeneric(name, 0, 'gitmodules', 'gi7eba')) return true;
+  for (let at = name.indexOf('\\'); at >= 0; at = name.indexOf('\\', at + 1)) if (isNtfsDotGeneric(name, at + 1, 'gitmodules', 'gi7eba')) return true;
+  return false;
+}
+
 const asciiLower = (c: number) => (c >= 0x41 && c <= 0x5a ? c + 0x20 : c);
 
 /** `s` holds `word` (lower-case ASCII) at `at`, in any letter case. */

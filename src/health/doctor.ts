@@ -52,14 +52,16 @@ export async function checkStore(store: Store, companies: string[] = []): Promis
     objects,
   }));
   for (const b of report.brokenRefs) checks.push({ check: 'store', ok: false, message: `store ${store.gitdir}: ${b.error.split(': run `')[0]}`, fix: STORE_FIX });
-  const reservedByRef = new Map<string, string[]>();
-  for (const r of report.reserved) reservedByRef.set(r.ref, [...(reservedByRef.get(r.ref) ?? []), r.path]);
-  for (const [ref, paths] of reservedByRef) {
+  const reservedByRef = new Map<string, typeof report.reserved>();
+  for (const r of report.reserved) reservedByRef.set(r.ref, [...(reservedByRef.get(r.ref) ?? []), r]);
+  for (const [ref, found] of reservedByRef) {
+    const paths = found.map((r) => r.path);
+    const whys = [...new Set(found.map((r) => r.why))];
     checks.push({
       check: 'store',
       ok: false,
-      message: `store ${store.gitdir}: ref ${ref} holds ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` (and ${paths.length - 3} more)` : ''}: a name git refuses (a spelling of .git, recorded by an older version): \`git fsck\`, \`git archive\` and every host that checks objects reject it, so forge-sync cannot send it`,
-      fix: 'run `library doctor --repair`: it rewrites that history without those paths, keeping everything else (the files stay in the folders, where sync now leaves them unrecorded)',
+      message: `store ${store.gitdir}: ref ${ref} holds ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` (and ${paths.length - 3} more)` : ''}: ${whys.join('; ')}, recorded by an older version: \`git fsck\`, \`git archive\` and every host that checks objects reject it, so forge-sync cannot send it`,
+      fix: 'run `library doctor --repair`: it rewrites that history without those paths, keeping everything else (the files stay in the folders, and sync no longer records them)',
     });
   }
   if (checks.length === 0) checks.push({ check: 'store', ok: true, message: `store ${store.gitdir}: ${report.refs} refs, ${report.objects} objects read and verified` });

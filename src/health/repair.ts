@@ -128,7 +128,7 @@ export async function repairStore(config: Config, store: Store): Promise<RepairR
 
   // 2. Rewrite every ref that still reaches damage.
   const bad = new Set(damaged(mid));
-  // Trees an older version recorded with a name git refuses are rewritten without it.
+  // Trees an older version recorded with an entry git refuses are rewritten without it.
   const reserved = mid.reserved.length > 0;
   const salvager = new Salvager(store, bad, reserved);
   const changedHeads = new Map<string, RefRepair>();
@@ -163,7 +163,7 @@ export async function repairStore(config: Config, store: Store): Promise<RepairR
         const refused: string[] = [];
         to = salvager.pruneTree(from, descend, dropped, '', refused);
         lost.push(...dropped.map((n) => `the base of skill ${n} reached a damaged object`));
-        if (refused.length) lost.push(`kept without ${refused.join(', ')} (names git refuses)`);
+        if (refused.length) lost.push(`kept without ${refused.join(', ')} (entries git refuses)`);
       } else if (safeType(store, from) === 'tag') to = salvager.tag(from, descend, lost);
       else if (!salvager.commitReadable(from) && headLike) {
         // The head commit itself is lost (a power cut): continue from the newest one that survived.

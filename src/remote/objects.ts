@@ -5,7 +5,7 @@
  * trees of its tips and of the commits our new ones sit on. Skill trees shared
  * by the library and every company are therefore sent once, not per company.
  */
-import { isGitReservedName } from '../names.js';
+import { blobReader, refusedEntry } from '../store/refused.js';
 import { ReservedNameError, type Store } from '../store/store.js';
 
 export interface SendSet {
@@ -54,7 +54,7 @@ async function ancestry(store: Store, tips: readonly string[]): Promise<Set<stri
 
 /**
  * Add every tree and blob under `tree` to `into`, not descending into trees
- * already there. With `at` (the tree's path) what is sent is checked: a name
+ * already there. With `at` (the tree's path) what is sent is checked: an entry
  * git refuses would make the receiver reject the whole pack.
  */
 async function addTree(store: Store, tree: string, into: Set<string>, skip: ReadonlySet<string> = new Set(), at?: string): Promise<void> {
@@ -62,7 +62,8 @@ async function addTree(store: Store, tree: string, into: Set<string>, skip: Read
   into.add(tree);
   for (const e of await store.readTree(tree)) {
     const p = at === undefined ? undefined : at ? `${at}/${e.name}` : e.name;
-    if (p !== undefined && isGitReservedName(e.name, e.mode === '120000')) throw new ReservedNameError(p);
+    const refused = p === undefined ? null : refusedEntry(e, blobReader(store));
+    if (refused) throw new ReservedNameError(p!, refused);
     if (e.mode === '40000') await addTree(store, e.oid, into, skip, p);
     else if (!skip.has(e.oid)) into.add(e.oid);
   }

@@ -6,7 +6,7 @@
  * content and ancestors are intact keeps its id, and one that cannot be read
  * ends the history there. Everything dropped is described in `lost`.
  */
-import { isGitReservedName } from '../names.js';
+import { blobReader, refusedEntry } from './refused.js';
 import { EMPTY_TREE_OID, type ObjectType } from './objects.js';
 import { parseTag, parseTree } from './objects.js';
 import type { Commit, Store } from './store.js';
@@ -30,12 +30,16 @@ export class Salvager {
   /** Commits given new ids because their content or ancestry changed. */
   rewritten = 0;
 
-  /** `dropReserved`: also drop every entry whose name git refuses (a spelling of `.git`), file by file. */
+  /** `dropReserved`: also drop every entry git refuses (src/store/refused.ts), file by file. */
   constructor(
     private readonly store: Store,
     private readonly bad: ReadonlySet<string>,
     private readonly dropReserved = false,
-  ) {}
+  ) {
+    this.blob = blobReader(store);
+  }
+
+  private readonly blob: (oid: string) => Buffer | undefined;
 
   private readable(oid: string, type?: ObjectType): boolean {
     if (this.bad.has(oid)) return false;
@@ -56,11 +60,11 @@ export class Salvager {
     return this.intact(oid, mode) && (!this.dropReserved || mode !== '40000' || this.clean(oid));
   }
 
-  /** A tree with no name git refuses anywhere under it (read only when it is intact). */
+  /** A tree with no entry git refuses anywhere under it (read only when it is intact). */
   private clean(oid: string): boolean {
     let ok = this.cleanMemo.get(oid);
     if (ok === undefined) {
-      ok = this.treeEntries(oid)!.every((e) => !isGitReservedName(e.name, e.mode === '120000') && (e.mode !== '40000' || this.clean(e.oid)));
+      ok = this.treeEntries(oid)!.every((e) => !refusedEntry(e, this.blob) && (e.mode !== '40000' || this.clean(e.oid)));
       this.cleanMemo.set(oid, ok);
     }
     return ok;
@@ -105,12 +109,12 @@ export class Salvager {
     const kept = [];
     for (const e of entries) {
       const p = at ? `${at}/${e.name}` : e.name;
-      if (this.dropReserved && isGitReservedName(e.name, e.mode === '120000')) refused.push(p);
+      if (this.dropReserved && refusedEntry(e, this.blob)) refused.push(p);
       else if (this.keepable(e.oid, e.mode)) kept.push(e);
       // Damage drops what `descend` says is whole (a skill); a refused name drops only itself.
       else if (e.mode === '40000' && (descend(p) || this.intact(e.oid))) {
         const sub = this.pruneTree(e.oid, descend, lost, p, refused);
-        if (sub === EMPTY_TREE_OID) continue; // it held only names git refuses: git keeps no empty folder
+        if (sub === EMPTY_TREE_OID) continue; // it held only entries git refuses: git keeps no empty folder
         if (sub) kept.push({ ...e, oid: sub });
         else lost.push(p);
       } else lost.push(p);
@@ -172,7 +176,7 @@ export class Salvager {
         continue;
       }
       if (dropped.length) lost.push(`commit ${short(oid)} (${subject}) kept without ${dropped.join(', ')} (unreadable)`);
-      if (refused.length) lost.push(`commit ${short(oid)} (${subject}) kept without ${refused.join(', ')} (names git refuses)`);
+      if (refused.length) lost.push(`commit ${short(oid)} (${subject}) kept without ${refused.join(', ')} (entries git refuses)`);
       if (tree === c.tree && parents.length === c.parents.length && parents.every((p, i) => p === c.parents[i])) {
         this.commits.set(oid, oid);
         continue;

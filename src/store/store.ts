@@ -51,10 +51,13 @@ export class ObjectError extends StoreError {
  */
 export type ReadonlyStore = Pick<Store, 'gitdir' | 'dataDir' | 'has' | 'hasAnywhere' | 'readObject' | 'readObjectSync' | 'readBlob' | 'readTree' | 'readCommit' | 'readRef' | 'listRefs'>;
 
-/** A tree holds a name git refuses (a spelling of `.git`, src/names.ts): written by an older version, never sent. */
+/** A tree holds an entry git refuses (src/store/refused.ts): written by an older version, never sent. */
 export class ReservedNameError extends StoreError {
-  constructor(readonly path: string) {
-    super(`${path} is a name git refuses (a spelling of .git: fsck and every host that checks objects reject it)`);
+  constructor(
+    readonly path: string,
+    why = 'a name git refuses (a spelling of .git)',
+  ) {
+    super(`${path} is ${why}: fsck and every host that checks objects reject it`);
   }
 }
 

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
-import { isGitReservedName } from '../names.js';
+import { blobReader, refusedEntry } from './refused.js';
 import { hashObject, parseTag, parseTree } from './objects.js';
 import { ObjectError, type Store } from './store.js';
 
@@ -19,8 +19,8 @@ export interface VerifyReport {
   unreadable: string[];
   /** For each damaged object, the first ref it was reached from. */
   reachedFrom: Record<string, string>;
-  /** Paths whose name git refuses (a spelling of `.git`, written by an older version): the first ref and path each tree was reached by. */
-  reserved: { ref: string; path: string; tree: string }[];
+  /** Entries git refuses (src/store/refused.ts, written by an older version): the first ref and path each tree was reached by, and why. */
+  reserved: { ref: string; path: string; tree: string; why: string }[];
   /** Ref files that do not hold an object id. */
   brokenRefs: { ref: string; error: string }[];
 }
@@ -45,6 +45,7 @@ export function walkObjects(store: Store, roots: Array<[string, string]>, seen =
   const report = { objects: 0, missing: [] as string[], corrupt: [] as string[], unreadable: [] as string[], reachedFrom: {} as Record<string, string>, reserved: [] as VerifyReport['reserved'] };
   // [object, ref label, path of a tree within its commit ('' for a commit's root)]
   const stack: Array<[string, string, string]> = roots.map(([oid, label]) => [oid, label, '']);
+  const read = blobReader(store);
   while (stack.length) {
     const [oid, label, at] = stack.pop()!;
     if (seen.has(oid)) continue;
@@ -67,7 +68,8 @@ export function walkObjects(store: Store, roots: Array<[string, string]>, seen =
       for (const e of parseTree(obj.content)) {
         if ((e.mode as string) === '160000') continue;
         const p = at ? `${at}/${e.name}` : e.name;
-        if (isGitReservedName(e.name, e.mode === '120000')) report.reserved.push({ ref: label, path: p, tree: oid });
+        const why = refusedEntry(e, read);
+        if (why) report.reserved.push({ ref: label, path: p, tree: oid, why });
         stack.push([e.oid, label, p]);
       }
     } else for (const child of childrenOf(obj.type, obj.content)) stack.push([child, label, '']);

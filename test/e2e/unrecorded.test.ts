@@ -221,10 +221,59 @@ it("git's reserved names never reach the store: fsck, git archive and a checking
     expect(refused.json.remotes[0].error).toMatch(/refs\/heads\/companies\/Acme cannot be sent: its history holds pdf\/\.GIT is a name git refuses.*library doctor --repair/);
 
     const repair = cli(ws, ['doctor', '--repair']);
-    expect(repair.stdout).toMatch(/refs\/heads\/companies\/Acme: rewritten .*\n.*kept without pdf\/\.GIT \(names git refuses\)/);
+    expect(repair.stdout).toMatch(/refs\/heads\/companies\/Acme: rewritten .*\n.*kept without pdf\/\.GIT \(entries git refuses\)/);
     expect(cli(ws, ['doctor', '--json']).json.checks.filter((c: any) => c.check === 'store' && !c.ok)).toEqual([]);
     fsck(ws.storeDir);
     expect(git(ws.storeDir, ['log', '--all', '--format=', '--name-only'])).not.toMatch(/\.GIT/);
+    const again = await cliAsync(ws.configFile, ['forge-sync', backend.url, '--json']);
+    expect(again.code, again.stderr + JSON.stringify(again.json)).toBe(0);
+    fsck(receiver);
+  } finally {
+    await backend.close();
+  }
+});
+
+/** What an older version recorded: a commit on `ref` whose `skill` holds a file `name` with `content`. */
+function recordFile(storeDir: string, ref: string, skill: string, name: string, content: string): void {
+  const g = (args: string[], input?: string) => execFileSync('git', ['--git-dir', storeDir, ...args], { encoding: 'utf8', input }).trim();
+  const blob = g(['hash-object', '-w', '--stdin'], content);
+  const skillTree = g(['mktree'], `${g(['ls-tree', `${ref}:${skill}`])}\n100644 blob ${blob}\t${name}\n`);
+  const root = g(['mktree'], `${g(['ls-tree', ref]).split('\n').filter((l) => !l.endsWith(`\t${skill}`)).join('\n')}\n040000 tree ${skillTree}\t${skill}\n`);
+  g(['update-ref', ref, g(['commit-tree', root, '-p', ref, '-m', `observe: changed ${skill}`])]);
+}
+
+it('a .gitmodules git refuses never reaches the store: its skill is blocked, named; an old store holding one is found by doctor, forge-sync sends every other ref, doctor --repair mends it', async () => {
+  const ws = workspace();
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  const bad = '[submodule "vendor"]\n\tpath = vendor\n\turl = -oProxyCommand=touch /tmp/owned\n';
+  write(path.join(ws.companyDir('Acme'), 'pdf', '.gitmodules'), bad);
+  write(path.join(ws.companyDir('Beta'), 'pdf', '.gitmodules'), '[submodule "vendor"]\n\tpath = vendor\n\turl = https://github.com/example/vendor.git\n');
+
+  const sync = cli(ws, ['sync', '--fix', '--json']);
+  expect(sync.code).toBe(1); // needs attention: Acme's pdf is blocked
+  expect(JSON.stringify(sync.json)).toMatch(/Acme\/\.claude\/skills\/pdf\/\.gitmodules: git refuses this \.gitmodules \(disallowed submodule url: \\"-oProxyCommand=touch \/tmp\/owned\\"\)/);
+  expect(stateOf(sync.json, 'Beta', 'pdf')).toBe('override'); // a .gitmodules git accepts is content like any other
+  fsck(ws.storeDir);
+  expect(read(path.join(ws.companyDir('Acme'), 'pdf', '.gitmodules'))).toBe(bad); // blocked: nothing in it touched
+
+  // A store an older version wrote, with that file in Acme's history.
+  recordFile(ws.storeDir, 'refs/heads/companies/Acme', 'pdf', '.gitmodules', bad);
+  const finding = cli(ws, ['doctor', '--json']).json.checks.find((c: any) => c.check === 'store' && !c.ok);
+  expect(finding.message).toMatch(/refs\/heads\/companies\/Acme holds pdf\/\.gitmodules: a \.gitmodules git refuses \(disallowed submodule url/);
+
+  const receiver = checkingReceiver();
+  const backend = await startPlainBackend(receiver);
+  try {
+    const sent = await cliAsync(ws.configFile, ['forge-sync', backend.url, '--json']);
+    expect(sent.code).toBe(1);
+    const errors = sent.json.remotes[0].refused.map((r: any) => r.reason).join('\n');
+    expect(errors).toMatch(/refs\/heads\/companies\/Acme cannot be sent: its history holds pdf\/\.gitmodules is a \.gitmodules git refuses/);
+    // Every other ref went: one company's old history stops no other.
+    expect(git(receiver, ['for-each-ref', '--format=%(refname)'])).toMatch(/companies\/Beta/);
+    fsck(receiver);
+
+    expect(cli(ws, ['doctor', '--repair']).stdout).toMatch(/refs\/heads\/companies\/Acme: rewritten .*\n.*kept without pdf\/\.gitmodules \(entries git refuses\)/);
+    fsck(ws.storeDir);
     const again = await cliAsync(ws.configFile, ['forge-sync', backend.url, '--json']);
     expect(again.code, again.stderr + JSON.stringify(again.json)).toBe(0);
     fsck(receiver);
