@@ -3,13 +3,14 @@
  * ones native git refuses in a tree: `git fsck` reports `hasDotgit` for every
  * spelling of `.git` (letter case, HFS+'s ignored code points, NTFS trailing
  * dots and spaces, streams, the short name `git~1`) and `gitmodulesSymlink`
- * for a `.gitmodules` spelling that is a symlink. Git is the judge: each name
+ * for a `.gitmodules` spelling that is a symlink, `gitmodulesBlob` for one
+ * that is a folder. Git is the judge: each name
  * goes into a tree of its own, and fsck names the trees it refuses.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isGitReservedName } from '../../src/names.js';
+import { isGitmodulesName, isGitReservedName } from '../../src/names.js';
 import { cleanupTempDirs, tempDir } from '../helpers.js';
 
 afterAll(cleanupTempDirs);
@@ -25,24 +26,27 @@ const nameArb = fc
   .filter((n) => n !== '.' && n !== '..');
 
 describe('names git refuses', () => {
-  it('are the names isGitReservedName calls reserved, as files and as symlinks', () => {
+  it('are the names isGitReservedName calls reserved, as files and as symlinks; as folders, also those isGitmodulesName names', () => {
     const repo = tempDir('reserved-');
     execFileSync('git', ['init', '-q', '--bare', repo]);
     const blob = execFileSync('git', ['--git-dir', repo, 'hash-object', '-w', '--stdin'], { input: 'x' }).toString().trim();
     const git = (args: string[], input?: string) => spawnSync('git', ['--git-dir', repo, ...args], { input, encoding: 'utf8' });
     fc.assert(
-      fc.property(fc.uniqueArray(nameArb, { minLength: 1, maxLength: 40 }), fc.boolean(), (names, symlink) => {
+      fc.property(fc.uniqueArray(nameArb, { minLength: 1, maxLength: 40 }), fc.constantFrom('file', 'symlink', 'folder'), (names, kind) => {
+        // A folder per name, each its own tree (fsck names the folder's tree for gitmodulesBlob, its parent's for the rest).
+        const folders = kind !== 'folder' ? [] : git(['mktree', '-z', '--batch'], names.map((_, i) => `100644 blob ${blob}\tf${i}\0\0`).join('')).stdout.trim().split('\n');
         // One tree per name (a blank line between them in --batch): fsck names each tree it refuses.
-        const input = names.map((n) => `${symlink ? '120000' : '100644'} blob ${blob}\t${n}\0\0`).join('');
-        const trees = git(['mktree', '-z', '--batch'], input).stdout.trim().split('\n');
+        const entry = (n: string, i: number) => (kind === 'folder' ? `040000 tree ${folders[i]}` : `${kind === 'symlink' ? '120000' : '100644'} blob ${blob}`) + `\t${n}\0\0`;
+        const trees = git(['mktree', '-z', '--batch'], names.map(entry).join('')).stdout.trim().split('\n');
         expect(trees).toHaveLength(names.length);
         const fsck = git(['fsck', '--strict', '--no-dangling', '--no-progress']);
-        const refused = new Set([...`${fsck.stdout}${fsck.stderr}`.matchAll(/tree ([0-9a-f]{40}): (hasDotgit|gitmodulesSymlink)/g)].map((m) => m[1]));
+        const refused = new Set([...`${fsck.stdout}${fsck.stderr}`.matchAll(/tree ([0-9a-f]{40}): (hasDotgit|gitmodulesSymlink|gitmodulesBlob)/g)].map((m) => m[1]));
         for (const [i, name] of names.entries()) {
-          expect({ name, symlink, reserved: isGitReservedName(name, symlink) }).toEqual({ name, symlink, reserved: refused.has(trees[i]) });
+          const ours = isGitReservedName(name, kind === 'symlink') || (kind === 'folder' && isGitmodulesName(name));
+          expect({ name, kind, reserved: ours }).toEqual({ name, kind, reserved: refused.has(trees[i]!) || refused.has(folders[i]!) });
         }
         // The next case starts from a store without these trees.
-        for (const t of trees) execFileSync('rm', ['-f', `${repo}/objects/${t.slice(0, 2)}/${t.slice(2)}`]);
+        for (const t of [...trees, ...folders]) execFileSync('rm', ['-f', `${repo}/objects/${t.slice(0, 2)}/${t.slice(2)}`]);
       }),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 40), seed: process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : undefined },
     );
