@@ -15,18 +15,23 @@ afterAll(cleanupTempDirs);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const COMPANIES = Array.from({ length: 10 }, (_, i) => `co${i}`);
 
+/** Ten empty companies and a library of two skills, alpha and beta, each with `ref/notes.md`. */
+function twoSkillWorkspace(prefix: string) {
+  const root = tempDir(prefix);
+  for (const skill of ['alpha', 'beta']) {
+    write(path.join(root, 'library', skill, 'SKILL.md'), `---\nname: ${skill}\ndescription: The ${skill} skill. Use when testing.\n---\n\nBody of ${skill}.\n`);
+    write(path.join(root, 'library', skill, 'ref', 'notes.md'), `notes of ${skill}\n`);
+  }
+  for (const c of COMPANIES) fs.mkdirSync(path.join(root, 'companies', c, '.claude', 'skills'), { recursive: true });
+  const ws = { configFile: path.join(root, 'library.config.json') };
+  fs.writeFileSync(ws.configFile, JSON.stringify({ library: 'library', companies: 'companies/*/.claude/skills', store: 'store.git' }));
+  return { root, ws, skills: (c: string) => path.join(root, 'companies', c, '.claude', 'skills') };
+}
+
 describe('a run with the stat preload worker', () => {
   // As it comes (the worker's companies depend on timing), and with the worker made to stat every company first.
   it.each([{ env: {} }, { env: { LIBRARY_SYNC_TEST_PRELOAD_ALL: '1' } }])('finds every edit, in the companies this thread scans and in those the worker stat-ed (%o)', async ({ env }) => {
-    const root = tempDir('preload-e2e-');
-    for (const skill of ['alpha', 'beta']) {
-      write(path.join(root, 'library', skill, 'SKILL.md'), `---\nname: ${skill}\ndescription: The ${skill} skill. Use when testing.\n---\n\nBody of ${skill}.\n`);
-      write(path.join(root, 'library', skill, 'ref', 'notes.md'), `notes of ${skill}\n`);
-    }
-    for (const c of COMPANIES) fs.mkdirSync(path.join(root, 'companies', c, '.claude', 'skills'), { recursive: true });
-    const ws = { configFile: path.join(root, 'library.config.json') };
-    fs.writeFileSync(ws.configFile, JSON.stringify({ library: 'library', companies: 'companies/*/.claude/skills', store: 'store.git' }));
-    const skills = (c: string) => path.join(root, 'companies', c, '.claude', 'skills');
+    const { root, ws, skills } = twoSkillWorkspace('preload-e2e-');
     expect(cli(ws, ['sync', '--fix', '--no-index'], env).code).toBe(0);
     for (let i = 0; i < 2; i++) {
       await sleep(50); // past the racy window: every stat cache entry is trusted, so only stats decide
@@ -61,15 +66,7 @@ describe('a run with the stat preload worker', () => {
   }, 60_000);
 
   it('an edit made after the worker stat-ed its file and before the run scanned it, with size and mtime kept, is never lost: kept at write time, found by the next run', async () => {
-    const root = tempDir('preload-window-');
-    for (const skill of ['alpha', 'beta']) {
-      write(path.join(root, 'library', skill, 'SKILL.md'), `---\nname: ${skill}\ndescription: The ${skill} skill. Use when testing.\n---\n\nBody of ${skill}.\n`);
-      write(path.join(root, 'library', skill, 'ref', 'notes.md'), `notes of ${skill}\n`);
-    }
-    for (const c of COMPANIES) fs.mkdirSync(path.join(root, 'companies', c, '.claude', 'skills'), { recursive: true });
-    const ws = { configFile: path.join(root, 'library.config.json') };
-    fs.writeFileSync(ws.configFile, JSON.stringify({ library: 'library', companies: 'companies/*/.claude/skills', store: 'store.git' }));
-    const skills = (c: string) => path.join(root, 'companies', c, '.claude', 'skills');
+    const { root, ws, skills } = twoSkillWorkspace('preload-window-');
     const env = { LIBRARY_SYNC_TEST_PRELOAD_ALL: '1' };
     for (let i = 0; i < 3; i++) {
       expect(cli(ws, ['sync', '--fix', '--no-index'], env).code).toBe(0);
