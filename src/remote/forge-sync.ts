@@ -1,6 +1,6 @@
 /**
  * Push this store to one remote, over git's smart HTTP or ssh: the library
- * (fast-forward only), this machine's company histories and snapshot tags under
+ * (fast-forward only), this machine's company histories, per-folder records and snapshot tags under
  * `refs/hosts/<host>/`. Only refs that differ are sent, with only the objects
  * the remote lacks, in one receive-pack request. Every try is bounded; the
  * outcome is recorded for `library status`.
@@ -72,7 +72,7 @@ async function localRefs(store: Store): Promise<Map<string, string>> {
   const library = await store.readRef(LIBRARY_REF);
   if (!library) throw new StoreError(`store ${store.gitdir} has no library yet: run \`library sync --fix\` first`);
   refs.set(LIBRARY_REF, library);
-  for (const prefix of ['refs/heads/companies/', 'refs/tags/snapshot/']) {
+  for (const prefix of ['refs/heads/companies/', 'refs/folders/', 'refs/tags/snapshot/']) {
     for (const ref of await store.listRefs(prefix)) {
       const oid = await store.readRef(ref);
       if (oid) refs.set(ref, oid);

@@ -62,8 +62,10 @@ export function hostRefName(hostname: string): string {
 export const LIBRARY_REF = 'refs/heads/library';
 const COMPANIES_PREFIX = 'refs/heads/companies/';
 const SNAPSHOTS_PREFIX = 'refs/tags/snapshot/';
+const FOLDERS_PREFIX = 'refs/folders/';
 
-export type RefKind = 'library' | 'company' | 'snapshot';
+/** `folders`: what each agent folder of a company kept in several held (src/folders/record.ts), both sides of a conflict included. */
+export type RefKind = 'library' | 'company' | 'snapshot' | 'folders';
 
 export interface RefMapping {
   local: string;
@@ -72,8 +74,8 @@ export interface RefMapping {
 }
 
 /**
- * The library goes to the remote's library; this machine's company histories and
- * snapshot tags go under `refs/hosts/<host>/`, so they never mix with the remote's
+ * The library goes to the remote's library; this machine's company histories,
+ * per-folder records and snapshot tags go under `refs/hosts/<host>/`, so they never mix with the remote's
  * own companies and snapshots (which its own sync, rollback and pruning act on).
  */
 export function mapRefs(localRefs: readonly string[], host: string): RefMapping[] {
@@ -82,6 +84,7 @@ export function mapRefs(localRefs: readonly string[], host: string): RefMapping[
     if (local === LIBRARY_REF) out.push({ local, remote: LIBRARY_REF, kind: 'library' });
     else if (local.startsWith(COMPANIES_PREFIX)) out.push({ local, remote: `refs/hosts/${host}/companies/${local.slice(COMPANIES_PREFIX.length)}`, kind: 'company' });
     else if (local.startsWith(SNAPSHOTS_PREFIX)) out.push({ local, remote: `refs/hosts/${host}/tags/snapshot/${local.slice(SNAPSHOTS_PREFIX.length)}`, kind: 'snapshot' });
+    else if (local.startsWith(FOLDERS_PREFIX)) out.push({ local, remote: `refs/hosts/${host}/folders/${local.slice(FOLDERS_PREFIX.length)}`, kind: 'folders' });
   }
   return out;
 }

@@ -5,10 +5,12 @@
  * conflict and nothing is overwritten; symlinked layouts stay as they are; a
  * store made for one folder per company needs no migration.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { cleanupTempDirs, cli, fsck, git, snapshotFolder, stateOf, tempDir, write } from '../helpers.js';
+import { cliAsync, startPlainBackend } from '../remote-helpers.js';
 
 afterAll(cleanupTempDirs);
 
@@ -122,6 +124,32 @@ it('two different edits of one skill in two folders: both kept, conflict in stat
   expect(cli(ws, ['sync', '--fix']).code).toBe(0);
   expect(cli(ws, ['status', '--check']).code).toBe(0);
   fsck(ws.storeDir);
+});
+
+it('forge-sync sends each company\'s folder record too: both sides of a conflict are in the remote\'s history, under this host', async () => {
+  const ws = workspace();
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  fs.appendFileSync(ws.at('Acme', '.claude/skills', 'pdf', 'SKILL.md'), '\nClaude edit.\n');
+  fs.appendFileSync(ws.at('Acme', '.agents/skills', 'pdf', 'SKILL.md'), '\nCodex edit.\n');
+  expect(cli(ws, ['sync', '--fix']).code).toBe(1); // the conflict
+  const receiver = path.join(tempDir('lsync-folders-forge-'), 'forge.git');
+  execFileSync('git', ['init', '-q', '--bare', receiver]);
+  execFileSync('git', ['--git-dir', receiver, 'config', 'receive.fsckObjects', 'true']);
+  const backend = await startPlainBackend(receiver);
+  try {
+    const sent = await cliAsync(ws.configFile, ['forge-sync', backend.url, '--json']);
+    expect(sent.code, sent.stderr).toBe(0);
+    const there = git(receiver, ['for-each-ref', '--format=%(refname)', 'refs/hosts/']).trim().split('\n').filter((r) => r.includes('/folders/'));
+    expect(there.map((r) => r.replace(/^refs\/hosts\/[^/]+\//, ''))).toEqual(['folders/Acme', 'folders/Beta']);
+    const acme = there.find((r) => r.endsWith('/Acme'))!;
+    expect(git(receiver, ['rev-parse', acme]).trim()).toBe(git(ws.storeDir, ['rev-parse', 'refs/folders/Acme']).trim());
+    const history = git(receiver, ['log', '-p', acme]);
+    expect(history).toContain('Claude edit.');
+    expect(history).toContain('Codex edit.');
+    fsck(receiver);
+  } finally {
+    await backend.close();
+  }
 });
 
 it('.agents/skills as a symlink to .claude/skills stays a symlink, written once; the npx skills per-skill link stays, its target updated', () => {
