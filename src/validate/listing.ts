@@ -5,8 +5,19 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isGitmodulesName } from '../names.js';
+import { gitmodulesRefusal } from '../scan/gitmodules.js';
 import type { ReadonlyStore } from '../store/store.js';
 import type { SkillFile, SkillListing } from './rules.js';
+
+/** Why git's fsck refuses an entry named as it reads `.gitmodules`: a folder or symlink always, a file by its content. */
+function gitmodules(name: string, kind: SkillFile['kind'], content: () => Buffer | null): string | undefined {
+  if (!isGitmodulesName(name)) return undefined;
+  if (kind === 'folder') return 'a folder';
+  if (kind === 'symlink') return 'a symlink';
+  const bytes = kind === 'file' ? content() : null;
+  return (bytes && gitmodulesRefusal(bytes)) ?? undefined;
+}
 
 /**
  * A folder's entry names, read as bytes: a name that is not valid UTF-8 comes
@@ -36,12 +47,13 @@ export function listFolder(skillDir: string, name: string, maxFileBytes: number)
         continue;
       }
       const st = fs.lstatSync(a);
+      const refused = (kind: SkillFile['kind']) => gitmodules(entry, kind, () => (st.size <= maxFileBytes ? fs.readFileSync(a) : null));
       if (st.isDirectory()) {
-        files.push({ path: r, kind: 'folder', size: 0 });
+        files.push({ path: r, kind: 'folder', size: 0, gitmodules: refused('folder') });
         walk(a, r);
-      } else if (st.isSymbolicLink()) files.push({ path: r, kind: 'symlink', size: st.size, target: fs.readlinkSync(a) });
+      } else if (st.isSymbolicLink()) files.push({ path: r, kind: 'symlink', size: st.size, target: fs.readlinkSync(a), gitmodules: refused('symlink') });
       else if (st.isFile()) {
-        files.push({ path: r, kind: 'file', size: st.size });
+        files.push({ path: r, kind: 'file', size: st.size, gitmodules: refused('file') });
         if (r === 'SKILL.md' && st.size <= maxFileBytes) skillMd = fs.readFileSync(a);
       } else files.push({ path: r, kind: 'other', size: 0 });
     }
@@ -57,12 +69,12 @@ export async function listTree(store: ReadonlyStore, tree: string, name: string,
     for (const e of await store.readTree(oid)) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.mode === '40000') {
-        files.push({ path: r, kind: 'folder', size: 0 });
+        files.push({ path: r, kind: 'folder', size: 0, gitmodules: gitmodules(e.name, 'folder', () => null) });
         await walk(e.oid, r);
-      } else if (e.mode === '120000') files.push({ path: r, kind: 'symlink', size: 0, target: (await store.readBlob(e.oid)).toString('utf8') });
+      } else if (e.mode === '120000') files.push({ path: r, kind: 'symlink', size: 0, target: (await store.readBlob(e.oid)).toString('utf8'), gitmodules: gitmodules(e.name, 'symlink', () => null) });
       else if (e.mode === '100644' || e.mode === '100755') {
         const content = await store.readBlob(e.oid);
-        files.push({ path: r, kind: 'file', size: content.length });
+        files.push({ path: r, kind: 'file', size: content.length, gitmodules: gitmodules(e.name, 'file', () => content) });
         if (r === 'SKILL.md' && content.length <= maxFileBytes) skillMd = content;
       } else files.push({ path: r, kind: (e.mode as string) === '160000' ? 'submodule' : 'other', size: 0 });
     }

@@ -18,6 +18,8 @@ export interface SkillFile {
   size: number;
   /** For symlinks. */
   target?: string;
+  /** Why git's fsck refuses it as `.gitmodules` (src/scan/gitmodules.ts), when its name is one git reads so. */
+  gitmodules?: string;
 }
 
 export interface SkillListing {
@@ -42,6 +44,7 @@ export const RULES = {
   'file-name-invalid': 'error',
   'file-name-encoding': 'error',
   'special-file': 'error',
+  'gitmodules-refused': 'error',
   'file-too-large': 'error',
   'symlink-outside': 'error',
   'skill-md-missing': 'error',
@@ -227,6 +230,7 @@ export function validateSkill(listing: SkillListing, opts: { maxFileBytes: numbe
     else if (unsafe !== undefined && isGitReservedName(unsafe)) add(f.path, 'file-name-invalid', `${JSON.stringify(unsafe)} is a name git refuses (a spelling of .git on macOS or Windows): rename or remove it`);
     else if (unsafe !== undefined) add(f.path, 'file-name-invalid', `invalid file name ${JSON.stringify(unsafe)}: rename it`);
     if (f.kind === 'other') add(f.path, 'special-file', 'is not a file, folder or symlink: remove it');
+    if (f.gitmodules) add(f.path, 'gitmodules-refused', `git refuses it as .gitmodules (${f.gitmodules}): fsck and every host that checks objects would refuse any history holding it; fix or remove it`);
     if (f.kind === 'submodule') add(f.path, 'special-file', "is a git submodule inside the skill: its files are not in the library's history, so they would never reach a company; copy them into the skill, or make the submodule a skill of its own at the top of the library");
     if (f.kind === 'file' && f.size > opts.maxFileBytes) {
       add(f.path, 'file-too-large', `is ${f.size} bytes, over the size limit of ${opts.maxFileBytes} bytes (safety.maxFileBytes): remove it or raise the limit`);

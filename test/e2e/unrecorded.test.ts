@@ -282,6 +282,19 @@ it('a .gitmodules git refuses never reaches the store: its skill is blocked, nam
   }
 });
 
+it('a git library whose skill holds a .gitmodules git refuses: that skill is not distributed, named by validate and sync, and the store stays clean', () => {
+  const ws = workspace(true);
+  write(path.join(ws.libraryDir, 'notes', '.gitmodules'), '[submodule "../../escape"]\n\tpath = x\n\turl = https://example.com/x.git\n');
+  ws.commit('notes vendors a submodule with a name that climbs out');
+  const sync = cli(ws, ['sync', '--fix', '--json']);
+  expect(sync.code).toBe(1);
+  expect(JSON.stringify(sync.json)).toMatch(/notes\/\.gitmodules: git refuses it as \.gitmodules \(disallowed submodule name: \\"\.\.\/\.\.\/escape\\"\)/);
+  expect(fs.existsSync(path.join(ws.companyDir('Acme'), 'notes'))).toBe(false);
+  expect(read(path.join(ws.companyDir('Acme'), 'pdf', 'SKILL.md'))).toContain('The pdf skill.'); // the others go out
+  expect(cli(ws, ['validate']).stdout).toMatch(/gitmodules-refused/);
+  fsck(ws.storeDir);
+});
+
 it('a skill vendored with `git submodule add` reaches every company; with its module gone, sync exits 1 naming it and status --check fails', () => {
   const ws = workspace(true);
   const upstream = path.join(ws.root, 'vendored-src');

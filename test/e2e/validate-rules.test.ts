@@ -114,6 +114,12 @@ const cases: Case[] = [
   { name: 'a symlink out of the skill', folder: 'leaky', files: { 'SKILL.md': md('leaky'), keys: { symlink: '../../secrets' } }, expect: [{ code: 'symlink-outside', path: 'leaky/keys' }] },
   { name: 'a file over the size limit', folder: 'huge', files: { 'SKILL.md': md('huge'), 'blob.bin': 'x'.repeat(MAX + 1) }, expect: [{ code: 'file-too-large', path: 'huge/blob.bin' }] },
   { name: 'a FIFO', folder: 'fifo', files: { 'SKILL.md': md('fifo'), pipe: 'fifo' }, expect: [{ code: 'special-file', path: 'fifo/pipe' }] },
+  {
+    name: 'a .gitmodules git refuses (a URL that is an option)',
+    folder: 'vendored',
+    files: { 'SKILL.md': md('vendored'), '.gitmodules': '[submodule "x"]\n\tpath = x\n\turl = -oProxyCommand=touch owned\n' },
+    expect: [{ code: 'gitmodules-refused', path: 'vendored/.gitmodules' }],
+  },
   { name: 'a file name git and Windows refuse', folder: 'backslash', files: { 'SKILL.md': md('backslash'), 'a\\b.txt': 'x' }, expect: [{ code: 'file-name-invalid', path: 'backslash/a\\b.txt' }] },
   { name: 'a file name that is not UTF-8 (no crash)', folder: 'bad-file-name', files: { 'SKILL.md': md('bad-file-name') }, rawFiles: [latin1('bad-\xff.txt')], expect: [{ code: 'file-name-encoding', path: 'bad-file-name/bad-\uFFFD.txt' }] },
   {
