@@ -115,7 +115,7 @@ describe('property: the stat cache never changes what a scan finds', () => {
     });
   }, 120_000);
 
-  it('a damaged cache file (cut short, a byte changed, bytes added, the JSON of older versions) costs a full read, never a wrong answer', async () => {
+  it('a damaged cache file (cut short, a byte changed, bytes added, half written over another, the JSON of older versions) costs a full read, never a wrong answer', async () => {
     const root = tempDir('scan-cache-damage-');
     const dir = path.join(root, 'skills');
     const cacheFile = path.join(root, 'cache.stat');
@@ -130,12 +130,21 @@ describe('property: the stat cache never changes what a scan finds', () => {
       return fs.readFileSync(cacheFile);
     };
     const good = writeCache();
+    // What an in-place save stopped part way leaves: the start of this cache over another one (of other files).
+    const otherDir = path.join(root, 'other');
+    for (const f of FILES.slice(0, 3)) apply(otherDir, { kind: 'write', file: f, text: 'another folder' });
+    const otherCache = new StatCache(path.join(root, 'other.stat'));
+    scanSkillsFolder(otherDir, { cache: otherCache, maxFileBytes: 1 << 20 });
+    otherCache.save(Date.now());
+    const other = fs.readFileSync(path.join(root, 'other.stat'));
     const full = scanSkillsFolder(dir, { cache: new StatCache(null), maxFileBytes: 1 << 20 });
     expect(scanSkillsFolder(dir, { cache: new StatCache(cacheFile), maxFileBytes: 1 << 20 }).filesRead).toBe(0); // intact, it is trusted: every id comes from it
     const damage = fc.oneof(
       fc.integer({ min: 0, max: good.length - 1 }).map((at) => good.subarray(0, at)),
       fc.record({ at: fc.integer({ min: 0, max: good.length - 1 }), bit: fc.integer({ min: 0, max: 7 }) }).map(({ at, bit }) => Buffer.from(good.map((c, i) => (i === at ? c ^ (1 << bit) : c)))),
       fc.uint8Array({ minLength: 1, maxLength: 64 }).map((extra) => Buffer.concat([good, extra])),
+      fc.integer({ min: 1, max: good.length - 1 }).map((at) => Buffer.concat([good.subarray(0, at), other.subarray(at)])),
+      fc.integer({ min: 1, max: other.length - 1 }).map((at) => Buffer.concat([other.subarray(0, at), good.subarray(at)])),
       fc.constant(Buffer.from(JSON.stringify({ version: 3, trustBeforeMs: 0, entries: {}, dirs: {} }))),
     );
     fc.assert(
