@@ -52,10 +52,7 @@ const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
  * test/property/reserved-names.test.ts.
  */
 export function isGitReservedName(name: string, isSymlink = false): boolean {
-  // Every spelling starts with '.' or 'g' once HFS+'s ignored code points (none of them ASCII) are dropped, or
-  // follows a backslash: any other name is none, decided without a string made (most names, on every scan).
-  const first = name.charCodeAt(0);
-  if (first < 0x80 && first !== 0x2e && first !== 0x67 && first !== 0x47 && !name.includes('\\')) return false;
+  if (!mayBeDotSpelling(name)) return false;
   if (isHfsDot(name, 'git') || isNtfsDotGit(name, 0)) return true;
   // fsck's `gitmodulesSymlink` is an error too (a .gitignore or .gitattributes symlink is only a warning).
   if (isSymlink && (isHfsDot(name, 'gitmodules') || isNtfsDotGeneric(name, 0, 'gitmodules', 'gi7eba'))) return true;
@@ -72,11 +69,20 @@ export function isGitReservedName(name: string, isSymlink = false): boolean {
  * named (a folder) is refused outright (`gitmodulesBlob`).
  */
 export function isGitmodulesName(name: string): boolean {
-  const first = name.charCodeAt(0);
-  if (first < 0x80 && first !== 0x2e && first !== 0x67 && first !== 0x47 && !name.includes('\\')) return false;
+  if (!mayBeDotSpelling(name)) return false;
   if (isHfsDot(name, 'gitmodules') || isNtfsDotGeneric(name, 0, 'gitmodules', 'gi7eba')) return true;
   for (let at = name.indexOf('\\'); at >= 0; at = name.indexOf('\\', at + 1)) if (isNtfsDotGeneric(name, at + 1, 'gitmodules', 'gi7eba')) return true;
   return false;
+}
+
+/**
+ * Every spelling git checks (`.git`, `git~1`, `.gitmodules`, `gi7eba~1`…) starts with '.' or 'g' once HFS+'s
+ * ignored code points (none of them ASCII) are dropped, or follows a backslash: any other name is none, decided
+ * without a string made (most names, on every scan).
+ */
+function mayBeDotSpelling(name: string): boolean {
+  const first = name.charCodeAt(0);
+  return first >= 0x80 || first === 0x2e || first === 0x67 || first === 0x47 || name.includes('\\');
 }
 
 const asciiLower = (c: number) => (c >= 0x41 && c <= 0x5a ? c + 0x20 : c);

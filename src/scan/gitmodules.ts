@@ -13,6 +13,19 @@
  * count, as in git. test/property/gitmodules.test.ts judges it against native
  * git fsck.
  */
+import { isGitmodulesName } from '../names.js';
+
+/**
+ * Why git's fsck refuses an entry it reads as `.gitmodules` (src/names.ts,
+ * isGitmodulesName): 'a folder' or 'a symlink' always, a file by its content
+ * (`content` is read only then); null for any other name or a file git accepts.
+ */
+export function gitmodulesEntryRefusal(name: string, kind: 'file' | 'folder' | 'symlink' | 'other', content: () => Buffer | null | undefined): string | null {
+  if (kind === 'other' || !isGitmodulesName(name)) return null;
+  if (kind !== 'file') return `a ${kind}`;
+  const bytes = content();
+  return bytes ? gitmodulesRefusal(bytes) : null;
+}
 
 /** Why git refuses this `.gitmodules` content, or null when it does not. */
 export function gitmodulesRefusal(content: Buffer): string | null {

@@ -18,12 +18,13 @@ import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { checkpoint } from '../util/faults.js';
 import { STAT_COLUMNS, type Preloaded } from './preloaded-stat.js';
-import { CACHE_LAYOUT, type StatCache } from './stat-cache.js';
+import type { StatCache } from './stat-cache.js';
+import { CACHE_LAYOUT } from './stat-cache-file.js';
 
 /**
  * The preload worker (src/scan/preload.ts), as source for `new Worker(…, { eval: true })`,
  * which runs alike from the bundle, the ES modules and the tests. It reads
- * each job's cache file only as far as its path lists (CACHE_LAYOUT in src/scan/stat-cache.ts) and
+ * each job's cache file only as far as its path lists (CACHE_LAYOUT in src/scan/stat-cache-file.ts) and
  * stats them by absolute path, from the last company back, until the main
  * thread reaches the company it would do next.
  */

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { hashObject, serializeTree, type Mode, type TreeEntry } from '../store/objects.js';
-import { isGitmodulesName, isGitReservedName, isValidName } from '../names.js';
-import { gitmodulesRefusal } from './gitmodules.js';
+import { isGitReservedName, isValidName } from '../names.js';
+import { gitmodulesEntryRefusal } from './gitmodules.js';
 import type { ScanStat } from './preloaded-stat.js';
 import { StatCache } from './stat-cache.js';
 
@@ -184,7 +184,7 @@ function walk(absDir: string, relDir: string, dirStat: ScanStat, state: WalkStat
       continue;
     }
     if (st.isDirectory()) {
-      if (isGitmodulesName(name)) {
+      if (gitmodulesEntryRefusal(name, 'folder', () => null)) {
         problem(state, problems, abs, `${state.shown(abs)} is a folder git reads as .gitmodules and refuses (fsck gitmodulesBlob), so no store holding it could be pushed: rename it`);
         continue;
       }
@@ -203,7 +203,7 @@ function walk(absDir: string, relDir: string, dirStat: ScanStat, state: WalkStat
         continue;
       }
       try {
-        const refusal = isGitmodulesName(name) ? gitmodulesRefusal(fs.readFileSync(abs)) : null; // read every run (it is rare): the verdict is on its content
+        const refusal = gitmodulesEntryRefusal(name, 'file', () => fs.readFileSync(abs)); // read every run (it is rare): the verdict is on its content
         if (refusal) {
           problem(state, problems, abs, `${state.shown(abs)}: git refuses this .gitmodules (${refusal}), so no store holding it could be pushed: fix or remove it`);
           continue;

@@ -12,17 +12,9 @@
  * (file times lag the wall clock by up to a tick). A same-size edit in the
  * same tick as the scan is therefore never missed.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
+import { decodeCacheFile, FILE_COLUMNS, OID_BYTES, writeCacheFile, type DirEntry } from './stat-cache-file.js';
 import { PreloadedStat, STAT_COLUMNS, type Preloaded, type ScanStat } from './preloaded-stat.js';
-
-/**
- * [mtimeMs, ctimeMs, inode, names, tree id]: a folder whose stat is unchanged
- * has the same names; its tree id is reused when every entry under it is
- * unchanged too (src/scan/scan.ts), so a no-op serializes and hashes no tree.
- */
-type DirEntry = [mtimeMs: number, ctimeMs: number, ino: number, names: string[], tree?: string];
 
 /** How far file timestamps may lag Date.now(): the kernel stamps files from a coarse clock (one tick, ≤ 10 ms). */
 const CLOCK_SLACK_MS = 20;
@@ -45,38 +37,11 @@ export function trustBefore(scanStartedMs: number, granularityMs: number): numbe
   return granularityMs > 0 ? Math.floor(t / granularityMs) * granularityMs : t;
 }
 
-/**
- * The file, like git's index, is read with one `readFileSync` and no parse of
- * numbers: a 40-byte header, then the columns as they sit in memory (each
- * file's size, mtime, ctime, inode and mode as doubles; each folder's mtime,
- * ctime, inode, name count and whether it has a tree id), the ids as 20 raw
- * bytes, then every path and name as UTF-8 joined by NUL, which no file name
- * holds, and last the SHA-1 of all that, as git's index ends. Anything that
- * does not add up reads as an empty cache (a damaged cache costs one full
- * read, never a wrong answer).
- */
-const MAGIC = 0x4353534c; // "LSSC"
-const VERSION = 4;
-const HEADER = 40;
-/** Written in the machine's byte order: a file from a machine of the other order reads as damaged. */
-const BYTE_ORDER = new Uint32Array(new Uint8Array([1, 2, 3, 4]).buffer)[0]!;
-const FILE_COLUMNS = 5; // size, mtimeMs, ctimeMs, ino, mode
-const DIR_COLUMNS = 5; // mtimeMs, ctimeMs, ino, name count, has tree id
-const OID_BYTES = 20;
-const CHECKSUM_BYTES = 20;
-/** Where things sit in the file, for the preload worker that reads only its path lists (src/scan/preload.ts). */
-export const CACHE_LAYOUT = { HEADER, FILE_COLUMNS, DIR_COLUMNS, OID_BYTES, CHECKSUM_BYTES } as const;
-
-/** Where a store keeps the stat cache called `name` (one per library folder and per company folder). */
-export function statCacheFile(dataDir: string, name: string): string {
-  return path.join(dataDir, 'cache', `${name}.stat`);
-}
-
 export class StatCache {
   /** path → slot: the slot's stat in `nums` (FILE_COLUMNS doubles), its blob id in `oids` (20 bytes). */
   private index = new Map<string, number>();
   private nums: Float64Array = new Float64Array(0);
-  private oids = Buffer.alloc(0);
+  private oids: Buffer = Buffer.alloc(0);
   /** The ids as the file held them, as one hex string: a lookup takes a slice of it, not a conversion per file (null once one is rewritten). */
   private oidsHex: string | null = null;
   private slots = 0;
@@ -117,53 +82,20 @@ export class StatCache {
   }
 
   private decode(data: Buffer): boolean {
-    if (data.length < HEADER + CHECKSUM_BYTES || data.readUInt32LE(0) !== MAGIC || data.readUInt32LE(4) !== VERSION) return false;
-    if (data.readUInt32LE(36) !== BYTE_ORDER) return false;
-    const body = data.subarray(0, data.length - CHECKSUM_BYTES);
-    const checksum = data.subarray(body.length);
-    if (!createHash('sha1').update(body).digest().equals(checksum)) return false;
-    this.checksum = checksum.toString('hex');
-    data = body;
-    const trustBeforeMs = data.readDoubleLE(8);
-    const files = data.readUInt32LE(16);
-    const dirs = data.readUInt32LE(20);
-    const sizes = [data.readUInt32LE(24), data.readUInt32LE(28), data.readUInt32LE(32)] as const;
-    let at = HEADER;
-    const take = (n: number) => data.subarray(at, (at += n));
-    const fileNums = take(files * FILE_COLUMNS * 8);
-    const dirNums = take(dirs * DIR_COLUMNS * 8);
-    const fileOids = take(files * OID_BYTES);
-    const dirOids = take(dirs * OID_BYTES);
-    const [filePaths, dirPaths, names] = sizes.map((n) => take(n).toString('utf8'));
-    if (at !== data.length || !Number.isFinite(trustBeforeMs)) return false;
-
-    const paths = files === 0 ? [] : filePaths!.split('\0');
-    if (paths.length !== files) return false;
-    this.nums = doubles(fileNums);
-    this.oids = Buffer.from(fileOids);
-    this.oidsHex = fileOids.toString('hex');
+    const file = decodeCacheFile(data);
+    if (!file) return false;
+    const files = file.paths.length;
+    this.nums = file.fileNums;
+    this.oids = file.fileOids;
+    this.oidsHex = file.oidsHex;
     this.slots = files;
-    this.pathOf = paths;
-    for (let i = 0; i < files; i++) this.index.set(paths[i]!, i); // a Map: inserting 100,000 keys into an object took 6 times as long
+    this.pathOf = file.paths;
+    for (let i = 0; i < files; i++) this.index.set(file.paths[i]!, i); // a Map: inserting 100,000 keys into an object took 6 times as long
     if (this.index.size !== files) return false; // a path twice
-
-    const dirList = dirs === 0 ? [] : dirPaths!.split('\0');
-    const d = doubles(dirNums);
-    const nameList = names!.length === 0 ? [] : names!.split('\0');
-    if (dirList.length !== dirs) return false;
-    const dirOidsHex = dirOids.toString('hex');
-    let n = 0;
-    for (let i = 0; i < dirs; i++) {
-      const b = i * DIR_COLUMNS;
-      const count = d[b + 3]!;
-      if (!Number.isInteger(count) || count < 0 || n + count > nameList.length) return false;
-      const entry: DirEntry = [d[b]!, d[b + 1]!, d[b + 2]!, nameList.slice(n, (n += count))];
-      if (d[b + 4] === 1) entry[4] = dirOidsHex.slice(i * 2 * OID_BYTES, (i + 1) * 2 * OID_BYTES);
-      this.dirs.set(dirList[i]!, entry);
-    }
-    if (n !== nameList.length || this.dirs.size !== dirs) return false;
-    this.dirOrder = dirList;
-    this.trustBeforeMs = trustBeforeMs;
+    this.dirs = file.dirs;
+    this.dirOrder = [...file.dirs.keys()];
+    this.checksum = file.checksum;
+    this.trustBeforeMs = file.trustBeforeMs;
     return true;
   }
 
@@ -341,8 +273,6 @@ export class StatCache {
     if (!this.file) return;
     if (!this.dirty && this.loaded) return;
     const files = this.index.size;
-    const dirPaths = [...this.dirs.keys()];
-    const dirs = dirPaths.length;
     // The live slots in slot order, each run of them copied whole (a copy per entry cost more than the save's I/O).
     const paths: string[] = [];
     const fileNums = new Float64Array(files * FILE_COLUMNS);
@@ -361,73 +291,13 @@ export class StatCache {
     }
     const ctimes = new Float64Array(files);
     for (let i = 0; i < files; i++) ctimes[i] = fileNums[i * FILE_COLUMNS + 2]!;
-    const dirNums = new Float64Array(dirs * DIR_COLUMNS);
-    const dirOids = Buffer.alloc(dirs * OID_BYTES);
-    const names: string[] = [];
-    for (let i = 0; i < dirs; i++) {
-      const d = this.dirs.get(dirPaths[i]!)!;
-      const b = i * DIR_COLUMNS;
-      dirNums[b] = d[0];
-      dirNums[b + 1] = d[1];
-      dirNums[b + 2] = d[2];
-      dirNums[b + 3] = d[3].length;
-      dirNums[b + 4] = d[4] ? 1 : 0;
-      if (d[4]) dirOids.write(d[4], i * OID_BYTES, OID_BYTES, 'hex');
-      for (const name of d[3]) names.push(name);
-    }
     // ctime, which no tool can set back, shows the file system's real timestamp unit. A scan that took preloaded
     // stats began when the worker did.
     const trustBeforeMs = trustBefore(Math.min(scanStartedMs, this.preloadStartedMs), timestampGranularityMs(ctimes));
-    const strings = [paths.join('\0'), dirPaths.join('\0'), names.join('\0')].map((s) => Buffer.from(s, 'utf8'));
-    const header = Buffer.alloc(HEADER);
-    header.writeUInt32LE(MAGIC, 0);
-    header.writeUInt32LE(VERSION, 4);
-    header.writeDoubleLE(trustBeforeMs, 8);
-    header.writeUInt32LE(files, 16);
-    header.writeUInt32LE(dirs, 20);
-    strings.forEach((s, i) => header.writeUInt32LE(s.length, 24 + 4 * i));
-    header.writeUInt32LE(BYTE_ORDER, 36);
-    const parts = [header, bytes(fileNums), bytes(dirNums), fileOids, dirOids, ...strings];
-    const sha1 = createHash('sha1');
-    for (const part of parts) sha1.update(part);
-    parts.push(sha1.digest());
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    overwriteInPlace(this.file, parts);
+    writeCacheFile(this.file, { trustBeforeMs, paths, fileNums, fileOids, dirs: this.dirs });
     if (!this.loaded && this.file.endsWith('.stat')) fs.rmSync(`${this.file.slice(0, -'.stat'.length)}.json`, { force: true }); // the JSON cache before version 4
     this.trustBeforeMs = trustBeforeMs;
     this.loaded = true;
     this.dirty = false;
   }
 }
-
-/**
- * Write over the file where it is, not into a temp file renamed over it: the
- * file ends in its own SHA-1, so a reader that meets it half written (a
- * `status` beside a sync, a killed run) reads an empty cache, never a wrong
- * one. A rename over an existing file is what ext4 makes costly (it forces
- * the new file's blocks out first, auto_da_alloc): 0.7 ms per company saved.
- */
-function overwriteInPlace(file: string, parts: Buffer[]): void {
-  const { O_WRONLY, O_CREAT, O_NOFOLLOW } = fs.constants;
-  const length = parts.reduce((n, p) => n + p.length, 0);
-  const fd = fs.openSync(file, O_WRONLY | O_CREAT | O_NOFOLLOW, 0o644);
-  try {
-    const written = fs.writevSync(fd, parts, 0); // the parts as they are, not copied into one buffer first
-    if (written < length) {
-      const rest = Buffer.concat(parts).subarray(written);
-      for (let at = 0; at < rest.length; ) at += fs.writeSync(fd, rest, at, rest.length - at, written + at);
-    }
-    fs.ftruncateSync(fd, length);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** A copy of `b` as doubles (a Float64Array needs an aligned start, which a slice of a read file may not have). */
-function doubles(b: Buffer): Float64Array {
-  const out = new Float64Array(b.length / 8);
-  new Uint8Array(out.buffer).set(b);
-  return out;
-}
-
-const bytes = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);

@@ -6,18 +6,17 @@
  * never records one; an older version did, so forge-sync refuses to send such
  * history, `doctor` names it and `doctor --repair` rewrites it without them.
  */
-import { isGitmodulesName, isGitReservedName } from '../names.js';
-import { gitmodulesRefusal } from '../scan/gitmodules.js';
+import { isGitReservedName } from '../names.js';
+import { gitmodulesEntryRefusal } from '../scan/gitmodules.js';
 import type { TreeEntry } from './objects.js';
 
 /** Why git refuses this entry, or null. `blob` reads a blob's content (undefined when it cannot). */
 export function refusedEntry(e: Pick<TreeEntry, 'name' | 'mode' | 'oid'>, blob: (oid: string) => Buffer | undefined): string | null {
-  if (isGitReservedName(e.name, e.mode === '120000')) return 'a name git refuses (a spelling of .git)';
-  if (e.mode === '120000' || (e.mode as string) === '160000' || !isGitmodulesName(e.name)) return null;
-  if (e.mode === '40000') return 'a folder git reads as .gitmodules and refuses';
-  const content = blob(e.oid);
-  const why = content ? gitmodulesRefusal(content) : null;
-  return why ? `a .gitmodules git refuses (${why})` : null;
+  if (isGitReservedName(e.name, e.mode === '120000')) return 'a name git refuses (a spelling of .git)'; // a symlinked .gitmodules among them
+  const kind = e.mode === '40000' ? 'folder' : e.mode === '100644' || e.mode === '100755' ? 'file' : 'other';
+  const why = gitmodulesEntryRefusal(e.name, kind, () => blob(e.oid));
+  if (why === null) return null;
+  return kind === 'file' ? `a .gitmodules git refuses (${why})` : `${why} git reads as .gitmodules and refuses`;
 }
 
 /** `refusedEntry`'s reader over a store's objects. */

@@ -5,19 +5,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { isGitmodulesName } from '../names.js';
-import { gitmodulesRefusal } from '../scan/gitmodules.js';
+import { gitmodulesEntryRefusal } from '../scan/gitmodules.js';
 import type { ReadonlyStore } from '../store/store.js';
 import type { SkillFile, SkillListing } from './rules.js';
 
-/** Why git's fsck refuses an entry named as it reads `.gitmodules`: a folder or symlink always, a file by its content. */
-function gitmodules(name: string, kind: SkillFile['kind'], content: () => Buffer | null): string | undefined {
-  if (!isGitmodulesName(name)) return undefined;
-  if (kind === 'folder') return 'a folder';
-  if (kind === 'symlink') return 'a symlink';
-  const bytes = kind === 'file' ? content() : null;
-  return (bytes && gitmodulesRefusal(bytes)) ?? undefined;
-}
+/** SkillFile.gitmodules: why git's fsck refuses the entry as `.gitmodules`, if it does. */
+const gitmodules = (name: string, kind: SkillFile['kind'], content: () => Buffer | null) => gitmodulesEntryRefusal(name, kind === 'submodule' ? 'other' : kind, content) ?? undefined;
 
 /**
  * A folder's entry names, read as bytes: a name that is not valid UTF-8 comes
