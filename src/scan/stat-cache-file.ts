@@ -97,11 +97,13 @@ export function decodeCacheFile(data: Buffer): DecodedCache | null {
   return { trustBeforeMs, paths, fileNums: doubles(fileNums), fileOids: Buffer.from(fileOids), oidsHex: fileOids.toString('hex'), dirs, checksum: checksum.toString('hex') };
 }
 
+const NO_OID_HEX = '0'.repeat(2 * OID_BYTES);
+
 /** Write `contents` as the cache file `file`. */
 export function writeCacheFile(file: string, { trustBeforeMs, paths, fileNums, fileOids, dirs }: CacheContents): void {
   const dirPaths = [...dirs.keys()];
   const dirNums = new Float64Array(dirPaths.length * DIR_COLUMNS);
-  const dirOids = Buffer.alloc(dirPaths.length * OID_BYTES);
+  const dirOidsHex: string[] = []; // decoded in one call below, not one hex write per folder
   const names: string[] = [];
   for (let i = 0; i < dirPaths.length; i++) {
     const d = dirs.get(dirPaths[i]!)!;
@@ -111,9 +113,11 @@ export function writeCacheFile(file: string, { trustBeforeMs, paths, fileNums, f
     dirNums[b + 2] = d[2];
     dirNums[b + 3] = d[3].length;
     dirNums[b + 4] = d[4] ? 1 : 0;
-    if (d[4]) dirOids.write(d[4], i * OID_BYTES, OID_BYTES, 'hex');
+    dirOidsHex.push(d[4] ?? NO_OID_HEX);
     for (const name of d[3]) names.push(name);
   }
+  const dirOids = Buffer.from(dirOidsHex.join(''), 'hex');
+  if (dirOids.length !== dirPaths.length * OID_BYTES) throw new Error(`stat cache ${file}: a folder's tree id is not 40 hex digits`);
   const strings = [paths.join('\0'), dirPaths.join('\0'), names.join('\0')].map((s) => Buffer.from(s, 'utf8'));
   const header = Buffer.alloc(HEADER);
   header.writeUInt32LE(MAGIC, 0);

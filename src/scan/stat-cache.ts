@@ -16,6 +16,9 @@ import fs from 'node:fs';
 import { decodeCacheFile, FILE_COLUMNS, OID_BYTES, writeCacheFile, type DirEntry } from './stat-cache-file.js';
 import { PreloadedStat, STAT_COLUMNS, type Preloaded, type ScanStat } from './preloaded-stat.js';
 
+/** Skills forgotten by a pass over every key before an index by top-level folder pays for itself. */
+const FORGET_BY_SCAN = 4;
+
 /** How far file timestamps may lag Date.now(): the kernel stamps files from a coarse clock (one tick, ≤ 10 ms). */
 const CLOCK_SLACK_MS = 20;
 
@@ -235,6 +238,13 @@ export class StatCache {
 
   /** Forget everything under top-level folder `skill` (it was just rewritten). */
   forgetSkill(skill: string): void {
+    if (!this.byTop && ++this.forgotten <= FORGET_BY_SCAN) {
+      // One changed skill (the common run): a pass over the keys allocates nothing, where the index below costs a Set per skill.
+      const under = (p: string) => p === skill || (p.startsWith(skill) && p.charCodeAt(skill.length) === 47); // '/'
+      for (const p of this.index.keys()) if (p !== skill && under(p)) this.drop(p);
+      for (const p of this.dirs.keys()) if (under(p)) this.dirs.delete(p);
+      return;
+    }
     const paths = this.pathsByTop().get(skill);
     if (!paths) return;
     for (const p of paths) {
@@ -245,11 +255,13 @@ export class StatCache {
   }
 
   /**
-   * Top-level name → the paths under it, built on the first forgetSkill: a
-   * write forgets one skill at a time, and a scan of every key per skill made
-   * a first distribution quadratic. It may name paths since deleted.
+   * Top-level name → the paths under it, built once more than FORGET_BY_SCAN
+   * skills are forgotten: a write forgets one skill at a time, and a scan of
+   * every key per skill made a first distribution quadratic. It may name paths
+   * since deleted.
    */
   private byTop: Map<string, Set<string>> | null = null;
+  private forgotten = 0;
 
   private pathsByTop(): Map<string, Set<string>> {
     if (!this.byTop) {

@@ -25,7 +25,6 @@ export async function compareAndSwapRef(
   fence?.check();
   const file = path.join(gitdir, ref);
   const lock = `${file}.lock`;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
   const fd = await openRefLock(lock);
   let renamed = false;
   try {
@@ -57,11 +56,18 @@ export async function compareAndSwapRef(
  * removed.
  */
 async function openRefLock(lock: string): Promise<number> {
+  let madeFolder = false;
   for (let waited = 0; ; waited += 50) {
     try {
       return fs.openSync(lock, 'wx', 0o644);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && !madeFolder) {
+        fs.mkdirSync(path.dirname(lock), { recursive: true }); // a ref's first write: most find its folder there
+        madeFolder = true;
+        continue;
+      }
+      if (code !== 'EEXIST') throw err;
     }
     if (waited >= 1000) fs.rmSync(lock, { force: true });
     else await sleep(50);

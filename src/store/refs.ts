@@ -33,11 +33,8 @@ export class RefReader {
 
   /** packed-refs, re-read only when the file changed (one stat per lookup when it exists). */
   packedRefs(): Map<string, string> {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(this.packedFile);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const st = fs.statSync(this.packedFile, { throwIfNoEntry: false }); // most stores have none: no exception built per lookup
+    if (!st) {
       this.packed = null;
       return new Map();
     }
