@@ -11,7 +11,7 @@ import type { FetchOutcome } from './fleet/fetch.js';
 import { hostName, type ReportOutcome } from './fleet/report.js';
 import { fetchBeforeRead, reportAfterSync } from './fleet/run.js';
 import { StoreError, UsageError } from './errors.js';
-import { withLock } from './lock.js';
+import { readQuietly, withLock } from './lock.js';
 import type { Logger } from './log.js';
 import type { RemoteConfig } from './remote/config.js';
 import { forgeSync, type ForgeSyncOptions, type ForgeSyncResult } from './remote/forge-sync.js';
@@ -108,8 +108,11 @@ export class Engine {
   }
 
   /** The plan as the folders are now, for commands that show it (status, diff, report): an empty library is shown, not refused. */
-  view(companies?: string[]): Promise<SyncResult> {
-    return this.planIn(this.readable(), companies); // the library as last fetched: no network
+  async view(companies?: string[]): Promise<SyncResult> {
+    // Read with no lock, as if under it: the scheduled sync may be writing meanwhile (src/lock.ts, `readQuietly`).
+    const { value, raced } = await readQuietly(this.readable(), () => this.planIn(this.readable(), companies)); // the library as last fetched: no network
+    if (raced) this.log.warn({ action: 'read-raced' }, 'the folders were read while sync runs kept writing them: what is shown may mix before and after a run; run it again');
+    return value;
   }
 
   /**
