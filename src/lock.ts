@@ -243,11 +243,15 @@ const writerHolds = (store: Store) => {
   return h.held && !h.stale;
 };
 
-/** Every ref and its value: a writing run moves at least one after changing any folder. */
+/** Every ref and its value: a writing run moves at least one after changing any folder. A damaged ref is `doctor`'s to report, not a reason for a read to fail. */
 async function refsMark(store: Store): Promise<string> {
-  const refs = await store.listRefs('refs/');
-  const values = await Promise.all(refs.map((r) => store.readRef(r)));
-  return refs.map((r, i) => `${r} ${values[i]}`).join('\n');
+  try {
+    const refs = await store.listRefs('refs/');
+    const values = await Promise.all(refs.map((r) => store.readRef(r).catch(() => 'unreadable')));
+    return refs.map((r, i) => `${r} ${values[i]}`).join('\n');
+  } catch {
+    return 'unreadable refs';
+  }
 }
 
 /**

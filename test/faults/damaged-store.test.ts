@@ -225,6 +225,11 @@ describe.concurrent('a damaged ref file', () => {
     expect(company(sync, 'Northwind').error).toMatch(/refs\/heads\/companies\/Northwind .* holds "garbage", not an object id/);
     expect(read(at('Lexicon', 'docx'))).toContain('v3');
     expect(sync.json.index.skipped.join()).toMatch(/company Northwind/);
+    // status reads around it too: the other companies are shown, Northwind names its damage.
+    const status = await runCli(ws, ['status', '--json']);
+    expect(status.code, status.stderr).toBe(1);
+    expect(company(status, 'Lexicon').ok).toBe(true);
+    expect(company(status, 'Northwind').error).toMatch(/holds "garbage", not an object id/);
     const doctor = await runCli(ws, ['doctor', '--json']);
     expect(doctor.json.checks.find((c: any) => c.check === 'store' && !c.ok).message).toMatch(/Northwind .* holds "garbage"/);
     const repair = await runCli(ws, ['doctor', '--repair', '--json']);
