@@ -12,6 +12,7 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { LockedError, LockLostError } from './errors.js';
 import type { Store } from './store/store.js';
+import { listAllRefs } from './store/verify.js';
 import { readJsonIfExists } from './util/atomic.js';
 import type { Logger } from './log.js';
 import { claimLockFolder, lockFolderFs, OWNER_FILE, OWNERLESS_GRACE_MS, ownerlessLockMessage, processAlive, removeLockLeftovers } from './lock-folder.js';
@@ -243,7 +244,7 @@ const writerHolds = (store: Store) => {
 /** Every ref and its value: a writing run moves at least one after changing any folder. A damaged ref is `doctor`'s to report, not a reason for a read to fail. */
 async function refsMark(store: Store): Promise<string> {
   try {
-    const refs = await store.listRefs('refs/');
+    const refs = await listAllRefs(store);
     const values = await Promise.all(refs.map((r) => store.readRef(r).catch(() => 'unreadable')));
     return refs.map((r, i) => `${r} ${values[i]}`).join('\n');
   } catch {
