@@ -31,6 +31,10 @@ await build({
   format: 'cjs',
   target: 'node20',
   sourcemap: 'linked',
+  // No comments or layout: a smaller bundle to read and hash at every start, all ASCII (a one-byte string in V8).
+  minifyWhitespace: true,
+  minifySyntax: true,
+  charset: 'ascii',
   // Left in node_modules, loaded by require() when an HTTP forge-sync first needs it. plist is bundled (behind
   // its import(), run only by the launchd commands): it is an ES module only, which Node 20 cannot require().
   external: ['isomorphic-git', 'playwright-core'],
@@ -49,10 +53,10 @@ function sharedBuiltinInterop(code, file) {
   // A script compiled by vm has no loader for import(): a package the bundle leaves outside is required (lazyRequire).
   const dynamic = /\bimport\(\s*["'`]/.exec(code);
   if (dynamic) throw new Error(`${file}: an import() of a package left outside the bundle (${code.slice(dynamic.index, dynamic.index + 60)}…): load it with lazyRequire (src/util/lazy-require.ts)`);
-  const helper = 'var __toESM = ';
-  if (!code.includes(helper)) throw new Error(`${file}: esbuild's __toESM helper not found; update sharedBuiltinInterop in scripts/build.mjs`);
-  const shared = 'var __builtinInterop = new Map();\nvar __toESMBuiltin = (mod) => __builtinInterop.get(mod) ?? __builtinInterop.set(mod, __toESM(mod)).get(mod);\n';
-  return code.replace(helper, shared + helper).replaceAll('__toESM(require("node:', '__toESMBuiltin(require("node:');
+  const helper = /var __toESM ?= ?/.exec(code);
+  if (!helper) throw new Error(`${file}: esbuild's __toESM helper not found; update sharedBuiltinInterop in scripts/build.mjs`);
+  const shared = 'var __builtinInterop=new Map();var __toESMBuiltin=(mod)=>__builtinInterop.get(mod)??__builtinInterop.set(mod,__toESM(mod)).get(mod);';
+  return code.slice(0, helper.index) + shared + code.slice(helper.index).replaceAll('__toESM(require("node:', '__toESMBuiltin(require("node:');
 }
 
 fs.copyFileSync(path.join(ROOT, 'scripts/bundle-loader.cjs'), path.join(OUT, 'bundle-loader.cjs'));
