@@ -39,9 +39,31 @@ await build({
   // its import(), run only by the launchd commands): it is an ES module only, which Node 20 cannot require().
   external: ['isomorphic-git', 'playwright-core'],
   define: { 'import.meta.url': 'importMetaUrl' },
+  plugins: [bundleLazily(['yaml'])],
   inject: [path.join(ROOT, 'scripts/import-meta-url.mjs')],
   logLevel: 'warning',
 });
+/**
+ * `lazyRequire('<pkg>')` (src/util/lazy-require.ts) reads a package from node_modules on first use. For the
+ * packages named here that cost more than it saves: yaml is needed by every run in which a library skill changed
+ * (its front matter is validated), and resolving and compiling its 80 files took 30-50 ms of such a run. In the
+ * bundle each such call becomes a `require` that esbuild bundles, still run only on first use.
+ */
+function bundleLazily(packages) {
+  const call = new RegExp(`lazyRequire<[^>]*>\\('(${packages.join('|')})'\\)`, 'g');
+  return {
+    name: 'bundle-lazily',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
+        const source = fs.readFileSync(args.path, 'utf8');
+        if (!call.test(source)) return undefined;
+        call.lastIndex = 0;
+        return { contents: source.replace(call, (_, pkg) => `(() => require('${pkg}'))`), loader: 'ts' };
+      });
+    },
+  };
+}
+
 /**
  * The loader compiles a bundle as a function body, where a `#!` line is a
  * syntax error: it is blanked (so lines still map). And each of the bundle's

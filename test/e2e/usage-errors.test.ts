@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
 import { collect } from '../../src/cli/context.js';
 import { runProgram } from '../../src/cli/main.js';
-import { CLI, DISCOVER, tempDir } from '../helpers.js';
+import { CLI, DISCOVER, cli, exampleWorkspace, tempDir } from '../helpers.js';
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const unknown = (flag: string) => new RegExp(`^error: unknown option '${esc(flag)}'$`);
@@ -113,5 +113,19 @@ describe('start-up', () => {
       const { cached, script } = loader.script(name);
       expect({ name, cached, rejected: script.cachedDataRejected }).toEqual({ name, cached: true, rejected: false });
     }
+  });
+
+  it('a first sync, which validates every skill (YAML front matter), reads no package from node_modules: yaml is in the bundle', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const dir = tempDir('lsync-modules-');
+    const hook = path.join(dir, 'hook.cjs');
+    const loaded = path.join(dir, 'loaded.json');
+    fs.writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(Object.keys(require.cache))));\n`);
+    const ws = exampleWorkspace();
+    const res = cli(ws, ['sync', '--fix', '--no-index'], { NODE_OPTIONS: `--require ${hook}` });
+    expect(res.code, res.stderr).toBe(0);
+    const modules = (JSON.parse(fs.readFileSync(loaded, 'utf8')) as string[]).filter((f) => f.includes(`${path.sep}node_modules${path.sep}`));
+    expect(modules).toEqual([]);
   });
 });
