@@ -104,6 +104,11 @@ function storeSize(store) {
   return { count, bytes };
 }
 
+/** The largest peak RSS (KB) the runs wrote into `file`, one line each (bench/rss.mjs). */
+function peakRss(file) {
+  return Math.max(...fs.readFileSync(file, 'utf8').trim().split('\n').map(Number));
+}
+
 /** Flush dirty pages, so that one run's writeback is not billed to the next. */
 function settle() {
   spawnSync('sync');
@@ -186,7 +191,10 @@ async function startUp(root, runs) {
 
 async function runMain(o) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'library-bench-'));
+  // Peak RSS of every run on the 100 × 1,000-file workspace (the issue's scale), and apart from it the runs that
+  // keep every company in two folders (twice as many files).
   const rssFile = path.join(root, 'rss.txt');
+  const rssTwoFoldersFile = path.join(root, 'rss-two-folders.txt');
   const ws = setup(root, o);
   const results = {};
   try {
@@ -243,12 +251,13 @@ async function runMain(o) {
     // The same companies kept in two agents' folders (config "folders"): the second filled, then the no-op again.
     const one = JSON.parse(fs.readFileSync(ws.config, 'utf8'));
     fs.writeFileSync(ws.config, JSON.stringify({ ...one, companies: path.join(ws.companiesRoot, '*'), folders: ['skills', '.agents/skills'] }));
-    library(ws, rssFile, 'sync', '--fix', '--no-index');
-    library(ws, rssFile, 'sync', '--fix', '--no-index'); // settle the stat caches
+    library(ws, rssTwoFoldersFile, 'sync', '--fix', '--no-index');
+    library(ws, rssTwoFoldersFile, 'sync', '--fix', '--no-index'); // settle the stat caches
     results.noopTwoFolders = [];
-    for (let r = 0; r < o.runs; r++) results.noopTwoFolders.push(time(() => library(ws, rssFile, 'sync', '--fix', '--no-index')));
+    for (let r = 0; r < o.runs; r++) results.noopTwoFolders.push(time(() => library(ws, rssTwoFoldersFile, 'sync', '--fix', '--no-index')));
     fs.writeFileSync(ws.config, JSON.stringify(one));
-    const peakRssKb = Math.max(...fs.readFileSync(rssFile, 'utf8').trim().split('\n').map(Number));
+    const peakRssKb = peakRss(rssFile);
+    const peakRssTwoFoldersKb = peakRss(rssTwoFoldersFile);
 
     const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
     const rows = [
@@ -268,7 +277,7 @@ async function runMain(o) {
     for (const [name, ours, base, b, ratio, target] of rows) {
       console.log(`${name.padEnd(28)} ${ours.toFixed(3).padStart(9)}  ${base.padEnd(16)} ${b.toFixed(3).padStart(7)} ${ratio.toFixed(2).padStart(6)}  ${target}`);
     }
-    console.log(`peak RSS: ${(peakRssKb / 1024).toFixed(0)} MB (target ≤ 256 MB)`);
+    console.log(`peak RSS: ${(peakRssKb / 1024).toFixed(0)} MB (target ≤ 256 MB); with two folders a company (${2 * files} files): ${(peakRssTwoFoldersKb / 1024).toFixed(0)} MB`);
     console.log(`store after first sync: ${afterFirst.count} objects, ${afterFirst.bytes} bytes; library alone needs ${o.skills * o.files} blobs`);
     console.log(`store growth over ${o.noopRuns} no-op runs: ${afterNoops.count - beforeNoops.count} objects, ${afterNoops.bytes - beforeNoops.bytes} bytes (target 0)`);
     const json = {
@@ -277,6 +286,7 @@ async function runMain(o) {
       medians: m,
       ratios: Object.fromEntries(rows.map(([name, , base, , ratio]) => [`${name} / ${base}`, Number(ratio.toFixed(3))])),
       peakRssMb: Math.round(peakRssKb / 1024),
+      peakRssTwoFoldersMb: Math.round(peakRssTwoFoldersKb / 1024),
       store: { afterFirst, beforeNoops, afterNoops, noopRuns: o.noopRuns },
     };
     console.log(`BENCH_JSON ${JSON.stringify(json)}`);
@@ -299,15 +309,15 @@ function runScaling(o) {
       const noops = [];
       for (let r = 0; r < so.runs; r++) noops.push(time(() => library(ws, rssFile, 'sync', '--fix', '--no-index')));
       const noop = median(noops);
-      rows.push({ companies, first, noop, firstPerCompanyMs: (first / companies) * 1000, noopPerCompanyMs: (noop / companies) * 1000 });
+      rows.push({ companies, first, noop, firstPerCompanyMs: (first / companies) * 1000, noopPerCompanyMs: (noop / companies) * 1000, peakRssMb: Math.round(peakRss(rssFile) / 1024) });
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
   }
   console.log(`scaling: ${o.skills} skills × ${o.files} files per company; medians of ${o.runs} runs`);
-  console.log(`${'companies'.padStart(9)} ${'first (s)'.padStart(10)} ${'per co (ms)'.padStart(12)} ${'no-op (s)'.padStart(10)} ${'per co (ms)'.padStart(12)}`);
+  console.log(`${'companies'.padStart(9)} ${'first (s)'.padStart(10)} ${'per co (ms)'.padStart(12)} ${'no-op (s)'.padStart(10)} ${'per co (ms)'.padStart(12)} ${'peak RSS'.padStart(9)}`);
   for (const r of rows) {
-    console.log(`${String(r.companies).padStart(9)} ${r.first.toFixed(3).padStart(10)} ${r.firstPerCompanyMs.toFixed(1).padStart(12)} ${r.noop.toFixed(3).padStart(10)} ${r.noopPerCompanyMs.toFixed(1).padStart(12)}`);
+    console.log(`${String(r.companies).padStart(9)} ${r.first.toFixed(3).padStart(10)} ${r.firstPerCompanyMs.toFixed(1).padStart(12)} ${r.noop.toFixed(3).padStart(10)} ${r.noopPerCompanyMs.toFixed(1).padStart(12)} ${`${r.peakRssMb} MB`.padStart(9)}`);
   }
   console.log(`BENCH_JSON ${JSON.stringify({ scaling: rows })}`);
 }

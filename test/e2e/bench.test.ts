@@ -15,4 +15,5 @@ it('npm run bench prints the table and one JSON line (5 companies)', () => {
   const json = JSON.parse(res.stdout.split('\n').find((l) => l.startsWith('BENCH_JSON '))!.slice('BENCH_JSON '.length));
   expect(json.store.afterNoops.bytes).toBe(json.store.beforeNoops.bytes);
   expect(json.peakRssMb).toBeGreaterThan(0);
+  expect(json.peakRssTwoFoldersMb).toBeGreaterThan(0);
 }, 120_000);
