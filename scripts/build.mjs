@@ -89,7 +89,7 @@ for (const bin of BINS) {
   fs.writeFileSync(stub, `#!/usr/bin/env node\n// Bundled by scripts/build.mjs: ${bin}.cjs, started from its V8 code cache (bundle-loader.cjs).\nimport { createRequire } from 'node:module';\ncreateRequire(import.meta.url)('./bundle-loader.cjs').start(${JSON.stringify(bin)});\n`, { mode: 0o755 });
   fs.rmSync(`${stub}.map`, { force: true });
   const bundle = path.join(OUT, `${bin}.cjs`);
-  fs.rmSync(`${bundle}.v8-cache`, { force: true });
+  for (const cache of fs.readdirSync(OUT).filter((f) => f.startsWith(`${bin}.cjs.`) && f.endsWith('.v8-cache'))) fs.rmSync(path.join(OUT, cache));
   fs.writeFileSync(bundle, sharedBuiltinInterop(fs.readFileSync(bundle, 'utf8').replace(/^#!.*/, ''), bundle));
 }
 warmCodeCaches();
@@ -97,7 +97,8 @@ warmCodeCaches();
 /**
  * Each bundle's code cache is made after it ran a small command, so it holds
  * what start-up compiles: `library status` over a scratch workspace synced
- * once (one library skill, one company), `discover --version`.
+ * once (one library skill, one company), `discover --version`; and `sync`'s own
+ * (bundle-loader.cjs, VERB_CACHES) after a sync that distributes a changed skill.
  */
 function warmCodeCaches() {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'library-sync-build-'));
@@ -110,6 +111,8 @@ function warmCodeCaches() {
     fs.writeFileSync(config, JSON.stringify({ library: 'library', companies: 'companies/*/.claude/skills', store: 'store.git' }));
     execFileSync(process.execPath, [path.join(OUT, 'library.js'), '--config', config, 'sync', '--fix', '--no-index'], { stdio: 'ignore' });
     loader.writeCodeCache(path.join(OUT, 'library.cjs'), ['--config', config, 'status']);
+    fs.appendFileSync(path.join(skill, 'SKILL.md'), 'Say it twice.\n'); // a library change, so that sync writes
+    loader.writeCodeCache(path.join(OUT, 'library.cjs'), ['--config', config, 'sync', '--fix', '--no-index']);
     loader.writeCodeCache(path.join(OUT, 'discover.cjs'), ['--version']);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });

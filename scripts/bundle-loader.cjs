@@ -19,12 +19,25 @@ function compile(file, cachedData) {
   return new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
 }
 
-/** The bundle `name` compiled, from its code cache when V8 accepts it (`cachedDataRejected` says whether it did). */
-function script(name) {
+/**
+ * Commands with a code cache of their own, made after running them (`<name>.cjs.<verb>.v8-cache`): what `sync`
+ * compiles to write (the scheduled job's work) is not in the cache every command loads, which `status` would pay
+ * for in deserialising at each start.
+ */
+const VERB_CACHES = ['sync'];
+
+/** The code cache for a command line: its verb's own, else the bundle's. */
+function cacheFile(file, argv) {
+  const verb = VERB_CACHES.find((v) => argv.includes(v));
+  return verb ? `${file}.${verb}.v8-cache` : `${file}.v8-cache`;
+}
+
+/** The bundle `name` compiled, from the code cache for `argv` when V8 accepts it (`cachedDataRejected` says whether it did). */
+function script(name, argv = process.argv.slice(2)) {
   const file = path.join(__dirname, `${name}.cjs`);
   let cachedData;
   try {
-    cachedData = fs.readFileSync(`${file}.v8-cache`);
+    cachedData = fs.readFileSync(cacheFile(file, argv));
   } catch {
     cachedData = undefined; // not built with a cache: compiled as usual
   }
@@ -46,24 +59,26 @@ function run(compiled, file) {
 /**
  * What the build writes: the code cache of the bundle after it ran `argv` (a
  * command over a scratch workspace), so it holds the bytecode of every function
- * start-up and a small command compile, not only the top level V8 compiles
+ * start-up and the command compile, not only the top level V8 compiles
  * eagerly (with a cache made before running, `status` spent 20 ms more compiling).
- * Run in a child process: the bundle runs its command on load, then exits.
+ * It is the cache cacheFile() picks for `argv`. Run in a child process: the
+ * bundle runs its command on load, then exits.
  */
 function writeCodeCache(file, argv) {
-  const { status, stderr } = require('node:child_process').spawnSync(process.execPath, [__filename, '--write-code-cache', file, ...argv], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-  if (!fs.existsSync(`${file}.v8-cache`)) throw new Error(`${file}: no code cache written (exit ${status}): ${stderr}`);
+  const out = cacheFile(file, argv);
+  const { status, stderr } = require('node:child_process').spawnSync(process.execPath, [__filename, '--write-code-cache', file, out, ...argv], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  if (!fs.existsSync(out)) throw new Error(`${file}: no code cache written to ${out} (exit ${status}): ${stderr}`);
 }
 
-/** The child of writeCodeCache: run the bundle as `node <bin> …argv`, then save its cache whatever the command's outcome. */
-function runAndWriteCodeCache(file, argv) {
-  fs.rmSync(`${file}.v8-cache`, { force: true });
+/** The child of writeCodeCache: run the bundle as `node <bin> …argv`, then save its cache to `out` whatever the command's outcome. */
+function runAndWriteCodeCache(file, out, argv) {
+  fs.rmSync(out, { force: true });
   const compiled = compile(file, undefined);
   process.argv = [process.argv[0], file, ...argv];
-  process.on('exit', () => fs.writeFileSync(`${file}.v8-cache`, compiled.createCachedData()));
+  process.on('exit', () => fs.writeFileSync(out, compiled.createCachedData()));
   run(compiled, file);
 }
 
-if (require.main === module && process.argv[2] === '--write-code-cache') runAndWriteCodeCache(process.argv[3], process.argv.slice(4));
+if (require.main === module && process.argv[2] === '--write-code-cache') runAndWriteCodeCache(process.argv[3], process.argv[4], process.argv.slice(5));
 
 module.exports = { start, script, writeCodeCache };
