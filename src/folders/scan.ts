@@ -65,8 +65,9 @@ export function distinctFolders(company: Company): { folder: CompanyFolder; real
 /** A company's stat cache: its only folder's, or the first of its folders'. */
 export const companyCacheFile = (dataDir: string, company: string) => statCacheFile(dataDir, `company-${company}`);
 
+/** '+' is in no company name and in no encoded key: `company-Acme--skills` was both Acme's "skills" folder and company Acme--skills. */
 export const folderCacheFile = (dataDir: string, company: string, key: string, first: boolean) =>
-  first ? companyCacheFile(dataDir, company) : statCacheFile(dataDir, `company-${company}--${folderEntryName(key)}`);
+  first ? companyCacheFile(dataDir, company) : statCacheFile(dataDir, `company-${company}+${folderEntryName(key)}`);
 
 export async function scanFolders(store: ReadonlyStore | null, company: Company, policy: ScanPolicy, preloaded?: PreloadedFolders): Promise<CompanyFolders> {
   const records = await readFolderRecords(store, company.name);
