@@ -139,3 +139,10 @@ function isNtfsDotGeneric(s: string, at: number, name: string, hashedPrefix: str
   }
   return onlySpacesAndPeriods(at + i);
 }
+
+/**
+ * Company names name refs, stat caches and records in the store, and on a case-insensitive disk (macOS by default)
+ * two names that differ only in case are one file: their histories would mix.
+ */
+export const caseTwinMessage = (a: string, b: string) =>
+  `companies ${JSON.stringify(a)} and ${JSON.stringify(b)} differ only in case, and on a case-insensitive disk (macOS) their records in the store would be one`;

@@ -229,6 +229,8 @@ describe('bad input', () => {
   it('an unknown key', () => configError(JSON.stringify({ library: ws.libraryDir, companies: ws.companiesGlob, store: ws.storeDir, libary: 1 }), /unknown key "libary"/));
   it('a missing library folder', () => configError(JSON.stringify({ library: '/nonexistent/lib', companies: ws.companiesGlob, store: ws.storeDir }), /library folder \/nonexistent\/lib does not exist/));
   it('an invalid company name in the config', () => configError(JSON.stringify({ library: ws.libraryDir, companies: { '../evil': '/tmp/x' }, store: ws.storeDir }), /invalid company name/));
+  it('two company names that differ only in case (one record on a case-insensitive disk)', () =>
+    configError(JSON.stringify({ library: ws.libraryDir, companies: { Acme: '/tmp/a', acme: '/tmp/b' }, store: ws.storeDir }), /companies "Acme" and "acme" differ only in case.*rename one/));
   it('a glob without a single * segment', () => configError(JSON.stringify({ library: ws.libraryDir, companies: path.join(ws.root, 'ALAI'), store: ws.storeDir }), /exactly one path segment/));
 
   it('an unknown option is a usage error', () => {
@@ -254,6 +256,16 @@ describe('bad input', () => {
     expect(res.json.companies.every((c: any) => c.ok)).toBe(true);
     expect(res.json.problems[0].message).toMatch(/invalid company name "bad name"/);
     expect(fs.readdirSync(path.join(ws.root, 'ALAI', 'bad name', '.claude', 'skills'))).toEqual([]);
+  });
+
+  it('a company folder whose name differs from another only in case is skipped with a message; the other is synced', () => {
+    fs.mkdirSync(path.join(ws.root, 'ALAI', 'northwind', '.claude', 'skills'), { recursive: true });
+    const res = cli(ws, ['sync', '--fix', '--json']);
+    expect(res.code).toBe(1);
+    expect(res.json.companies.map((c: any) => c.name)).not.toContain('northwind');
+    expect(res.json.companies.find((c: any) => c.name === 'Northwind').ok).toBe(true);
+    expect(res.json.problems[0].message).toMatch(/companies "Northwind" and "northwind" differ only in case/);
+    expect(fs.readdirSync(path.join(ws.root, 'ALAI', 'northwind', '.claude', 'skills'))).toEqual([]);
   });
 
   it('an empty library never removes skills without --allow-empty-library', () => {
