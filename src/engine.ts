@@ -104,7 +104,11 @@ export class Engine {
   /** What `sync --fix` would do, per company and skill. Writes nothing but a library fetched from its URL. */
   async plan(opts: SyncRequestOptions = {}): Promise<SyncResult & { fetch: FetchOutcome | null }> {
     const fetch = await fetchBeforeRead(this.config, () => this.writable(), this.log);
-    return { ...(await runSync(this.context(this.readable()), { mode: 'plan', ...opts })), fetch };
+    // One read, never waiting for a run that writes (the operator's dry run), but said when one did meanwhile.
+    const store = this.readable();
+    const { value, raced } = await readQuietly(store, () => runSync(this.context(store), { mode: 'plan', ...opts }), 0);
+    if (raced) this.log.warn({ action: 'read-raced' }, 'a sync --fix was writing while this plan was read: a skill it wrote meanwhile may show as the company\'s change; run it again');
+    return { ...value, fetch };
   }
 
   /** The plan as the folders are now, for commands that show it (status, diff, report): an empty library is shown, not refused. */

@@ -66,6 +66,16 @@ describe('the store lock', () => {
     expect(fs.existsSync(path.join(ws.storeDir, 'library-sync', 'sync.lock'))).toBe(false);
   });
 
+  it('sync without --fix (the dry run) does not wait for a run that writes, and says that one was writing while it read', async () => {
+    const { exited } = await startHolder();
+    const plan = cli(ws, ['sync', '--json']);
+    expect(plan.json.companies.map((c: any) => c.name).sort()).toEqual(['CodeCraft', 'Lexicon', 'Northwind']);
+    expect(plan.stderr).toMatch(/a sync --fix was writing while this plan was read/);
+    fs.rmSync(holdFile);
+    expect(await exited).toBe(0);
+    expect(cli(ws, ['sync', '--json']).stderr).not.toMatch(/was writing while this plan was read/);
+  });
+
   it('--wait lets the second run go once the first is done', async () => {
     const { exited } = await startHolder();
     const second = spawn(process.execPath, [CLI, '--config', ws.configFile, 'sync', '--fix', '--wait', '30'], { stdio: 'ignore' });
