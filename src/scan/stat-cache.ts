@@ -209,12 +209,13 @@ export class StatCache {
     return [...this.index.keys()];
   }
 
-  private drop(relPath: string): void {
+  /** Remove a path's entry; `persist`: the file must lose it too (a forgotten skill's need not, see forgetSkill). */
+  private drop(relPath: string, persist = true): void {
     const slot = this.index.get(relPath);
     if (slot === undefined) return;
     this.index.delete(relPath);
     this.pathOf[slot] = undefined;
-    this.dirty = true;
+    if (persist) this.dirty = true;
   }
 
   /**
@@ -236,19 +237,24 @@ export class StatCache {
     }
   }
 
-  /** Forget everything under top-level folder `skill` (it was just rewritten). */
+  /**
+   * Forget everything under top-level folder `skill` (it was just rewritten). Forgetting alone does not make the
+   * file worth rewriting: the entries it still holds for the old files can never match the new ones (other
+   * inodes, later ctimes), and the next scan reads those new files by content anyway (each is newer than this run's
+   * scan: the racy rule), then saves. So a run that only rewrote skills saves no cache (150 KB a company).
+   */
   forgetSkill(skill: string): void {
     if (!this.byTop && ++this.forgotten <= FORGET_BY_SCAN) {
       // One changed skill (the common run): a pass over the keys allocates nothing, where the index below costs a Set per skill.
       const under = (p: string) => p === skill || (p.startsWith(skill) && p.charCodeAt(skill.length) === 47); // '/'
-      for (const p of this.index.keys()) if (p !== skill && under(p)) this.drop(p);
+      for (const p of this.index.keys()) if (p !== skill && under(p)) this.drop(p, false);
       for (const p of this.dirs.keys()) if (under(p)) this.dirs.delete(p);
       return;
     }
     const paths = this.pathsByTop().get(skill);
     if (!paths) return;
     for (const p of paths) {
-      if (p !== skill) this.drop(p);
+      if (p !== skill) this.drop(p, false);
       this.dirs.delete(p);
     }
     this.byTop!.delete(skill);
