@@ -56,9 +56,8 @@ function bundleLazily(packages) {
     setup(b) {
       b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
         const source = fs.readFileSync(args.path, 'utf8');
-        if (!call.test(source)) return undefined;
-        call.lastIndex = 0;
-        return { contents: source.replace(call, (_, pkg) => `(() => require('${pkg}'))`), loader: 'ts' };
+        const contents = source.replace(call, (_, pkg) => `(() => require('${pkg}'))`);
+        return contents === source ? undefined : { contents, loader: 'ts' };
       });
     },
   };
