@@ -66,6 +66,8 @@ const REPAIR_HINT = 'run `library doctor --repair` to re-record what the folders
 export class Store {
   /** Objects known to be present: skips a stat per write. */
   private readonly known = new Set<string>();
+  /** Fan-out folders (objects/ab) made or found this process: one mkdir each, not one per object written. */
+  private readonly fanOutDirs = new Set<string>();
   private readonly packs: PackSet;
   private readonly refs: RefReader;
   /** Commits and tags this process wrote: discarded again if the ref meant to hold them cannot be moved. */
@@ -203,13 +205,23 @@ export class Store {
 
   private writeLoose(type: ObjectType, content: Buffer, oid: string): void {
     const file = this.loosePath(oid);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    try {
-      // Not fsync-ed, as git does not by default: a crash (SIGKILL) never leaves a partial object, and after a
-      // power cut `library doctor --repair` finds and rewrites any object lost with the page cache.
-      writeFileAtomic(file, deflateSync(wrapObject(type, content), { level: 1 }), 0o444, this.ensureTmpDir(), false);
-    } catch (err) {
-      throw new StoreError(`cannot write object ${oid} to store ${this.gitdir}: ${(err as Error).message}`, { cause: err });
+    const data = deflateSync(wrapObject(type, content), { level: 1 });
+    for (let attempt = 0; ; attempt++) {
+      const fanOut = path.dirname(file);
+      try {
+        if (!this.fanOutDirs.has(fanOut)) {
+          fs.mkdirSync(fanOut, { recursive: true });
+          this.fanOutDirs.add(fanOut);
+        }
+        // Not fsync-ed, as git does not by default: a crash (SIGKILL) never leaves a partial object, and after a
+        // power cut `library doctor --repair` finds and rewrites any object lost with the page cache.
+        writeFileAtomic(file, data, 0o444, this.ensureTmpDir(), false);
+        break;
+      } catch (err) {
+        // A native `git prune` beside this run removes emptied fan-out folders: make it again, once.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt === 0 && this.fanOutDirs.delete(fanOut)) continue;
+        throw new StoreError(`cannot write object ${oid} to store ${this.gitdir}: ${(err as Error).message}`, { cause: err });
+      }
     }
     this.known.add(oid);
     if (type === 'commit' || type === 'tag') this.created.add(oid);

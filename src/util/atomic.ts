@@ -4,9 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { StoreError } from '../errors.js';
 import { checkpoint } from './faults.js';
 
+/** Random per process, then counted: unique temp names without a call into the random source for each (a run writes hundreds). */
+const TEMP_TAG = randomBytes(4).toString('hex');
+let tempCount = 0;
+
 /** A temp name beside `target` (or in `tmpDir`, on the same filesystem), so rename() is atomic. */
 export function tempPathBeside(target: string, tmpDir?: string): string {
-  return path.join(tmpDir ?? path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return path.join(tmpDir ?? path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${TEMP_TAG}${(tempCount++).toString(16)}`);
 }
 
 /**
