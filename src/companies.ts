@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
 import { ConfigError, UsageError } from './errors.js';
-import { caseTwinMessage, isValidName } from './names.js';
+import { caseTwinFinder, caseTwinMessage, isValidName } from './names.js';
 
 export interface Company {
   name: string;
@@ -50,7 +50,7 @@ export function resolveCompanies(config: Pick<Config, 'companiesSpec' | 'file' |
     } catch (err) {
       throw new ConfigError(`config ${config.file}: companies folder ${parent} cannot be read (${(err as NodeJS.ErrnoException).code}): fix "companies"`);
     }
-    const byFoldedName = new Map<string, string>();
+    const caseTwinOf = caseTwinFinder();
     for (const name of names.sort()) {
       if (name.startsWith('.')) continue;
       const dir = path.join(parent, name, ...rest);
@@ -59,12 +59,11 @@ export function resolveCompanies(config: Pick<Config, 'companiesSpec' | 'file' |
         problems.push({ name, dir, message: `company folder ${dir} has an invalid company name ${JSON.stringify(name)}: rename it (letters, digits, '.', '_', '-')` });
         continue;
       }
-      const twin = byFoldedName.get(name.toLowerCase());
+      const twin = caseTwinOf(name);
       if (twin) {
         problems.push({ name, dir, message: `company folder ${dir} is skipped: ${caseTwinMessage(twin, name)}: rename one of the folders` });
         continue;
       }
-      byFoldedName.set(name.toLowerCase(), name);
       companies.push(withFolders({ name, dir, globRoot: parent }, config.folders));
     }
     if (companies.length === 0 && problems.length === 0) {

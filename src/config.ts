@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './errors.js';
-import { caseTwinMessage, isValidName } from './names.js';
+import { caseTwinFinder, caseTwinMessage, isValidName } from './names.js';
 import { findGitDir } from './library/repo.js';
 import { MERGE_MODES, type MergeMode } from './merge/file-merge.js';
 import { parseRemotes, parseServe, type RemoteConfig, type ServeConfig } from './remote/config.js';
@@ -233,14 +233,13 @@ export function parseConfig(raw: unknown, file: string): Config {
     }
   } else if (typeof obj.companies === 'object' && obj.companies !== null && !Array.isArray(obj.companies)) {
     companiesSpec = {};
-    const byFoldedName = new Map<string, string>();
+    const caseTwinOf = caseTwinFinder();
     for (const [name, dir] of Object.entries(obj.companies as Record<string, unknown>)) {
       if (!isValidName(name)) {
         throw new ConfigError(`config ${file}: invalid company name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-'`);
       }
-      const twin = byFoldedName.get(name.toLowerCase());
+      const twin = caseTwinOf(name);
       if (twin) throw new ConfigError(`config ${file}: ${caseTwinMessage(twin, name)}: rename one in "companies"`);
-      byFoldedName.set(name.toLowerCase(), name);
       companiesSpec[name] = resolvePath(requireString(dir, `companies.${name}`, file), base);
     }
   } else {

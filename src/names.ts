@@ -146,3 +146,14 @@ function isNtfsDotGeneric(s: string, at: number, name: string, hashedPrefix: str
  */
 export const caseTwinMessage = (a: string, b: string) =>
   `companies ${JSON.stringify(a)} and ${JSON.stringify(b)} differ only in case, and on a case-insensitive disk (macOS) their records in the store would be one`;
+
+/** A check over names met one by one: the earlier name that differs from this one only in case, else none (and this one is kept). */
+export function caseTwinFinder(): (name: string) => string | undefined {
+  const byFoldedName = new Map<string, string>();
+  return (name) => {
+    const folded = name.toLowerCase();
+    const twin = byFoldedName.get(folded);
+    if (twin === undefined) byFoldedName.set(folded, name);
+    return twin;
+  };
+}
