@@ -12,6 +12,7 @@ it('npm run bench prints the table and one JSON line (5 companies)', () => {
   expect(res.stdout).toMatch(/^first distribution .*cp -a/m);
   expect(res.stdout).toMatch(/^no-op sync --fix .*git status loop/m);
   expect(res.stdout).toMatch(/^status, bundled example .*node -e 0/m);
+  expect(res.stdout).toMatch(/^one library skill changed .*no-op beside it/m);
   const json = JSON.parse(res.stdout.split('\n').find((l) => l.startsWith('BENCH_JSON '))!.slice('BENCH_JSON '.length));
   expect(json.store.afterNoops.bytes).toBe(json.store.beforeNoops.bytes);
   expect(json.peakRssMb).toBeGreaterThan(0);
