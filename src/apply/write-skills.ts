@@ -59,6 +59,7 @@ export async function writeSkills<T>(items: Iterable<T>, loop: WriteLoop<T>): Pr
       if (!write) continue;
       const result = await (loop.writerOf?.(item) ?? writer).write(write.skill, write.expected, write.next);
       if (result.done) {
+        if (result.leftover) log.warn({ company: company.name, skill: write.skill }, result.leftover);
         loop.done(item, write);
         continue;
       }

@@ -22,7 +22,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { UnsafePathError } from '../errors.js';
+import { errorMessage, UnsafePathError } from '../errors.js';
 import { isSafeEntryName } from '../names.js';
 import { recordScanTree } from '../scan/record.js';
 import { scanFolderTree, type IgnoreRules } from '../scan/scan.js';
@@ -39,7 +39,8 @@ const TEMP_PATTERN = /^\.(.+)\.library-sync-(new|old|del)-[0-9a-f]+$/;
 const RUN_TAG = randomBytes(4).toString('hex');
 let tempCount = 0;
 
-function tempName(skill: string, kind: 'new' | 'old' | 'del'): string {
+/** `litter` is never matched by TEMP_PATTERN: `recover` leaves such a folder for the user, as its error says. */
+function tempName(skill: string, kind: 'new' | 'old' | 'del' | 'litter'): string {
   return `.${skill}.library-sync-${kind}-${RUN_TAG}${(tempCount++).toString(16)}`;
 }
 
@@ -80,7 +81,7 @@ interface ReadBack {
 }
 
 /** What a write found. `expected` held: done as planned. Otherwise the folder was left as found. */
-export type WriteResult = { done: true } | { done: false; found: string | null; why: string };
+export type WriteResult = { done: true; leftover?: string } | { done: false; found: string | null; why: string };
 
 export interface WriterOptions {
   store: Store;
@@ -141,21 +142,43 @@ export class SkillWriter {
       // What the read-back did not record (a checkout's .git, litter of editors, Finder, Python) is never deleted: it stays where it was.
       if (found.unrecorded.length > 0) {
         if (!incoming) fs.mkdirSync((incoming = tempName(skill, 'new')), { mode: 0o755 });
-        carry(found.unrecorded, aside!, incoming);
+        let stuck;
+        try {
+          stuck = carry(found.unrecorded, aside!, incoming);
+        } catch (err) {
+          // Moving litter back failed too: what was carried stays in a folder that `recover` leaves alone, and is named.
+          const kept = tempName(skill, 'litter');
+          fs.renameSync(incoming, kept);
+          incoming = null;
+          throw new UnsafePathError(`${path.join(this.opts.identity.dir, skill)}: its litter could not be carried into the new version nor moved back (${errorMessage(err)}); the old version is in ${path.join(this.opts.identity.dir, aside!)} and some of its litter in ${path.join(this.opts.identity.dir, kept)}: move them back by hand`);
+        }
+        if (stuck) {
+          // Nothing was carried (carry moved the others back): the old folder goes back whole, litter and all.
+          this.putBack(aside!, skill, true);
+          throw new UnsafePathError(
+            `${path.join(this.opts.identity.dir, skill, stuck.rel)} is not part of the skill (litter or a checkout's .git) and cannot be moved into the new version (${stuck.code}): give it write permission (chmod u+w) or remove it; the skill keeps its old folder`,
+          );
+        }
       }
       if (incoming) {
         fs.renameSync(incoming, skill);
         incoming = null;
         checkpoint('new skill in place');
       }
+      let leftover: string | undefined;
       if (aside) {
-        removeMovedAside(aside);
+        try {
+          removeMovedAside(aside);
+        } catch (err) {
+          // The write is done (the new version is in place): the old copy, a recorded tree, is only left over.
+          leftover = `${path.join(this.opts.identity.dir, aside)} (the version replaced, recorded in the store) cannot be deleted (${errorMessage(err)}): delete it by hand`;
+        }
         if (!fresh) checkpoint('skill removed');
       }
       // Not the new files' stats: each is newer than this run's scan, so the racy rule makes the next scan read it
       // anyway (an lstat per written file, and a larger cache to save, for nothing).
       this.opts.cache.forgetSkill(skill);
-      return { done: true };
+      return { done: true, leftover };
     } finally {
       if (incoming && fs.existsSync(incoming)) fs.rmSync(incoming, { recursive: true, force: true });
     }
@@ -238,14 +261,26 @@ export class SkillWriter {
   }
 }
 
-/** Move unrecorded paths from the old folder into the new one; a path the new version ships itself is the library's. */
-function carry(paths: string[], from: string, to: string): void {
+/**
+ * Move unrecorded paths from the old folder into the new one; a path the new version ships itself is the library's.
+ * All or none: when one cannot be moved (a folder without write permission cannot change parent), those moved are
+ * moved back and that path is returned, so the old folder can be put back whole. Nothing here is in the store.
+ */
+function carry(paths: string[], from: string, to: string): { rel: string; code: string } | null {
+  const moved: string[] = [];
   for (const rel of paths) {
     const target = path.join(to, rel);
     if (fs.existsSync(target)) continue;
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.renameSync(path.join(from, rel), target);
+    try {
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.renameSync(path.join(from, rel), target);
+    } catch (err) {
+      for (const back of moved.reverse()) fs.renameSync(path.join(to, back), path.join(from, back));
+      return { rel, code: (err as NodeJS.ErrnoException).code ?? errorMessage(err) };
+    }
+    moved.push(rel);
   }
+  return null;
 }
 
 /**
@@ -264,9 +299,19 @@ function removeMovedAside(dir: string): void {
       fs.rmdirSync(d);
     };
     walk(dir);
-  } catch {
+  } catch (err) {
+    // A folder the company made read-only (chmod 555) keeps its entries: ours to delete (it is a recorded tree), so
+    // its folders are made writable first. Folders only: a symlink is never followed, a file's mode never matters.
+    if ((err as NodeJS.ErrnoException).code === 'EACCES' || (err as NodeJS.ErrnoException).code === 'EPERM') makeFoldersWritable(dir);
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function makeFoldersWritable(dir: string): void {
+  const st = fs.lstatSync(dir);
+  if (!st.isDirectory()) return;
+  fs.chmodSync(dir, st.mode | 0o700);
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) makeFoldersWritable(`${dir}/${e.name}`);
 }
 
 function describe(expected: string | null, found: string | null): string {
@@ -294,7 +339,7 @@ export function recoverLeftovers(companyDir: string): string[] {
       fs.renameSync(abs, target);
       actions.push(`restored ${target} from an interrupted ${kind === 'old' ? 'update' : 'removal'}`);
     } else {
-      fs.rmSync(abs, { recursive: true, force: true });
+      removeMovedAside(abs);
       actions.push(`removed leftover ${abs}`);
     }
   }

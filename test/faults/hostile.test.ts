@@ -187,6 +187,46 @@ describe.concurrent('permissions and sizes', () => {
     sentinelUntouched();
   }), SIDE_BY_SIDE_TIMEOUT);
 
+  it.concurrent('litter that cannot be moved into the new version: the skill keeps its old folder whole, litter and all, and fails with the path', ({ expect }) => twoAtATime(async () => {
+    const { ws, skillFile, bumpLibrary, othersGotIt, sentinelUntouched } = hostileCase(synced(), expect);
+    bumpLibrary();
+    const run = asNobody(ws);
+    if (!run) return sentinelUntouched();
+    // Python's bytecode folder, made read-only: Linux moves a folder to another parent only with write permission on it.
+    fs.writeFileSync(skillFile('Northwind', 'docx', '.DS_Store'), 'finder litter'); // carried first, then moved back
+    fs.mkdirSync(skillFile('Northwind', 'docx', '__pycache__'));
+    fs.writeFileSync(path.join(skillFile('Northwind', 'docx', '__pycache__'), 'tool.cpython-312.pyc'), 'bytecode');
+    spawnSync('chown', ['-R', 'nobody:nogroup', ws.companyDir('Northwind')]);
+    fs.chmodSync(skillFile('Northwind', 'docx', '__pycache__'), 0o555);
+    const before = snapshotFolder(ws.companyDir('Northwind'));
+    const res = run(['sync', '--fix', '--json']);
+    expect(res.code).toBe(1);
+    expect(company(res, 'Northwind').error).toMatch(/docx\/__pycache__ is not part of the skill .*cannot be moved into the new version \(EACCES\)/);
+    expect(snapshotFolder(ws.companyDir('Northwind')), 'the old folder, whole, and nothing beside it').toEqual(before);
+    othersGotIt('Lexicon', 'CodeCraft');
+    fs.chmodSync(skillFile('Northwind', 'docx', '__pycache__'), 0o755);
+    const again = run(['sync', '--fix', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    othersGotIt('Northwind');
+    expect(fs.readFileSync(skillFile('Northwind', 'docx', '.DS_Store'), 'utf8')).toBe('finder litter');
+    expect(fs.readFileSync(path.join(skillFile('Northwind', 'docx', '__pycache__'), 'tool.cpython-312.pyc'), 'utf8')).toBe('bytecode');
+    sentinelUntouched();
+  }), SIDE_BY_SIDE_TIMEOUT);
+
+  it.concurrent('a skill folder the company made read-only is updated, and the version it replaced leaves nothing behind', ({ expect }) => twoAtATime(async () => {
+    const { ws, skillFile, bumpLibrary, othersGotIt, sentinelUntouched } = hostileCase(synced(), expect);
+    bumpLibrary();
+    const run = asNobody(ws);
+    if (!run) return sentinelUntouched();
+    fs.chmodSync(path.join(ws.companyDir('Northwind'), 'docx'), 0o555);
+    const res = run(['sync', '--fix', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(company(res, 'Northwind').applied.updated).toContain('docx');
+    othersGotIt('Northwind', 'Lexicon', 'CodeCraft');
+    expect(fs.readdirSync(ws.companyDir('Northwind')).filter((n) => n.includes('library-sync'))).toEqual([]);
+    sentinelUntouched();
+  }), SIDE_BY_SIDE_TIMEOUT);
+
   it.concurrent('a 200 MB file is refused with the size limit named, and memory stays bounded', ({ expect }) => twoAtATime(async () => {
     const { ws, skillFile, bumpLibrary, othersGotIt, sentinelUntouched } = hostileCase(synced(), expect);
     bumpLibrary();
