@@ -361,7 +361,14 @@ function scanFolder(dir: string, pinned: boolean, opts: ScanOptions): ScanResult
         unread.push(name);
         continue;
       }
-      rootEntries.push({ name, mode: fileMode(st), oid: hashFile(at, name, st, state) });
+      try {
+        rootEntries.push({ name, mode: fileMode(st), oid: hashFile(at, name, st, state) });
+      } catch (err) {
+        // Unreadable (chmod 000) like oversized: skipped with its path, its last recorded version kept; the skills still sync.
+        const { path: p, message } = describe(err, at, shown);
+        problems.push({ skill: name, path: p, message: `${message}; not recorded` });
+        unread.push(name);
+      }
     }
   }
   // Keep cache entries for blocked skills: they are untouched and will be back.

@@ -187,6 +187,22 @@ describe.concurrent('permissions and sizes', () => {
     sentinelUntouched();
   }), SIDE_BY_SIDE_TIMEOUT);
 
+  it.concurrent('an unreadable file beside the skills is skipped with its full path, as an oversized one is; the skills sync', ({ expect }) => twoAtATime(async () => {
+    const { ws, bumpLibrary, othersGotIt, sentinelUntouched } = hostileCase(synced(), expect);
+    bumpLibrary();
+    const run = asNobody(ws);
+    if (!run) return sentinelUntouched();
+    const notes = path.join(ws.companyDir('Northwind'), 'notes.txt');
+    fs.writeFileSync(notes, 'private notes');
+    fs.chmodSync(notes, 0o000);
+    const res = run(['sync', '--fix', '--json']);
+    expect(company(res, 'Northwind').ok, res.stdout).toBe(true);
+    expect(JSON.stringify(company(res, 'Northwind').blocked)).toContain(`cannot read ${notes}: EACCES`);
+    othersGotIt('Northwind', 'Lexicon', 'CodeCraft');
+    expect(fs.readFileSync(notes, 'utf8')).toBe('private notes'); // root reads it still
+    sentinelUntouched();
+  }), SIDE_BY_SIDE_TIMEOUT);
+
   it.concurrent('litter that cannot be moved into the new version: the skill keeps its old folder whole, litter and all, and fails with the path', ({ expect }) => twoAtATime(async () => {
     const { ws, skillFile, bumpLibrary, othersGotIt, sentinelUntouched } = hostileCase(synced(), expect);
     bumpLibrary();
