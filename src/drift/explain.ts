@@ -7,7 +7,7 @@
 import type { Config } from '../config.js';
 import type { FileMap } from '../merge/file-merge.js';
 import type { Store } from '../store/store.js';
-import { flattenTree } from '../store/tree-files.js';
+import { flattenTree, type FileEntry } from '../store/tree-files.js';
 import type { SyncResult } from '../sync.js';
 import { isOverride } from './analyze.js';
 import { libraryOverlay } from './objects.js';
@@ -35,19 +35,39 @@ export interface OverrideExplanation {
  * spell it differently, the path shows both spellings' code points.
  */
 export function fileChanges(from: FileMap, to: FileMap): FileChange[] {
-  const byForm = (m: FileMap) => new Map([...m].map(([p, f]) => [p.normalize('NFC'), { ...f, path: p }]));
+  type Spelled = FileEntry & { path: string };
+  const byForm = (m: FileMap) => {
+    const groups = new Map<string, Spelled[]>();
+    for (const [p, f] of m) {
+      const key = p.normalize('NFC');
+      groups.set(key, [...(groups.get(key) ?? []), { ...f, path: p }]);
+    }
+    return groups;
+  };
   const [a, b] = [byForm(from), byForm(to)];
   const out: FileChange[] = [];
+  const compare = (x: Spelled, y: Spelled, shown: string) => {
+    if (x.oid !== y.oid) out.push({ path: shown, change: 'changed' });
+    else if (x.mode !== y.mode) out.push({ path: shown, change: 'mode' });
+  };
   for (const key of [...new Set([...a.keys(), ...b.keys()])].sort()) {
-    const x = a.get(key);
-    const y = b.get(key);
-    if (!x) out.push({ path: y!.path, change: 'added' });
-    else if (!y) out.push({ path: x.path, change: 'deleted' });
-    else {
-      const shown = x.path === y.path ? y.path : `${y.path} (spelled ${codePoints(y.path)}, was ${codePoints(x.path)})`;
-      if (x.oid !== y.oid) out.push({ path: shown, change: 'changed' });
-      else if (x.mode !== y.mode) out.push({ path: shown, change: 'mode' });
+    const xs = a.get(key) ?? [];
+    const ys = b.get(key) ?? [];
+    if (xs.length > 1 || ys.length > 1) {
+      // Two files whose names differ only in Unicode form (Linux keeps both): each spelling is its own file, shown by code points.
+      const spelled = (p: string) => `${p} (spelled ${codePoints(p)})`;
+      for (const y of ys) {
+        const x = xs.find((e) => e.path === y.path);
+        if (x) compare(x, y, spelled(y.path));
+        else out.push({ path: spelled(y.path), change: 'added' });
+      }
+      for (const x of xs) if (!ys.some((e) => e.path === x.path)) out.push({ path: spelled(x.path), change: 'deleted' });
+      continue;
     }
+    const [x, y] = [xs[0], ys[0]];
+    if (!x) out.push({ path: y.path, change: 'added' });
+    else if (!y) out.push({ path: x.path, change: 'deleted' });
+    else compare(x, y, x.path === y.path ? y.path : `${y.path} (spelled ${codePoints(y.path)}, was ${codePoints(x.path)})`);
   }
   return out;
 }
