@@ -96,7 +96,8 @@ export async function applySync(
   const beforeFirstChange = (): Promise<void> =>
     (snapshotting ??= (async () => {
       const changing = planned.filter((p) => p.outcome.ok && changes(p)).map((p) => p.outcome.name);
-      const detail = `${request.kind === 'push' ? `push ${[...request.skills].join(', ')} to` : 'sync --fix of'} ${changing.join(', ')}`;
+      // No skill of the library's changing: the run only copies a company's edit between its folders.
+      const detail = `${request.kind === 'push' ? `push ${[...request.skills].join(', ')} to` : 'sync --fix of'} ${changing.join(', ') || "companies' edits into their other folders"}`;
       snapshot = await autoSnapshot(store, request.kind === 'push' ? 'push' : 'sync', config.snapshotsKeep, detail);
       log.info({ action: 'snapshot', snapshot }, `snapshot ${snapshot} taken before changes`);
     })());

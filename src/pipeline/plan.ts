@@ -25,7 +25,7 @@ function conflictProblems(view: CompanyView, planned: ReadonlySet<string>): Skil
   const name = view.company.name;
   return [...view.conflicts].filter(([skill]) => planned.has(skill)).map(([skill, versions]) => ({
     skill,
-    path: path.join(view.company.root ?? view.company.dir, skill),
+    path: path.join(view.company.dir, skill), // the first folder's copy: a path that exists, where messages point
     message: `skill ${skill} of ${name} is a conflict: its folders hold different edits (${versions.map((v) => `${v.key}: ${v.tree ? v.tree.slice(0, 7) : 'deleted'}`).join(', ')}); nothing was written to any of them: keep one, with \`library push ${skill} --company ${name}\` (the library's) or by copying one folder's ${skill} over the other's, then \`library sync --fix\``,
   }));
 }
