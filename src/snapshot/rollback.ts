@@ -120,10 +120,16 @@ export async function runRollback(ctx: { config: Config; scan: ScanPolicy; store
   // What the next sync will do to each rolled-back skill is judged against the library as last recorded.
   const libraryTip = await store.readRef(config.libraryRef ?? LIBRARY_REF);
   const library = libraryTip ? await skillMapOf(store, (await store.readCommit(libraryTip)).tree) : new Map<string, string>();
+  const recorded = async (name: string) => {
+    const head = await store.readRef(companyRef(name));
+    return head ? skillMapOf(store, (await store.readCommit(head)).tree) : new Map<string, string>();
+  };
   for (const skill of opts.skills ?? []) {
     checkName('skill', skill);
-    if (!targets.some((c) => snapSkills.get(c.name)!.has(skill))) {
-      throw new UsageError(`skill "${skill}" is in no selected company of snapshot/${snap.name}`);
+    // A skill added since the snapshot (the undo of a push that added it) is known too: rolling it back removes it.
+    if (targets.some((c) => snapSkills.get(c.name)!.has(skill))) continue;
+    if (!(await Promise.all(targets.map((c) => recorded(c.name)))).some((m) => m.has(skill))) {
+      throw new UsageError(`skill "${skill}" is in no selected company of snapshot/${snap.name}, nor recorded in one since: check the name (\`library rollback ${snap.name} --dry-run\` lists each company's changes)`);
     }
   }
 
