@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ScanPolicy } from './policy.js';
 import type { Company } from './companies.js';
 import { StoreError } from './errors.js';
-import { baseRef, companyRef, LIBRARY_REF, describeSkillChanges, EMPTIED_MARKER, recordCommit } from './refs.js';
+import { baseRef, companyRef, LIBRARY_REF, describeSkillChanges, EMPTIED_MARKER, recordCommit, signature } from './refs.js';
 import type { TreeEntry } from './store/objects.js';
 import { captureIdentity, type FolderIdentity } from './apply/identity.js';
 import type { FolderVersion } from './folders/combine.js';
@@ -211,6 +211,41 @@ export async function observe(store: Store, view: CompanyView): Promise<string |
   });
   view.head = commit;
   view.headTree = scan.root.oid;
+  return commit;
+}
+
+/**
+ * Before a push replaces skills whose folders disagree (a conflict, which the
+ * company's one skill set records at its last agreed version): each folder's
+ * version recorded on the company's history, one commit per folder (`Folder:`),
+ * joined by an observed commit whose tree stays the company's, so the replaced
+ * edits are in `git log companies/<name>` and the first-parent line reads as
+ * before. Returns the new commit, or null when no such skill is given.
+ */
+export async function observeConflictSides(store: Store, view: CompanyView, skills: readonly string[]): Promise<string | null> {
+  const conflicts = skills.filter((s) => view.conflicts.has(s));
+  if (conflicts.length === 0 || !view.head || !view.headTree) return null;
+  const root = await store.readTree(view.headTree);
+  const byFolder = new Map<string, Map<string, string | null>>();
+  for (const skill of conflicts) for (const v of view.conflicts.get(skill)!) (byFolder.get(v.key) ?? byFolder.set(v.key, new Map()).get(v.key)!).set(skill, v.tree);
+  const rootTrailer = `Company-Root: ${view.company.root}\n`;
+  const sides: string[] = [];
+  for (const [key, versions] of byFolder) {
+    const entries = new Map(root.map((e) => [e.name, e]));
+    for (const [skill, tree] of versions) {
+      if (tree) entries.set(skill, { name: skill, mode: '40000', oid: tree });
+      else entries.delete(skill);
+    }
+    const what = [...versions].map(([skill, tree]) => `${tree ? '' : 'removed '}${skill}`).join(', ');
+    const message = `observe ${view.company.name}: ${what} as in ${key} (one side of a conflict)\n\n${rootTrailer}Folder: ${key}\n`;
+    sides.push(store.writeCommit({ tree: store.writeTree([...entries.values()]), parents: [view.head], author: signature(), message }));
+  }
+  const commit = await recordCommit(store, companyRef(view.company.name), view.head, {
+    tree: view.headTree,
+    parents: [view.head, ...sides],
+    message: `observe ${view.company.name}: conflict in ${conflicts.join(', ')}: each folder's version, before the push replaces it\n\n${rootTrailer}${[...byFolder.keys()].map((k) => `Folder: ${k}\n`).join('')}`,
+  });
+  view.head = commit;
   return commit;
 }
 

@@ -22,6 +22,28 @@ export function stateNote(state: SkillState, company: string, skill: string): st
   return `  (the company's own git checkout: library updates are not applied here; \`library push ${skill} --company ${company} --force\` applies the library's version and keeps its .git)`;
 }
 
+/**
+ * How to undo a run that took `snapshot` first: a rollback to it scoped to the
+ * companies and skills the run changed (company → skills), so that running it
+ * later leaves alone what changed elsewhere since. Companies with the same
+ * skills share one command. Null when the run changed nothing.
+ */
+export function undoCommand(snapshot: string, changed: ReadonlyMap<string, readonly string[]>): string | null {
+  const name = snapshot.replace(/^snapshot\//, '');
+  const groups = new Map<string, string[]>();
+  for (const [company, skills] of changed) {
+    if (skills.length === 0) continue;
+    const key = [...skills].sort().join(' ');
+    groups.set(key, [...(groups.get(key) ?? []), company]);
+  }
+  if (groups.size === 0) return null;
+  return [...groups]
+    .map(([skills, companies]) => `\`library rollback ${name} ${companies.map((c) => `--company ${c}`).join(' ')} ${skills.split(' ').map((s) => `--skill ${s}`).join(' ')}\``)
+    .join(' and ');
+}
+
+export const undoNote = (command: string | null) => (command ? `to undo: ${command}` : 'nothing was changed: no undo needed');
+
 export function libraryLine(result: SyncResult): string {
   const lib = result.library;
   const from = lib.kind === 'git' ? `HEAD ${short(lib.sourceCommit)} of ${lib.source}` : lib.kind === 'url' ? `${lib.source} (fetched ${short(lib.sourceCommit)})` : lib.source;

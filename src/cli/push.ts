@@ -6,6 +6,7 @@ import { pushedStates } from '../pipeline/outcome.js';
 import type { SyncResult } from '../sync.js';
 import { pushReport, syncFailures } from '../pipeline/report.js';
 import { collect, engineOf, loadContext, parseSeconds, printJson, run } from './context.js';
+import { undoCommand, undoNote } from './format.js';
 
 export function registerPush(program: Command): void {
   program
@@ -34,7 +35,9 @@ export function registerPush(program: Command): void {
 /** The state AFTER the push, per company and skill, with what it was before. */
 function formatPush(result: SyncResult): string {
   const lines = [`pushed library ${result.libraryCommit?.slice(0, 7) ?? '-'} (${result.library.source})`];
-  if (result.snapshot) lines.push(`snapshot ${result.snapshot} taken first (to undo: \`library rollback ${result.snapshot.replace(/^snapshot\//, '')} --company <name>\`)`);
+  // The undo names what this push changed, so that it leaves alone what later runs changed elsewhere.
+  const changed = new Map(result.companies.map((o) => [o.name, [...o.applied.added, ...o.applied.updated, ...o.applied.removed, ...o.applied.copied]]));
+  if (result.snapshot) lines.push(`snapshot ${result.snapshot} taken first (${undoNote(undoCommand(result.snapshot, changed))})`);
   for (const o of result.companies) {
     const states = pushedStates(o);
     if (!o.ok && states.length === 0) {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { RollbackRefusedError, type RollbackResult, type SkillRollback } from '../snapshot/rollback.js';
 import { collect, engineOf, loadContext, parseSeconds, printJson, run } from './context.js';
+import { undoCommand, undoNote } from './format.js';
 
 export function registerRollback(program: Command): void {
   program
@@ -43,7 +44,8 @@ const NEXT_SYNC: Record<Exclude<SkillRollback['nextSync'], 'kept'>, string> = {
 export function formatRollback(r: RollbackResult, refused = false): string {
   const lines: string[] = [];
   const planOnly = r.dryRun || refused;
-  if (r.preSnapshot) lines.push(`snapshot ${r.preSnapshot} taken first (to undo: \`library rollback ${r.preSnapshot.replace(/^snapshot\//, '')}\`)`);
+  // The undo names what this rollback changed (within its --company and --skill), so that it leaves alone what later runs changed elsewhere.
+  if (r.preSnapshot) lines.push(`snapshot ${r.preSnapshot} taken first (${undoNote(undoCommand(r.preSnapshot, new Map(r.companies.map((c) => [c.name, c.changes.map((x) => x.skill)]))))})`);
   for (const c of r.companies) {
     if (!c.ok && c.changes.length === 0) {
       lines.push(`${c.name}: FAILED: ${c.error}`);

@@ -48,7 +48,7 @@ export async function writeFolders(
   const targets = new Map<string, string | null>();
   const bySkill = new Map<string, PlannedSkill>();
   for (const s of skills) {
-    if (s.state === 'conflict' || view.scan.blocked.has(s.name)) continue;
+    if ((s.state === 'conflict' && s.action === 'keep-company') || view.scan.blocked.has(s.name)) continue;
     const t = targetOf(s);
     targets.set(s.name, t === EMPTY_TREE_OID ? null : t);
     bySkill.set(s.name, s);

@@ -19,7 +19,7 @@ import { recordConflicts } from '../apply/merge-files.js';
 import { SkillWriter } from '../apply/writer.js';
 import { writeSkills } from '../apply/write-skills.js';
 import { writeFolders } from '../folders/apply.js';
-import { observe, skillMapOf, writeBaseTree, type CompanyView } from '../company.js';
+import { observe, observeConflictSides, skillMapOf, writeBaseTree, type CompanyView } from '../company.js';
 import { baseRef, companyRef, describeSkillChanges, LIBRARY_REF, recordCommit } from '../refs.js';
 import type { LibraryView } from '../library/source.js';
 import type { SkillMergePlan } from '../merge/file-merge.js';
@@ -83,7 +83,11 @@ export async function applySync(
           if (refusal) {
             p.view.cache.save(p.view.scanStarted);
             fail(p.outcome, refusal);
+            return;
           }
+          // A push over a conflict: each folder's edit goes into the company's history before the push replaces it.
+          const resolved = p.plan?.skills.filter((s) => s.state === 'conflict' && s.action === 'take-library').map((s) => s.name) ?? [];
+          p.outcome.commits.observed = (await observeConflictSides(store, p.view, resolved)) ?? p.outcome.commits.observed;
         } catch (err) {
           fail(p.outcome, err);
         }

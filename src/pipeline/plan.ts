@@ -72,7 +72,7 @@ export function planSync(ws: Workspace, request: SyncRequest, policy: PlanPolicy
       conflicts: new Set(view.conflicts.keys()),
     });
     outcome.skills = plan.skills;
-    outcome.blocked.push(...conflictProblems(view, new Set(plan.skills.filter((s) => s.state === 'conflict').map((s) => s.name))));
+    outcome.blocked.push(...conflictProblems(view, new Set(plan.skills.filter((s) => s.state === 'conflict' && s.action === 'keep-company').map((s) => s.name))));
     outcome.counts = countStates(plan.skills);
     outcome.applied.kept = plan.skills.filter((s) => s.action === 'keep-company' && s.state !== 'company-only').map((s) => s.name);
     outcome.merges = plan.skills.flatMap((s) => (s.action === 'merge' ? [(({ objects: _o, ...m }) => m)(s.merge)] : []));

@@ -20,6 +20,8 @@ import { removalGuard } from '../merge/plan.js';
 import { BlobReader } from '../apply/blob-reader.js';
 import { SkillWriter } from '../apply/writer.js';
 import { writeSkills } from '../apply/write-skills.js';
+import { combineFolders } from '../folders/combine.js';
+import { folderKeyOf } from '../folders/config.js';
 import { recordFolders } from '../folders/record.js';
 import type { FolderView } from '../folders/scan.js';
 import { folderTree } from '../folders/view.js';
@@ -55,6 +57,11 @@ export interface SkillRollback {
   state: SkillState | null;
   /** The library (as last recorded) has this skill: `library push` can bring its version back. */
   inLibrary: boolean;
+  /**
+   * A company kept in several folders whose folders held the skill as a conflict in the snapshot: each folder's
+   * version (folder → tree, null: absent), given back to each folder (`to` stays the company's recorded version).
+   */
+  folders?: Record<string, string | null>;
 }
 
 export interface CompanyRollback {
@@ -120,10 +127,16 @@ export async function runRollback(ctx: { config: Config; scan: ScanPolicy; store
   // What the next sync will do to each rolled-back skill is judged against the library as last recorded.
   const libraryTip = await store.readRef(config.libraryRef ?? LIBRARY_REF);
   const library = libraryTip ? await skillMapOf(store, (await store.readCommit(libraryTip)).tree) : new Map<string, string>();
+  const recorded = async (name: string) => {
+    const head = await store.readRef(companyRef(name));
+    return head ? skillMapOf(store, (await store.readCommit(head)).tree) : new Map<string, string>();
+  };
   for (const skill of opts.skills ?? []) {
     checkName('skill', skill);
-    if (!targets.some((c) => snapSkills.get(c.name)!.has(skill))) {
-      throw new UsageError(`skill "${skill}" is in no selected company of snapshot/${snap.name}`);
+    // A skill added since the snapshot (the undo of a push that added it) is known too: rolling it back removes it.
+    if (targets.some((c) => snapSkills.get(c.name)!.has(skill))) continue;
+    if (!(await Promise.all(targets.map((c) => recorded(c.name)))).some((m) => m.has(skill))) {
+      throw new UsageError(`skill "${skill}" is in no selected company of snapshot/${snap.name}, nor recorded in one since: check the name (\`library rollback ${snap.name} --dry-run\` lists each company's changes)`);
     }
   }
 
@@ -136,6 +149,7 @@ export async function runRollback(ctx: { config: Config; scan: ScanPolicy; store
         const view = await scanCompany(store, company, scan);
         result.skills = view.scan.skills.size;
         const want = snapSkills.get(company.name)!;
+        const snapFolders = view.folders ? await folderRecordsOf(store, filter, snap.folderTrees.get(company.name)) : null;
         // A skill that cannot be read now is on disk all the same: named as skipped, never removed.
         const scope = opts.skills?.length ? opts.skills : [...new Set([...want.keys(), ...view.scan.skills.keys(), ...view.scan.blocked.keys()])].sort();
         for (const skill of scope) {
@@ -145,9 +159,11 @@ export async function runRollback(ctx: { config: Config; scan: ScanPolicy; store
           }
           const from = view.scan.skills.get(skill) ?? null;
           const to = want.get(skill) ?? null;
-          if (from === to) continue;
+          const sides = conflictSides(view, snapFolders, skill, to, library.get(skill));
+          if (from === to && !(sides && rollbackWrites(view, { skill, from, to, folders: sides }).length > 0)) continue;
           const change = from === null ? 'added' : to === null ? 'removed' : 'replaced';
-          result.changes.push({ skill, change, from, to, ...nextSyncOf(view.base, skill, library.get(skill), to, config.merge), inLibrary: library.has(skill) });
+          const next = sides ? { nextSync: 'kept' as const, state: 'conflict' as const, folders: sides } : nextSyncOf(view.base, skill, library.get(skill), to, config.merge);
+          result.changes.push({ skill, change, from, to, ...next, inLibrary: library.has(skill) });
         }
         const over = removalGuard(result.changes.filter((c) => c.change === 'removed').map((c) => c.skill), result.skills, config.maxRemovePercent);
         if (over) result.guard = `${company.name} ${over}`;
@@ -195,11 +211,11 @@ export async function runRollback(ctx: { config: Config; scan: ScanPolicy; store
       verb: 'roll back',
       retry: 'roll it back again if you still want to',
       skillOf: (item) => item.change.skill,
-      async prepare({ change, expected }) {
-        if (change.to) await filter.ensure(store, change.to); // a snapshot tree filtered of litter is written when used
-        return { skill: change.skill, expected, next: change.to };
+      async prepare({ change, expected, next }) {
+        if (next) await filter.ensure(store, next); // a snapshot tree filtered of litter is written when used
+        return { skill: change.skill, expected, next };
       },
-      done: (item) => item.folder && (written.get(item.folder) ?? written.set(item.folder, new Map()).get(item.folder)!).set(item.change.skill, item.change.to),
+      done: (item) => item.folder && (written.get(item.folder) ?? written.set(item.folder, new Map()).get(item.folder)!).set(item.change.skill, item.next),
       changed: (item) => notDone.add(item.change),
       failed: (item) => notDone.add(item.change),
     });
@@ -235,15 +251,43 @@ export async function runRollback(ctx: { config: Config; scan: ScanPolicy; store
   return result;
 }
 
-/** The writes that roll `change` back: into the one folder, or into each folder of several that holds the skill otherwise (never through a link). */
-function rollbackWrites(view: CompanyView, change: SkillRollback): { folder: FolderView | null; expected: string | null }[] {
-  if (!view.folders) return [{ folder: null, expected: change.from }];
+/**
+ * The writes that roll `change` back: into the one folder, or into each folder of several that holds the skill
+ * otherwise (never through a link), each folder its own version where the snapshot held a conflict.
+ */
+function rollbackWrites(view: CompanyView, change: Pick<SkillRollback, 'skill' | 'from' | 'to' | 'folders'>): { folder: FolderView | null; expected: string | null; next: string | null }[] {
+  if (!view.folders) return [{ folder: null, expected: change.from, next: change.to }];
   const folders = view.folders.folders.filter((f) => f.identity && !f.state.blocked.has(change.skill) && !f.state.links.has(change.skill));
   // A company-only skill goes back where it is (or into the first folder); a library skill into every folder.
   const companyOnly = view.companyOnly.has(change.skill);
   const holders = folders.filter((f) => f.state.skills.has(change.skill));
   const into = companyOnly ? (holders.length ? holders : folders.slice(0, 1)) : folders;
-  return into.map((f) => ({ folder: f, expected: f.state.skills.get(change.skill) ?? null })).filter((w) => w.expected !== change.to);
+  const nextIn = (f: FolderView) => (change.folders && f.key in change.folders ? change.folders[f.key] : change.to);
+  return into.map((f) => ({ folder: f, expected: f.state.skills.get(change.skill) ?? null, next: nextIn(f) })).filter((w) => w.expected !== w.next);
+}
+
+/** A snapshot's record of each folder of a company (folder → skill → tree, filtered of litter as the company's trees are), or null: none recorded. */
+async function folderRecordsOf(store: Store, filter: ReturnType<typeof treeFilterFor>, tree: string | undefined): Promise<Map<string, Map<string, string>> | null> {
+  if (!tree) return null;
+  const out = new Map<string, Map<string, string>>();
+  for (const e of await store.readTree(tree)) out.set(folderKeyOf(e.name), await filterSkillMap(filter, store, await skillMapOf(store, e.oid), null));
+  return out;
+}
+
+/**
+ * Each folder's version of `skill` in the snapshot when its folders held it as a conflict then (two edits: the
+ * company's recorded version in none of them), judged by the same rule as a sync: given back, the next sync sees
+ * the conflict again and overwrites neither. Undefined otherwise: every folder gets the company's version.
+ */
+function conflictSides(view: CompanyView, recorded: Map<string, Map<string, string>> | null, skill: string, to: string | null, library: string | undefined): Record<string, string | null> | undefined {
+  if (!view.folders || !recorded) return undefined;
+  const one = (t: string | null | undefined): Map<string, string> => new Map(t ? [[skill, t]] : []);
+  const sides: Record<string, string | null> = {};
+  for (const f of view.folders.folders) sides[f.key] = recorded.has(f.key) ? (recorded.get(f.key)!.get(skill) ?? null) : to;
+  const folders = view.folders.folders.map((f) => ({ ...f.state, skills: one(sides[f.key]), recorded: one(sides[f.key]), sameAs: undefined }));
+  const base = view.base?.get(skill);
+  const { conflicts } = combineFolders({ folders, recorded: one(to), library: one(library), base: base === undefined ? null : one(base) });
+  return conflicts.has(skill) ? sides : undefined;
 }
 
 /** Each folder's record after a rollback of a company kept in several folders. */

@@ -1,9 +1,12 @@
 /**
  * Snapshots are annotated tags `refs/tags/snapshot/<name>` on a commit whose
- * tree holds `library/` and `companies/<name>/`, built from trees already in
- * the store: a snapshot costs a handful of small objects, not a copy.
+ * tree holds `library/` and `companies/<name>/` (and, for a company kept in
+ * several folders, `folders/<name>/`: each folder's record, the two sides of a
+ * conflict included), built from trees already in the store: a snapshot costs
+ * a handful of small objects, not a copy.
  */
 import { UsageError, errorMessage } from '../errors.js';
+import { foldersRef } from '../folders/record.js';
 import { LIBRARY_REF, signature } from '../refs.js';
 import { isValidName } from '../names.js';
 import { parseTag, type TreeEntry } from '../store/objects.js';
@@ -11,6 +14,7 @@ import type { Store } from '../store/store.js';
 
 export const SNAPSHOT_PREFIX = 'refs/tags/snapshot/';
 const COMPANY_PREFIX = 'refs/heads/companies/';
+const FOLDERS_PREFIX = foldersRef('');
 export const PRE_FIRST_RUN = 'pre-first-run';
 /** Automatic snapshots that are pruned beyond `snapshots.keep`; pre-first-run never is. */
 const AUTO_PRUNED = /^pre-(sync|rollback|push)-/;
@@ -42,10 +46,11 @@ export async function snapshotExists(store: Store, name: string): Promise<boolea
   return (await store.readRef(snapshotRef(name))) !== null;
 }
 
-/** The snapshot tree: library/ plus companies/<name>/ for every given company tree. */
-export function writeSnapshotTree(store: Store, library: string | null, companies: Map<string, string>): string {
-  const companyEntries: TreeEntry[] = [...companies].map(([name, oid]) => ({ name, mode: '40000', oid }));
-  const root: TreeEntry[] = [{ name: 'companies', mode: '40000', oid: store.writeTree(companyEntries) }];
+/** The snapshot tree: library/ plus companies/<name>/ for every given company tree, and folders/<name>/ for every folder record. */
+export function writeSnapshotTree(store: Store, library: string | null, companies: Map<string, string>, folders: Map<string, string> = new Map()): string {
+  const entries = (m: Map<string, string>): TreeEntry[] => [...m].map(([name, oid]) => ({ name, mode: '40000', oid }));
+  const root: TreeEntry[] = [{ name: 'companies', mode: '40000', oid: store.writeTree(entries(companies)) }];
+  if (folders.size > 0) root.push({ name: 'folders', mode: '40000', oid: store.writeTree(entries(folders)) });
   if (library) root.push({ name: 'library', mode: '40000', oid: library });
   return store.writeTree(root);
 }
@@ -93,11 +98,17 @@ export async function createSnapshot(store: Store, name: string, message: string
     const tree = await treeOf(ref);
     if (tree) companies.set(ref.slice(COMPANY_PREFIX.length), tree);
   }
+  // Each folder's record: what a rollback to this snapshot gives back to each folder where they differed (a conflict).
+  const folders = new Map<string, string>();
+  for (const ref of await store.listRefs(FOLDERS_PREFIX)) {
+    const tree = companies.has(ref.slice(FOLDERS_PREFIX.length)) ? await treeOf(ref) : null;
+    if (tree) folders.set(ref.slice(FOLDERS_PREFIX.length), tree);
+  }
   const note = skipped.length ? `\n\nLeft out, their history cannot be read (run \`library doctor --repair\`):\n${skipped.map((s) => `- ${s.ref}: ${s.error}`).join('\n')}` : '';
-  return { tag: await tagSnapshot(store, name, writeSnapshotTree(store, library, companies), `${message}${note}`, unique), skipped };
+  return { tag: await tagSnapshot(store, name, writeSnapshotTree(store, library, companies, folders), `${message}${note}`, unique), skipped };
 }
 
-export async function readSnapshot(store: Store, name: string): Promise<SnapshotInfo & { tree: string; companyTrees: Map<string, string>; libraryTree: string | null }> {
+export async function readSnapshot(store: Store, name: string): Promise<SnapshotInfo & { tree: string; companyTrees: Map<string, string>; folderTrees: Map<string, string>; libraryTree: string | null }> {
   const ref = snapshotRef(name);
   const tagOid = await store.readRef(ref);
   if (!tagOid) throw new UsageError(`unknown snapshot ${JSON.stringify(name)}: \`library snapshots\` lists them`);
@@ -109,6 +120,9 @@ export async function readSnapshot(store: Store, name: string): Promise<Snapshot
   const companiesTree = root.find((e) => e.name === 'companies')?.oid;
   const companyTrees = new Map<string, string>();
   if (companiesTree) for (const e of await store.readTree(companiesTree)) if (e.mode === '40000') companyTrees.set(e.name, e.oid);
+  const foldersTree = root.find((e) => e.name === 'folders')?.oid;
+  const folderTrees = new Map<string, string>();
+  if (foldersTree) for (const e of await store.readTree(foldersTree)) if (e.mode === '40000') folderTrees.set(e.name, e.oid);
   const libraryTree = root.find((e) => e.name === 'library')?.oid ?? null;
   const short = ref.slice(SNAPSHOT_PREFIX.length);
   return {
@@ -123,6 +137,7 @@ export async function readSnapshot(store: Store, name: string): Promise<Snapshot
     hasLibrary: libraryTree !== null,
     tree: commit.tree,
     companyTrees,
+    folderTrees,
     libraryTree,
   };
 }
@@ -132,7 +147,7 @@ export async function listSnapshots(store: Store, unreadable: { ref: string; err
   const out: SnapshotInfo[] = [];
   for (const ref of await store.listRefs(SNAPSHOT_PREFIX)) {
     try {
-      const { tree: _t, companyTrees: _c, libraryTree: _l, ...info } = await readSnapshot(store, ref.slice(SNAPSHOT_PREFIX.length));
+      const { tree: _t, companyTrees: _c, folderTrees: _f, libraryTree: _l, ...info } = await readSnapshot(store, ref.slice(SNAPSHOT_PREFIX.length));
       out.push(info);
     } catch (err) {
       unreadable.push({ ref, error: errorMessage(err) });

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { cleanupTempDirs, cli, fsck, git, snapshotFolder, stateOf, tempDir, write } from '../helpers.js';
+import { cleanupTempDirs, cli, fsck, git, historyHas, snapshotFolder, stateOf, tempDir, write } from '../helpers.js';
 import { cliAsync, startPlainBackend } from '../remote-helpers.js';
 
 afterAll(cleanupTempDirs);
@@ -123,6 +123,36 @@ it('two different edits of one skill in two folders: both kept, conflict in stat
   for (const f of FOLDERS) expect(read(ws.at('Acme', f, 'pdf', 'SKILL.md'))).not.toMatch(/edit\./);
   expect(cli(ws, ['sync', '--fix']).code).toBe(0);
   expect(cli(ws, ['status', '--check']).code).toBe(0);
+  fsck(ws.storeDir);
+});
+
+it('a push that ends a conflict says (was conflict), records each folder\'s edit in the company\'s history, and its printed undo brings both back', () => {
+  const ws = workspace();
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  fs.appendFileSync(ws.at('Acme', '.claude/skills', 'pdf', 'SKILL.md'), '\nClaude edit.\n');
+  fs.appendFileSync(ws.at('Acme', '.agents/skills', 'pdf', 'SKILL.md'), '\nCodex edit.\n');
+  expect(cli(ws, ['sync', '--fix']).code).toBe(1); // the conflict: nothing overwritten
+
+  const push = cli(ws, ['push', 'pdf', '--company', 'Acme']);
+  expect(push.code, push.stderr + push.stdout).toBe(0);
+  expect(push.stdout).toMatch(/^ {2}in-sync +pdf +\(was conflict\)$/m);
+  for (const f of FOLDERS) expect(read(ws.at('Acme', f, 'pdf', 'SKILL.md'))).not.toMatch(/edit\./);
+  // Each folder's replaced version is in the company's own history.
+  expect(historyHas(ws.storeDir, 'Acme', 'pdf/SKILL.md', 'Claude edit.')).toBe(true);
+  expect(historyHas(ws.storeDir, 'Acme', 'pdf/SKILL.md', 'Codex edit.')).toBe(true);
+
+  // The undo it printed, run as printed: each folder gets its own edit back, the conflict is open again.
+  const undo = /to undo: `library ([^`]+)`/.exec(push.stdout)?.[1];
+  expect(undo, push.stdout).toBeDefined();
+  const back = cli(ws, undo!.split(' '));
+  expect(back.code, back.stderr + back.stdout).toBe(0);
+  expect(read(ws.at('Acme', '.claude/skills', 'pdf', 'SKILL.md'))).toContain('Claude edit.');
+  expect(read(ws.at('Acme', '.agents/skills', 'pdf', 'SKILL.md'))).toContain('Codex edit.');
+  const again = cli(ws, ['sync', '--fix', '--json']);
+  expect(again.code).toBe(1);
+  expect(stateOf(again.json, 'Acme', 'pdf')).toBe('conflict');
+  expect(read(ws.at('Acme', '.claude/skills', 'pdf', 'SKILL.md'))).not.toContain('Codex edit.');
+  expect(read(ws.at('Acme', '.agents/skills', 'pdf', 'SKILL.md'))).not.toContain('Claude edit.');
   fsck(ws.storeDir);
 });
 

@@ -92,5 +92,32 @@ describe('rollback to an old backup, then push, with discover never stale', () =
     expect(where('tool-03', 'Northwind')).toHaveLength(1);
     fsck(ws.storeDir);
   });
-});
 
+  it('the undo a scoped rollback prints, run later as printed, rolls back only that company and skill', () => {
+    const ws = exampleWorkspace();
+    const lib = (skill: string) => path.join(ws.libraryDir, skill, 'SKILL.md');
+    const at = (company: string, skill: string) => fs.readFileSync(path.join(ws.companyDir(company), skill, 'SKILL.md'), 'utf8');
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    expect(cli(ws, ['snapshot', 'before-v2']).code).toBe(0);
+    for (const s of ['docx', 'xlsx']) fs.appendFileSync(lib(s), `\n${s} v2\n`);
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+
+    const rollback = cli(ws, ['rollback', 'before-v2', '--company', 'Lexicon', '--skill', 'xlsx']);
+    expect(rollback.code, rollback.stderr + rollback.stdout).toBe(0);
+    expect(at('Lexicon', 'xlsx')).not.toContain('xlsx v2');
+    const undo = /to undo: `library ([^`]+)`/.exec(rollback.stdout)?.[1];
+    expect(undo, rollback.stdout).toBeDefined();
+
+    // Later, the library moves on and every company takes it (Lexicon's rolled-back xlsx is kept).
+    for (const s of ['docx', 'xlsx']) fs.appendFileSync(lib(s), `\n${s} v3\n`);
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    const back = cli(ws, undo!.split(' '));
+    expect(back.code, back.stderr + back.stdout).toBe(0);
+    expect(at('Lexicon', 'xlsx')).toContain('xlsx v2');
+    expect(at('Lexicon', 'xlsx')).not.toContain('xlsx v3');
+    // Another company, and another skill of the same company, keep their newer update.
+    expect(at('Lexicon', 'docx')).toContain('docx v3');
+    for (const s of ['docx', 'xlsx']) expect(at('Northwind', s)).toContain(`${s} v3`);
+    fsck(ws.storeDir);
+  });
+});

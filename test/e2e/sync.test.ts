@@ -144,6 +144,33 @@ describe('library push', () => {
     expect(fs.readFileSync(skillFile('CodeCraft', 'pdf'), 'utf8')).toContain('v3');
   });
 
+  it('prints an undo that, run later as printed, rolls back only the companies and skills it pushed', () => {
+    cli(ws, ['sync', '--fix']);
+    const custom = fs.readFileSync(skillFile('CodeCraft', 'pdf'), 'utf8');
+    const push = cli(ws, ['push', 'pdf', '--company', 'CodeCraft']);
+    expect(push.code, push.stderr + push.stdout).toBe(0);
+    const undo = /to undo: `library ([^`]+)`/.exec(push.stdout)?.[1];
+    expect(undo, push.stdout).toBeDefined();
+    // Later, the library moves on and every company takes it.
+    fs.appendFileSync(libFile('docx'), 'docx v2\n');
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    const back = cli(ws, undo!.split(' '));
+    expect(back.code, back.stderr + back.stdout).toBe(0);
+    expect(fs.readFileSync(skillFile('CodeCraft', 'pdf'), 'utf8')).toBe(custom);
+    for (const c of ['CodeCraft', 'Lexicon', 'Northwind']) expect(fs.readFileSync(skillFile(c, 'docx'), 'utf8')).toContain('docx v2');
+
+    // A push that brought back a skill the company deleted is undone by deleting it again.
+    fs.rmSync(path.join(ws.companyDir('Northwind'), 'xlsx'), { recursive: true });
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    const readd = cli(ws, ['push', 'xlsx', '--company', 'Northwind']);
+    expect(readd.stdout).toMatch(/^ {2}in-sync +xlsx +\(was override\)$/m);
+    const undoAdd = /to undo: `library ([^`]+)`/.exec(readd.stdout)![1];
+    expect(undoAdd).toMatch(/ --company Northwind --skill xlsx$/);
+    const removed = cli(ws, undoAdd.split(' '));
+    expect(removed.code, removed.stderr + removed.stdout).toBe(0);
+    expect(fs.existsSync(path.join(ws.companyDir('Northwind'), 'xlsx'))).toBe(false);
+  });
+
   it('refuses an unknown skill or company with exit 2 and writes nothing', () => {
     cli(ws, ['sync', '--fix']);
     const refs = refsOf(ws.storeDir);
