@@ -77,6 +77,8 @@ export interface Config {
   maxFileBytes: number;
   allowSymlinkedCompanies: boolean;
   concurrency: number;
+  /** Companies written at once (sync, push): `concurrency` when set, else 8 (their writes wait on the disk, not the cores). */
+  writeConcurrency: number;
   /** Automatic snapshots kept (named ones are never pruned). */
   snapshotsKeep: number;
   /** Inside an override: "skill" keeps the company's whole skill; "file"/"line" take library-only changes per file. */
@@ -255,6 +257,9 @@ export function parseConfig(raw: unknown, file: string): Config {
   const lockStaleSeconds = numberOr(((obj.lock ?? {}) as Record<string, unknown>).staleSeconds, 30, 'lock.staleSeconds', file);
   if (lockStaleSeconds < 2) throw new ConfigError(`config ${file}: "lock.staleSeconds" must be at least 2 (the lock is refreshed every staleSeconds / 2)`);
   const concurrency = numberOr(obj.concurrency, Math.max(2, Math.min(8, os.availableParallelism())), 'concurrency', file);
+  // Writing a company mostly waits for the disk (each ref is fsync-ed): 8 at once by default, whatever the cores, so
+  // those waits overlap and share journal commits. A `concurrency` the user set holds for writes too.
+  const writeConcurrency = numberOr(obj.concurrency, 8, 'concurrency', file);
 
   const merge = (obj.merge ?? 'skill') as MergeMode;
   if (!MERGE_MODES.includes(merge)) {
@@ -281,6 +286,7 @@ export function parseConfig(raw: unknown, file: string): Config {
     maxFileBytes,
     allowSymlinkedCompanies: obj.allowSymlinkedCompanies === true,
     concurrency,
+    writeConcurrency,
     snapshotsKeep,
     merge,
     remotes: parseRemotes(obj.remotes, file),

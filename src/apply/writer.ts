@@ -147,9 +147,14 @@ export class SkillWriter {
           stuck = carry(found.unrecorded, aside!, incoming);
         } catch (err) {
           // Moving litter back failed too: what was carried stays in a folder that `recover` leaves alone, and is named.
-          const kept = tempName(skill, 'litter');
-          fs.renameSync(incoming, kept);
-          incoming = null;
+          const carried = incoming;
+          incoming = null; // never deleted by the finally below: it holds some of the company's litter
+          let kept = tempName(skill, 'litter');
+          try {
+            fs.renameSync(carried, kept);
+          } catch {
+            kept = carried;
+          }
           throw new UnsafePathError(`${path.join(this.opts.identity.dir, skill)}: its litter could not be carried into the new version nor moved back (${errorMessage(err)}); the old version is in ${path.join(this.opts.identity.dir, aside!)} and some of its litter in ${path.join(this.opts.identity.dir, kept)}: move them back by hand`);
         }
         if (stuck) {

@@ -70,7 +70,7 @@ export async function applySync(
 ): Promise<{ libraryCommit: string; snapshot: string | null }> {
   const { config, store, log } = ctx;
   const libraryCommit = await recordLibrary(store, ws.library, ws.libraryTip);
-  const limit = pLimit(Math.max(1, config.concurrency));
+  const limit = pLimit(Math.max(1, config.writeConcurrency));
 
   // Each folder as read goes into the store first; a refused plan fails its company after that.
   await Promise.all(
