@@ -49,6 +49,8 @@ function formatPush(result: SyncResult): string {
       const how = s.changedDuringRun ? "(the company changed it during the push: its version is kept)" : s.before === s.state ? '(already)' : `(was ${s.before})`;
       lines.push(`  ${s.state.padEnd(17)} ${s.skill.padEnd(24)} ${how}`);
     }
+    // What could not be read is named, as sync names it: a push of a blocked skill otherwise printed only "Acme:".
+    for (const b of o.blocked) lines.push(`  skipped           ${b.message}`);
     if (!o.ok) lines.push(`  FAILED: ${o.error}`);
   }
   return lines.join('\n');

@@ -144,6 +144,16 @@ describe('library push', () => {
     expect(fs.readFileSync(skillFile('CodeCraft', 'pdf'), 'utf8')).toContain('v3');
   });
 
+  it('names a skill it could not push because the company copy is blocked (a symlinked skill folder), instead of printing only the company', () => {
+    cli(ws, ['sync', '--fix']);
+    const dir = path.join(ws.companyDir('CodeCraft'), 'pdf');
+    fs.renameSync(dir, `${dir}-real`);
+    fs.symlinkSync(`${dir}-real`, dir);
+    const res = cli(ws, ['push', 'pdf', '--company', 'CodeCraft']);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/^CodeCraft:\n {2}skipped {11}skill folder .*pdf is a symlink/m);
+  });
+
   it('prints an undo that, run later as printed, rolls back only the companies and skills it pushed', () => {
     cli(ws, ['sync', '--fix']);
     const custom = fs.readFileSync(skillFile('CodeCraft', 'pdf'), 'utf8');
