@@ -91,7 +91,7 @@ export function planCompany(given: CompanyPlanInput): CompanyPlan {
     } else if (request.kind === 'push' && inputs.library !== undefined && (!checkout || input.force)) {
       // A push ends an override, or a conflict (even one whose recorded version is the library's): the library's version goes in whatever the company did.
       if (input.conflicts?.has(name)) skill = { ...sides, state: 'conflict', action: 'take-library', library: inputs.library };
-      else if (inputs.company !== inputs.library) skill = { ...sides, action: 'take-library', library: inputs.library };
+      else if (inputs.company !== inputs.library) skill = { ...sides, state: checkout ? 'git-checkout' : sides.state, action: 'take-library', library: inputs.library };
       nb = inputs.library;
     } else if (checkout) {
       // The company's own git checkout: its history must keep matching its files, so only the company changes them.

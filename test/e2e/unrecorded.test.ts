@@ -78,6 +78,7 @@ it("a skill that is a git clone keeps its .git and history through a library upd
   // With --force the library's files go in, and the .git stays: the checkout now shows the push as a local change.
   const forced = cli(ws, ['push', 'cloned', '--company', 'Acme', '--force']);
   expect(forced.code, forced.stderr + forced.stdout).toBe(0);
+  expect(forced.stdout).toMatch(/in-sync\s+cloned\s+\(was git-checkout\)/); // what it was, not "override"
   expect(read(path.join(cloned, 'SKILL.md'))).toContain('v2 of the library.');
   expect(dotGit(cloned)).toEqual(before);
   expect(gitIn(cloned, ['rev-parse', 'HEAD']).trim()).toBe(head);
