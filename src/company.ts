@@ -83,7 +83,7 @@ export function recoverCompany(store: Store, company: Company, policy: ScanPolic
     }
     captureIdentity(folder.dir, company.globRoot, policy.allowSymlinkedCompanies, policy.configFile);
     store.fence?.check();
-    actions.push(...recoverLeftovers(folder.dir));
+    actions.push(...recoverLeftovers(folder.dir, policy.ignore));
   }
   return actions;
 }

@@ -25,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { errorMessage, UnsafePathError } from '../errors.js';
 import { isSafeEntryName } from '../names.js';
 import { recordScanTree } from '../scan/record.js';
-import { scanFolderTree, type IgnoreRules } from '../scan/scan.js';
+import { isUnrecorded, scanFolderTree, type IgnoreRules } from '../scan/scan.js';
 import type { StatCache } from '../scan/stat-cache.js';
 import type { Mode } from '../store/objects.js';
 import type { Store } from '../store/store.js';
@@ -157,6 +157,7 @@ export class SkillWriter {
           }
           throw new UnsafePathError(`${path.join(this.opts.identity.dir, skill)}: its litter could not be carried into the new version nor moved back (${errorMessage(err)}); the old version is in ${path.join(this.opts.identity.dir, aside!)} and some of its litter in ${path.join(this.opts.identity.dir, kept)}: move them back by hand`);
         }
+        if (!stuck) checkpoint('litter carried into the new version');
         if (stuck) {
           // Nothing was carried (carry moved the others back): the old folder goes back whole, litter and all.
           this.putBack(aside!, skill, true);
@@ -333,7 +334,7 @@ function describe(expected: string | null, found: string | null): string {
  * verified equal to the recorded tree before anything else happened).
  * Returns one line per action taken.
  */
-export function recoverLeftovers(companyDir: string): string[] {
+export function recoverLeftovers(companyDir: string, ignore?: IgnoreRules): string[] {
   const actions: string[] = [];
   const leftovers = fs.readdirSync(companyDir).filter((n) => TEMP_PATTERN.test(n));
   for (const name of leftovers.sort((a, b) => rank(a) - rank(b))) {
@@ -344,11 +345,29 @@ export function recoverLeftovers(companyDir: string): string[] {
       fs.renameSync(abs, target);
       actions.push(`restored ${target} from an interrupted ${kind === 'old' ? 'update' : 'removal'}`);
     } else {
+      // A new folder killed before its rename may hold litter already carried out of the old one: it goes back first.
+      if (kind === 'new' && fs.existsSync(target)) for (const rel of returnCarried(abs, target, skill, ignore)) actions.push(`moved ${rel} back into ${target}`);
       removeMovedAside(abs);
       actions.push(`removed leftover ${abs}`);
     }
   }
   return actions;
+}
+
+/** Move what the scan never records (litter, a .git) from `from` into the skill folder `to` where it is absent there. */
+function returnCarried(from: string, to: string, skill: string, ignore: IgnoreRules | undefined, sub = ''): string[] {
+  const moved: string[] = [];
+  for (const e of fs.readdirSync(path.join(from, sub), { withFileTypes: true })) {
+    const rel = sub ? `${sub}/${e.name}` : e.name;
+    if (isUnrecorded(`${skill}/${rel}`, e.name, e.isDirectory(), e.isSymbolicLink(), ignore)) {
+      const target = path.join(to, rel);
+      if (fs.lstatSync(target, { throwIfNoEntry: false })) continue;
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.renameSync(path.join(from, rel), target);
+      moved.push(rel);
+    } else if (e.isDirectory()) moved.push(...returnCarried(from, to, skill, ignore, rel));
+  }
+  return moved;
 }
 
 function rank(name: string): number {

@@ -4,6 +4,7 @@
  * chosen write, or to make writes fail as a full disk would.
  *
  *   LIBRARY_SYNC_TEST_KILL_AT=N          SIGKILL this process at the Nth checkpoint
+ *   LIBRARY_SYNC_TEST_KILL_AT_LABEL=L    SIGKILL it at the first checkpoint labelled L (its index varies as writes overlap)
  *   LIBRARY_SYNC_TEST_STOP_AT=N          SIGSTOP it there (a test then signals it, and sends SIGCONT)
  *   LIBRARY_SYNC_TEST_CHECKPOINTS=FILE   append "N label" per checkpoint (to count them)
  *   LIBRARY_SYNC_TEST_FAIL_WRITE_AFTER=N the (N+1)th skill file write fails
@@ -16,8 +17,9 @@ import fs from 'node:fs';
 const env = process.env;
 const killAt = Number(env.LIBRARY_SYNC_TEST_KILL_AT ?? 0);
 const stopAt = Number(env.LIBRARY_SYNC_TEST_STOP_AT ?? 0);
+const killAtLabel = env.LIBRARY_SYNC_TEST_KILL_AT_LABEL;
 const checkpointLog = env.LIBRARY_SYNC_TEST_CHECKPOINTS;
-const active = killAt > 0 || stopAt > 0 || checkpointLog !== undefined;
+const active = killAt > 0 || stopAt > 0 || checkpointLog !== undefined || killAtLabel !== undefined;
 let checkpoints = 0;
 
 /** A point where a crash must leave everything recoverable. */
@@ -25,7 +27,7 @@ export function checkpoint(label: string): void {
   if (!active) return;
   checkpoints++;
   if (checkpointLog) fs.appendFileSync(checkpointLog, `${checkpoints} ${label}\n`);
-  if (checkpoints === killAt) process.kill(process.pid, 'SIGKILL');
+  if (checkpoints === killAt || label === killAtLabel) process.kill(process.pid, 'SIGKILL');
   if (checkpoints === stopAt) process.kill(process.pid, 'SIGSTOP');
 }
 

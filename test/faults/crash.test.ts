@@ -129,3 +129,25 @@ describe.concurrent('SIGKILL between the ref writes of a first distribution', ()
     }), SIDE_BY_SIDE_TIMEOUT);
   }
 });
+
+describe('SIGKILL after litter was carried into the new version, before it was renamed in', () => {
+  it('the next run puts the litter back into the skill folder; nothing of it is deleted', async () => {
+    const ws = exampleWorkspace();
+    expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+    const docx = path.join(ws.companyDir('Northwind'), 'docx');
+    fs.writeFileSync(path.join(docx, '.DS_Store'), 'finder litter');
+    fs.mkdirSync(path.join(docx, 'scripts', '__pycache__'), { recursive: true });
+    fs.writeFileSync(path.join(docx, 'scripts', '__pycache__', 'tool.cpython-312.pyc'), 'bytecode');
+    fs.appendFileSync(path.join(ws.libraryDir, 'docx', 'SKILL.md'), '\nv2\n');
+    const killed = await runCli(ws, ['sync', '--fix'], { LIBRARY_SYNC_TEST_KILL_AT_LABEL: 'litter carried into the new version' });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(fs.readdirSync(ws.companyDir('Northwind')).some((n) => n.startsWith('.docx.library-sync-new-')), 'killed with the litter in the new folder').toBe(true);
+    const rerun = await runCli(ws, ['sync', '--fix']);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(docx, 'SKILL.md'), 'utf8')).toContain('v2');
+    expect(fs.readFileSync(path.join(docx, '.DS_Store'), 'utf8')).toBe('finder litter');
+    expect(fs.readFileSync(path.join(docx, 'scripts', '__pycache__', 'tool.cpython-312.pyc'), 'utf8')).toBe('bytecode');
+    expect(fs.readdirSync(ws.companyDir('Northwind')).filter((n) => n.includes('library-sync'))).toEqual([]);
+    fsck(ws.storeDir);
+  }, 60_000);
+});
