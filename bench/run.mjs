@@ -221,6 +221,8 @@ async function runMain(o) {
     // One library skill changed, from a settled workspace (an untimed no-op first, as the scheduled runs between two
     // library changes leave it), each change beside a no-op timed just before it: interleaved, as an A/B is, so the
     // machine's drift over the bench's quarter of an hour moves both alike. At least 5 rounds: the row varies most.
+    // Dirty pages are flushed before each timed run (settle): the bench's own cp -a and first distributions leave GBs
+    // of small-file writeback in flight, which a scheduled run five minutes after the last never meets.
     // Then the same changes back to back, each run also re-reading (racy rule) the files the run before it wrote,
     // which is the figure earlier stops reported.
     const changeOneSkill = (r) => fs.appendFileSync(path.join(ws.lib, 'skill-0001', 'SKILL.md'), `\nchange ${r}\n`);
@@ -229,8 +231,10 @@ async function runMain(o) {
     results.noopBeside = [];
     for (let r = 0; r < oneSkillRounds; r++) {
       library(ws, rssFile, 'sync', '--fix', '--no-index');
+      settle();
       results.noopBeside.push(time(() => library(ws, rssFile, 'sync', '--fix', '--no-index')));
       changeOneSkill(r);
+      settle();
       results.oneSkill.push(time(() => library(ws, rssFile, 'sync', '--fix', '--no-index')));
     }
     results.oneSkillBackToBack = [];

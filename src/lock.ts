@@ -9,13 +9,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 import { LockedError, LockLostError } from './errors.js';
 import type { Store } from './store/store.js';
 import { listAllRefs } from './store/verify.js';
 import { readJsonIfExists } from './util/atomic.js';
 import type { Logger } from './log.js';
+import { lazyRequire } from './util/lazy-require.js';
 import { claimLockFolder, lockFolderFs, OWNER_FILE, OWNERLESS_GRACE_MS, ownerlessLockMessage, processAlive, removeLockLeftovers } from './lock-folder.js';
+
+// Loaded by the commands that take the lock only: `status` and `--help` skip it and graceful-fs, signal-exit and assert.
+const lockfile = lazyRequire<typeof import('proper-lockfile')>('proper-lockfile');
 
 export { processAlive };
 
@@ -177,7 +180,7 @@ export async function withLock<T>(
   let release: (() => Promise<void>) | undefined;
   for (;;) {
     try {
-      release = await lockfile.lock(target, {
+      release = await lockfile().lock(target, {
         lockfilePath: lock,
         stale: opts.staleMs ?? STALE_MS,
         realpath: false,

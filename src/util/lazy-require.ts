@@ -3,7 +3,7 @@
  * tar (export, import) are a third of the bundled CLI, and most commands never
  * touch them (issue 27, start-up). The bundler leaves this call alone, so the
  * package is read from node_modules when a command first needs it; for a
- * package named in scripts/build.mjs (bundleLazily: yaml), the bundles hold the
+ * package named in scripts/build.mjs (bundleLazily: yaml, proper-lockfile), the bundles hold the
  * package instead, still run only on first use.
  */
 import { createRequire } from 'node:module';
