@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { inflateSync } from 'node:zlib';
 import { StoreError, errorMessage } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import {
@@ -20,12 +20,12 @@ import {
   serializeCommit,
   serializeTag,
   serializeTree,
-  wrapObject,
 } from './objects.js';
 import { PackReadError, PackSet, type RawObject } from './packs.js';
 import { RefReader } from './refs.js';
 import { compareAndSwapRef } from './ref-lock.js';
 import { checkAccess, StoreAccessError } from './access.js';
+import { LooseObjects } from './loose.js';
 
 export { StoreAccessError };
 
@@ -66,8 +66,7 @@ const REPAIR_HINT = 'run `library doctor --repair` to re-record what the folders
 export class Store {
   /** Objects known to be present: skips a stat per write. */
   private readonly known = new Set<string>();
-  /** Fan-out folders (objects/ab) made or found this process: one mkdir each, not one per object written. */
-  private readonly fanOutDirs = new Set<string>();
+  private readonly loose: LooseObjects;
   private readonly packs: PackSet;
   private readonly refs: RefReader;
   /** Commits and tags this process wrote: discarded again if the ref meant to hold them cannot be moved. */
@@ -76,6 +75,7 @@ export class Store {
   private constructor(readonly gitdir: string) {
     this.packs = new PackSet(path.join(gitdir, 'objects', 'pack'));
     this.refs = new RefReader(gitdir);
+    this.loose = new LooseObjects(path.join(gitdir, 'objects'), this.tmpDir);
   }
 
   /** Where this tool keeps its own files (stat caches, run state, lock) inside the git dir. */
@@ -130,14 +130,10 @@ export class Store {
     return store;
   }
 
-  private loosePath(oid: string): string {
-    return path.join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
-  }
-
   /** Whether the store has the object, loose or packed. A loose hit costs one stat; packs are read only on a miss. */
   has(oid: string): boolean {
     if (this.known.has(oid)) return true;
-    if (fs.existsSync(this.loosePath(oid)) || this.packs.has(oid)) {
+    if (fs.existsSync(this.loose.path(oid)) || this.packs.has(oid)) {
       this.known.add(oid);
       return true;
     }
@@ -160,7 +156,7 @@ export class Store {
     const packs = this.packs.packsHolding(bad);
     for (const pack of packs) {
       for (const oid of this.packs.idsOf(pack)) {
-        if (bad.has(oid) || fs.existsSync(this.loosePath(oid))) continue;
+        if (bad.has(oid) || fs.existsSync(this.loose.path(oid))) continue;
         let obj: RawObject;
         try {
           obj = this.readObjectSync(oid);
@@ -204,24 +200,10 @@ export class Store {
   }
 
   private writeLoose(type: ObjectType, content: Buffer, oid: string): void {
-    const file = this.loosePath(oid);
-    const data = deflateSync(wrapObject(type, content), { level: 1 });
-    for (let attempt = 0; ; attempt++) {
-      const fanOut = path.dirname(file);
-      try {
-        if (!this.fanOutDirs.has(fanOut)) {
-          fs.mkdirSync(fanOut, { recursive: true });
-          this.fanOutDirs.add(fanOut);
-        }
-        // Not fsync-ed, as git does not by default: a crash (SIGKILL) never leaves a partial object, and after a
-        // power cut `library doctor --repair` finds and rewrites any object lost with the page cache.
-        writeFileAtomic(file, data, 0o444, this.ensureTmpDir(), false);
-        break;
-      } catch (err) {
-        // A native `git prune` beside this run removes emptied fan-out folders: make it again, once.
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT' && attempt === 0 && this.fanOutDirs.delete(fanOut)) continue;
-        throw new StoreError(`cannot write object ${oid} to store ${this.gitdir}: ${(err as Error).message}`, { cause: err });
-      }
+    try {
+      this.loose.write(type, content, oid);
+    } catch (err) {
+      throw new StoreError(`cannot write object ${oid} to store ${this.gitdir}: ${(err as Error).message}`, { cause: err });
     }
     this.known.add(oid);
     if (type === 'commit' || type === 'tag') this.created.add(oid);
@@ -249,10 +231,10 @@ export class Store {
   readObjectSync(oid: string): RawObject {
     let raw: Buffer | undefined;
     try {
-      raw = fs.readFileSync(this.loosePath(oid));
+      raw = fs.readFileSync(this.loose.path(oid));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') throw new ObjectError(`object ${oid} in store ${this.gitdir} cannot be read (${code ?? errorMessage(err)}): check the permissions of ${this.loosePath(oid)}`, 'unreadable', { cause: err });
+      if (code !== 'ENOENT') throw new ObjectError(`object ${oid} in store ${this.gitdir} cannot be read (${code ?? errorMessage(err)}): check the permissions of ${this.loose.path(oid)}`, 'unreadable', { cause: err });
     }
     if (raw) {
       let inflated: Buffer;
@@ -351,26 +333,16 @@ export class Store {
     } catch (err) {
       for (const o of [oid, ...alsoDiscard]) {
         if (!this.created.delete(o)) continue;
-        fs.rmSync(this.loosePath(o), { force: true });
+        fs.rmSync(this.loose.path(o), { force: true });
         this.known.delete(o);
       }
       throw err;
     }
   }
 
-  private tmpReady = false;
-  private ensureTmpDir(): string {
-    if (!this.tmpReady) {
-      fs.mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
-      this.tmpReady = true;
-    }
-    return this.tmpDir;
-  }
-
   /** Remove temp files a killed writer left. Only called while holding the lock. */
   clearTmp(): void {
-    fs.rmSync(this.tmpDir, { recursive: true, force: true });
-    this.tmpReady = false;
+    this.loose.clearTmp();
   }
 
   /** Remove a loose ref file that holds no object id (a repair, after reporting it). */
