@@ -53,7 +53,7 @@ export function formatRollback(r: RollbackResult, refused = false): string {
     }
     if (c.changes.length === 0) lines.push(`${c.name}: already as in ${r.snapshot}`);
     else lines.push(`${c.name}: ${planOnly ? 'would roll back' : 'rolled back'} to ${r.snapshot} (${c.skills} skills now):`);
-    for (const x of c.changes) lines.push(`  ${x.change.padEnd(9)} ${x.skill.padEnd(24)} → ${x.state ?? 'gone'}${x.nextSync === 'kept' ? '' : `  (the next sync ${NEXT_SYNC[x.nextSync]})`}`);
+    for (const x of c.changes) lines.push(`  ${x.change.padEnd(9)} ${x.skill.padEnd(24)} → ${x.state ?? 'gone'}${x.wasConflict ? '  (was conflict)' : ''}${x.nextSync === 'kept' ? '' : `  (the next sync ${NEXT_SYNC[x.nextSync]})`}`);
     for (const s of c.skipped) lines.push(`  skipped   ${s}`);
     if (c.guard) lines.push(`  ${refused ? 'REFUSED' : r.dryRun ? 'needs --force' : 'forced'}: ${c.guard}`);
     const removed = c.changes.filter((x) => x.change === 'removed' && x.nextSync === 'kept');

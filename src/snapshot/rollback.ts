@@ -27,7 +27,7 @@ import type { FolderView } from '../folders/scan.js';
 import { folderTree } from '../folders/view.js';
 import type { CompanyView } from '../company.js';
 import { filterSkillMap, treeFilterFor } from '../scan/filter-tree.js';
-import { observe, scanCompany, recoverCompany, skillMapOf } from '../company.js';
+import { observe, observeConflictSides, scanCompany, recoverCompany, skillMapOf } from '../company.js';
 import { readRunState, writeRunState } from '../run-state.js';
 import type { Store } from '../store/store.js';
 import { autoSnapshot, readSnapshot } from './snapshot.js';
@@ -62,6 +62,8 @@ export interface SkillRollback {
    * version (folder → tree, null: absent), given back to each folder (`to` stays the company's recorded version).
    */
   folders?: Record<string, string | null>;
+  /** The company's folders held the skill as a conflict until the rollback replaced each (their edits are on its history). */
+  wasConflict?: true;
 }
 
 export interface CompanyRollback {
@@ -160,10 +162,11 @@ export async function runRollback(ctx: { config: Config; scan: ScanPolicy; store
           const from = view.scan.skills.get(skill) ?? null;
           const to = want.get(skill) ?? null;
           const sides = conflictSides(view, snapFolders, skill, to, library.get(skill));
-          if (from === to && !(sides && rollbackWrites(view, { skill, from, to, folders: sides }).length > 0)) continue;
+          // Several folders may disagree with the recorded version (a conflict now, or one in the snapshot) though it equals `to`.
+          if (from === to && (!view.folders || rollbackWrites(view, { skill, from, to, folders: sides }).length === 0)) continue;
           const change = from === null ? 'added' : to === null ? 'removed' : 'replaced';
           const next = sides ? { nextSync: 'kept' as const, state: 'conflict' as const, folders: sides } : nextSyncOf(view.base, skill, library.get(skill), to, config.merge);
-          result.changes.push({ skill, change, from, to, ...next, inLibrary: library.has(skill) });
+          result.changes.push({ skill, change, from, to, ...next, inLibrary: library.has(skill), ...(view.conflicts.has(skill) && { wasConflict: true as const }) });
         }
         const over = removalGuard(result.changes.filter((c) => c.change === 'removed').map((c) => c.skill), result.skills, config.maxRemovePercent);
         if (over) result.guard = `${company.name} ${over}`;
@@ -186,7 +189,12 @@ export async function runRollback(ctx: { config: Config; scan: ScanPolicy; store
     );
   }
 
-  for (const p of plans) if (p.view) await observe(store, p.view);
+  for (const p of plans) {
+    if (!p.view) continue;
+    await observe(store, p.view);
+    // As a push over a conflict does: each folder's edit goes into the company's history before the rollback replaces it.
+    await observeConflictSides(store, p.view, p.result.changes.map((c) => c.skill));
+  }
   if (plans.some((p) => p.result.changes.length > 0)) {
     result.preSnapshot = await autoSnapshot(store, 'rollback', config.snapshotsKeep, `rollback to snapshot/${snap.name}`);
   }

@@ -156,6 +156,36 @@ it('a push that ends a conflict says (was conflict), records each folder\'s edit
   fsck(ws.storeDir);
 });
 
+it("a rollback over a conflict whose agreed version is the snapshot's replaces both folders (was: nothing to do), each edit on the company's history, its undo brings both back", () => {
+  const ws = workspace();
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  expect(cli(ws, ['snapshot', 'before-edits']).code).toBe(0);
+  fs.appendFileSync(ws.at('Acme', '.claude/skills', 'pdf', 'SKILL.md'), '\nClaude edit.\n');
+  fs.appendFileSync(ws.at('Acme', '.agents/skills', 'pdf', 'SKILL.md'), '\nCodex edit.\n');
+  expect(cli(ws, ['sync', '--fix']).code).toBe(1); // the conflict: nothing overwritten
+
+  // The version the company last agreed on is the snapshot's: the folders' two edits are still what a rollback replaces.
+  const plan = cli(ws, ['rollback', 'before-edits', '--company', 'Acme', '--skill', 'pdf', '--dry-run']);
+  expect(plan.stdout).toMatch(/^ {2}replaced +pdf +→ in-sync {2}\(was conflict\)$/m);
+  const back = cli(ws, ['rollback', 'before-edits', '--company', 'Acme', '--skill', 'pdf']);
+  expect(back.code, back.stderr + back.stdout).toBe(0);
+  for (const f of FOLDERS) expect(read(ws.at('Acme', f, 'pdf', 'SKILL.md'))).not.toMatch(/edit\./);
+  // As a push over a conflict does: `git log companies/Acme` shows both replaced edits, not only refs/folders/Acme.
+  expect(historyHas(ws.storeDir, 'Acme', 'pdf/SKILL.md', 'Claude edit.')).toBe(true);
+  expect(historyHas(ws.storeDir, 'Acme', 'pdf/SKILL.md', 'Codex edit.')).toBe(true);
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  expect(cli(ws, ['status', '--check']).code).toBe(0);
+
+  // Its printed undo gives each folder its own edit back: the conflict is open again.
+  const undo = /to undo: `library ([^`]+)`/.exec(back.stdout)?.[1];
+  expect(undo, back.stdout).toBeDefined();
+  expect(cli(ws, undo!.split(' ')).code).toBe(0);
+  expect(read(ws.at('Acme', '.claude/skills', 'pdf', 'SKILL.md'))).toContain('Claude edit.');
+  expect(read(ws.at('Acme', '.agents/skills', 'pdf', 'SKILL.md'))).toContain('Codex edit.');
+  expect(stateOf(cli(ws, ['sync', '--fix', '--json']).json, 'Acme', 'pdf')).toBe('conflict');
+  fsck(ws.storeDir);
+});
+
 it('forge-sync sends each company\'s folder record too: both sides of a conflict are in the remote\'s history, under this host', async () => {
   const ws = workspace();
   expect(cli(ws, ['sync', '--fix']).code).toBe(0);
