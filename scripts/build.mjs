@@ -52,7 +52,8 @@ await build({
  * packages named here that cost more than it saves: yaml is needed by every run in which a library skill changed
  * (its front matter is validated), and resolving and compiling its 80 files took 30-50 ms of such a run;
  * proper-lockfile is needed by every command that writes (with graceful-fs and signal-exit), and by none that only
- * reads (`status`: 6 ms less without it). In the bundle each such call becomes a `require` that esbuild bundles, still run only on first use.
+ * reads (`status`: 6 ms less without it). In the bundle each such call becomes a `require` that esbuild bundles,
+ * still run only on first use.
  */
 function bundleLazily(packages) {
   const call = new RegExp(`lazyRequire<[^>]*>\\('(${packages.join('|')})'\\)`, 'g');
