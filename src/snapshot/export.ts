@@ -1,5 +1,6 @@
 /**
- * A snapshot as a plain tar.gz (`library/…`, `companies/<name>/…`, modes and
+ * A snapshot as a plain tar.gz (`library/…`, `companies/<name>/…`, and for a
+ * company kept in several folders `folders/<name>/<encoded folder>/…`; modes and
  * symlinks kept) that anyone can unpack without this tool. Streamed from the
  * store into one temp file beside the target, renamed into place at the end:
  * no staging folder, so an interrupted export leaves at most that one file,
@@ -14,7 +15,7 @@ import { lazyRequire } from '../util/lazy-require.js';
 import type { Config } from '../config.js';
 import { resolveCompanies } from '../companies.js';
 import { InterruptedError, UnsafePathError, UsageError } from '../errors.js';
-import { isSafeEntryName } from '../names.js';
+import { isSafeEntryName, isValidName } from '../names.js';
 import type { Store } from '../store/store.js';
 import { removeKilledTempFiles, tempPathBeside } from '../util/atomic.js';
 import { checkpoint } from '../util/faults.js';
@@ -79,6 +80,12 @@ async function* treeEntries(store: Store, tree: string, prefix: string): AsyncGe
   }
 }
 
+/** A company name from a snapshot's tree becomes a path in the archive: checked as a config's would be. */
+function safeCompany(name: string, snapshot: string): string {
+  if (!isValidName(name)) throw new UnsafePathError(`refusing to export company ${JSON.stringify(name)} of snapshot/${snapshot}: invalid name`);
+  return name;
+}
+
 /** One entry's tar blocks: a pax header when a name does not fit, the ustar header, the content padded to 512. */
 function tarBlocks(f: TarFile, mtime: Date): Buffer[] {
   const size = f.content?.length ?? 0;
@@ -120,7 +127,19 @@ export async function exportSnapshot(config: Config, store: Store, name: string,
     const roots: Array<[string, string]> = [];
     if (snap.libraryTree) roots.push([snap.libraryTree, 'library']);
     await write(tarBlocks({ path: 'companies/', type: 'Directory', mode: 0o755 }, mtime)[0]);
-    for (const [company, tree] of snap.companyTrees) roots.push([tree, `companies/${company}`]);
+    for (const [company, tree] of snap.companyTrees) roots.push([tree, `companies/${safeCompany(company, snap.name)}`]);
+    // A company kept in several folders: each folder's record (the two sides of a conflict included), under its
+    // encoded key (`folders/Acme/.claude%2Fskills/`), as the snapshot holds it, so that an import gives it back.
+    if (snap.folderTrees.size > 0) await write(tarBlocks({ path: 'folders/', type: 'Directory', mode: 0o755 }, mtime)[0]);
+    for (const [company, tree] of snap.folderTrees) {
+      const prefix = `folders/${safeCompany(company, snap.name)}`;
+      await write(tarBlocks({ path: `${prefix}/`, type: 'Directory', mode: 0o755 }, mtime)[0]);
+      for (const e of await store.readTree(tree)) {
+        if (e.mode !== '40000') continue;
+        if (!isSafeEntryName(e.name)) throw new UnsafePathError(`refusing to export folder record ${JSON.stringify(e.name)} of company ${company} in snapshot/${snap.name}: unsafe name`);
+        roots.push([e.oid, `${prefix}/${e.name}`]);
+      }
+    }
     for (const [tree, prefix] of roots) {
       for await (const entry of treeEntries(store, tree, prefix)) {
         for (const block of tarBlocks(entry, mtime)) await write(block);

@@ -2,7 +2,8 @@
  * Record a folder tree (or a tar.gz of one) as a snapshot, so that old backups
  * become something `rollback` can use. Layouts, looked for through one
  * wrapping folder:
- * - the export layout: `library/<skill>/…` and `companies/<name>/<skill>/…`;
+ * - the export layout: `library/<skill>/…` and `companies/<name>/<skill>/…`,
+ *   with `folders/<name>/<encoded folder>/…` for a company kept in several folders;
  * - the old backup layout: `<backup>/<company>/<skill>/…`;
  * - copies of whole company folders (`cp -a ~/ALAI/<company>`):
  *   `<backup>/<company>/.claude/skills/<skill>/…`, mixed freely with the above.
@@ -19,7 +20,8 @@ import zlib from 'node:zlib';
 import { lazyRequire } from '../util/lazy-require.js';
 import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
-import { isValidName } from '../names.js';
+import { isSafeEntryName, isValidName } from '../names.js';
+import { folderEntryName, folderKeyOf, parseFolders } from '../folders/config.js';
 import { recordScanTree } from '../scan/record.js';
 import { scanSkillsFolder, type ScanTree } from '../scan/scan.js';
 import { ignoreRulesOf } from '../scan/ignore.js';
@@ -199,6 +201,50 @@ function scanImported(dir: string, what: string, config: Config, maxFileBytes: n
   return scan.root;
 }
 
+interface FolderRecordImport {
+  /** The record's entry name: the folder's key, encoded (`.claude%2Fskills`). */
+  entry: string;
+  dir: string;
+  tree: ScanTree;
+}
+
+/**
+ * An export's `folders/<company>/<encoded folder>/`: each folder's record of a company kept in several (both sides
+ * of a conflict), given back to the snapshot so that a rollback to it restores each folder's own version.
+ */
+function importFolderRecords(root: string, companies: ReadonlyMap<string, unknown>, config: Config, maxFileBytes: number): Map<string, FolderRecordImport[]> {
+  const out = new Map<string, FolderRecordImport[]>();
+  if (!isDir(root)) return out;
+  for (const company of fs.readdirSync(root, { withFileTypes: true })) {
+    if (company.name.startsWith('.')) continue; // as under companies/: no company is named so (Finder's .DS_Store)
+    const companyDir = path.join(root, company.name);
+    if (!company.isDirectory() || !companies.has(company.name)) {
+      throw new UsageError(`refusing import: ${companyDir} is not the folder record of a company under companies/; nothing was imported`);
+    }
+    const records: FolderRecordImport[] = [];
+    for (const folder of fs.readdirSync(companyDir, { withFileTypes: true })) {
+      const dir = path.join(companyDir, folder.name);
+      if (!folder.isDirectory() && folder.name.startsWith('.')) continue; // a .DS_Store; every record is a folder
+      if (!folder.isDirectory() || !isFolderEntryName(folder.name)) {
+        throw new UsageError(`refusing import: ${dir} is not a folder record (a folder named by its encoded key, such as .claude%2Fskills); nothing was imported`);
+      }
+      records.push({ entry: folder.name, dir, tree: scanImported(dir, `folder ${folderKeyOf(folder.name)} of company ${company.name}`, config, maxFileBytes) });
+    }
+    out.set(company.name, records);
+  }
+  return out;
+}
+
+/** A name as folderEntryName() writes it, of a key config `folders` accepts as it is (inside the company, normalised). */
+function isFolderEntryName(name: string): boolean {
+  try {
+    const key = folderKeyOf(name);
+    return isSafeEntryName(name) && folderEntryName(key) === name && parseFolders([key], 'import')?.[0] === key;
+  } catch {
+    return false; // a malformed %-escape, or a key that climbs out or is not normalised
+  }
+}
+
 export interface ImportResult {
   snapshot: string;
   dryRun: boolean;
@@ -253,6 +299,7 @@ export async function importSnapshot(
       const skills = tree?.entries.filter((e) => e.tree).length ?? 0;
       companies.set(entry.name, { tree: tree ?? { oid: EMPTY_TREE_OID, entries: [] }, dir, skills }); // `.claude` without `skills`: none
     }
+    const folders = layout.kind === 'export' ? importFolderRecords(path.join(layout.dir, 'folders'), companies, config, limits.maxFileBytes) : new Map<string, FolderRecordImport[]>();
     const libraryDir = path.join(layout.dir, 'library');
     const library = layout.kind === 'export' && fs.existsSync(libraryDir) ? scanImported(libraryDir, 'the library', config, limits.maxFileBytes) : null;
     const librarySkills = library ? library.entries.filter((e) => e.tree).length : null;
@@ -269,7 +316,12 @@ export async function importSnapshot(
     // Everything checked: now write.
     for (const { tree, dir } of companies.values()) recordScanTree(store, tree, dir);
     if (library) recordScanTree(store, library, libraryDir);
-    const snapshotTree = writeSnapshotTree(store, library?.oid ?? null, new Map([...companies].map(([n, c]) => [n, c.tree.oid])));
+    const folderTrees = new Map<string, string>();
+    for (const [company, records] of folders) {
+      for (const r of records) recordScanTree(store, r.tree, r.dir);
+      folderTrees.set(company, store.writeTree(records.map((r) => ({ name: r.entry, mode: '40000', oid: r.tree.oid === EMPTY_TREE_OID ? store.writeTree([]) : r.tree.oid }))));
+    }
+    const snapshotTree = writeSnapshotTree(store, library?.oid ?? null, new Map([...companies].map(([n, c]) => [n, c.tree.oid])), folderTrees);
     const tag = await tagSnapshot(store, name, snapshotTree, `imported from ${abs} (${layout.kind} layout)`);
     return { ...result, snapshot: tag };
   } finally {

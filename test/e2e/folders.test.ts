@@ -186,6 +186,42 @@ it("a rollback over a conflict whose agreed version is the snapshot's replaces b
   fsck(ws.storeDir);
 });
 
+it('export keeps each folder\'s record (both sides of a conflict); import gives it back (same tree id), and a rollback to the import restores each side', () => {
+  const ws = workspace();
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  fs.appendFileSync(ws.at('Acme', '.claude/skills', 'pdf', 'SKILL.md'), '\nClaude edit.\n');
+  fs.appendFileSync(ws.at('Acme', '.agents/skills', 'pdf', 'SKILL.md'), '\nCodex edit.\n');
+  expect(cli(ws, ['sync', '--fix']).code).toBe(1); // the conflict
+  expect(cli(ws, ['snapshot', 'with-conflict']).code).toBe(0);
+  const archive = path.join(tempDir('lsync-export-'), 'with-conflict.tar.gz');
+  expect(cli(ws, ['export', 'with-conflict', '-o', archive]).code).toBe(0);
+  const unpacked = tempDir('lsync-unpacked-');
+  execFileSync('tar', ['-xzf', archive, '-C', unpacked]);
+  expect(read(path.join(unpacked, 'folders', 'Acme', '.claude%2Fskills', 'pdf', 'SKILL.md'))).toContain('Claude edit.');
+  expect(read(path.join(unpacked, 'folders', 'Acme', '.agents%2Fskills', 'pdf', 'SKILL.md'))).toContain('Codex edit.');
+
+  const imported = cli(ws, ['import', archive, '--name', 'copy']);
+  expect(imported.code, imported.stderr).toBe(0);
+  const tree = (t: string) => git(ws.storeDir, ['rev-parse', `${t}^{tree}`]).trim();
+  expect(tree('snapshot/copy')).toBe(tree('snapshot/with-conflict'));
+
+  // Both edits replaced, then the imported snapshot gives each folder its own back.
+  expect(cli(ws, ['push', 'pdf', '--company', 'Acme']).code).toBe(0);
+  const back = cli(ws, ['rollback', 'copy', '--company', 'Acme', '--skill', 'pdf']);
+  expect(back.code, back.stderr + back.stdout).toBe(0);
+  expect(read(ws.at('Acme', '.claude/skills', 'pdf', 'SKILL.md'))).toContain('Claude edit.');
+  expect(read(ws.at('Acme', '.agents/skills', 'pdf', 'SKILL.md'))).toContain('Codex edit.');
+
+  // A record that is not an encoded folder key (here one that would decode to a climbing path) refuses the import.
+  fs.renameSync(path.join(unpacked, 'folders', 'Acme', '.agents%2Fskills'), path.join(unpacked, 'folders', 'Acme', '..%2Fskills'));
+  const refs = git(ws.storeDir, ['for-each-ref']);
+  const bad = cli(ws, ['import', unpacked, '--name', 'bad']);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/is not a folder record/);
+  expect(git(ws.storeDir, ['for-each-ref'])).toBe(refs);
+  fsck(ws.storeDir);
+});
+
 it('forge-sync sends each company\'s folder record too: both sides of a conflict are in the remote\'s history, under this host', async () => {
   const ws = workspace();
   expect(cli(ws, ['sync', '--fix']).code).toBe(0);
