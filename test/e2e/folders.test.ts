@@ -32,6 +32,13 @@ function workspace(opts: { folders?: string[] | null } = {}) {
   return { root, libraryDir, configFile, storeDir, at, setConfig };
 }
 
+/** Acme's two folders edit pdf differently: the next sync reports a conflict (exit 1) and overwrites neither. */
+function makeConflict(ws: ReturnType<typeof workspace>): void {
+  fs.appendFileSync(ws.at('Acme', '.claude/skills', 'pdf', 'SKILL.md'), '\nClaude edit.\n');
+  fs.appendFileSync(ws.at('Acme', '.agents/skills', 'pdf', 'SKILL.md'), '\nCodex edit.\n');
+  expect(cli(ws, ['sync', '--fix']).code).toBe(1);
+}
+
 it('the first sync fills every folder of every company; a library update reaches both; an edit in .agents/skills reaches .claude/skills and is kept', () => {
   const ws = workspace();
   const first = cli(ws, ['sync', '--fix', '--json']);
@@ -129,9 +136,7 @@ it('two different edits of one skill in two folders: both kept, conflict in stat
 it('a push that ends a conflict says (was conflict), records each folder\'s edit in the company\'s history, and its printed undo brings both back', () => {
   const ws = workspace();
   expect(cli(ws, ['sync', '--fix']).code).toBe(0);
-  fs.appendFileSync(ws.at('Acme', '.claude/skills', 'pdf', 'SKILL.md'), '\nClaude edit.\n');
-  fs.appendFileSync(ws.at('Acme', '.agents/skills', 'pdf', 'SKILL.md'), '\nCodex edit.\n');
-  expect(cli(ws, ['sync', '--fix']).code).toBe(1); // the conflict: nothing overwritten
+  makeConflict(ws); // the conflict: nothing overwritten
 
   const push = cli(ws, ['push', 'pdf', '--company', 'Acme']);
   expect(push.code, push.stderr + push.stdout).toBe(0);
@@ -160,9 +165,7 @@ it("a rollback over a conflict whose agreed version is the snapshot's replaces b
   const ws = workspace();
   expect(cli(ws, ['sync', '--fix']).code).toBe(0);
   expect(cli(ws, ['snapshot', 'before-edits']).code).toBe(0);
-  fs.appendFileSync(ws.at('Acme', '.claude/skills', 'pdf', 'SKILL.md'), '\nClaude edit.\n');
-  fs.appendFileSync(ws.at('Acme', '.agents/skills', 'pdf', 'SKILL.md'), '\nCodex edit.\n');
-  expect(cli(ws, ['sync', '--fix']).code).toBe(1); // the conflict: nothing overwritten
+  makeConflict(ws); // the conflict: nothing overwritten
 
   // The version the company last agreed on is the snapshot's: the folders' two edits are still what a rollback replaces.
   const plan = cli(ws, ['rollback', 'before-edits', '--company', 'Acme', '--skill', 'pdf', '--dry-run']);
@@ -189,9 +192,7 @@ it("a rollback over a conflict whose agreed version is the snapshot's replaces b
 it('export keeps each folder\'s record (both sides of a conflict); import gives it back (same tree id), and a rollback to the import restores each side', () => {
   const ws = workspace();
   expect(cli(ws, ['sync', '--fix']).code).toBe(0);
-  fs.appendFileSync(ws.at('Acme', '.claude/skills', 'pdf', 'SKILL.md'), '\nClaude edit.\n');
-  fs.appendFileSync(ws.at('Acme', '.agents/skills', 'pdf', 'SKILL.md'), '\nCodex edit.\n');
-  expect(cli(ws, ['sync', '--fix']).code).toBe(1); // the conflict
+  makeConflict(ws); // the conflict: nothing overwritten
   expect(cli(ws, ['snapshot', 'with-conflict']).code).toBe(0);
   const archive = path.join(tempDir('lsync-export-'), 'with-conflict.tar.gz');
   expect(cli(ws, ['export', 'with-conflict', '-o', archive]).code).toBe(0);
@@ -225,9 +226,7 @@ it('export keeps each folder\'s record (both sides of a conflict); import gives 
 it('forge-sync sends each company\'s folder record too: both sides of a conflict are in the remote\'s history, under this host', async () => {
   const ws = workspace();
   expect(cli(ws, ['sync', '--fix']).code).toBe(0);
-  fs.appendFileSync(ws.at('Acme', '.claude/skills', 'pdf', 'SKILL.md'), '\nClaude edit.\n');
-  fs.appendFileSync(ws.at('Acme', '.agents/skills', 'pdf', 'SKILL.md'), '\nCodex edit.\n');
-  expect(cli(ws, ['sync', '--fix']).code).toBe(1); // the conflict
+  makeConflict(ws); // the conflict: nothing overwritten
   const receiver = path.join(tempDir('lsync-folders-forge-'), 'forge.git');
   execFileSync('git', ['init', '-q', '--bare', receiver]);
   execFileSync('git', ['--git-dir', receiver, 'config', 'receive.fsckObjects', 'true']);
