@@ -149,6 +149,35 @@ async function extractArchive(file: string, cwd: string, limits: ArchiveLimits):
   await streamArchive(file, unpack, limits);
 }
 
+/**
+ * checkArchive judged each link by its text; through another link (`a/b/c/l -> ../../..`, then
+ * `library -> a/b/c/l/../../../x`) a link that reads as inside can lead out, and the import would then read whatever
+ * it reaches. Once extracted, every link must really resolve inside the archive (or to nothing).
+ */
+function checkExtractedLinks(staging: string, file: string): void {
+  // The native realpath(3), as the kernel resolves: Node's own resolves a link's `..` by its text first.
+  const root = fs.realpathSync.native(staging);
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const abs = path.join(dir, e.name);
+      if (e.isDirectory()) walk(abs);
+      else if (e.isSymbolicLink()) {
+        let real: string;
+        try {
+          real = fs.realpathSync.native(abs);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // leads nowhere: nothing to read through it
+          throw new UnsafeArchiveError(`refusing ${file}: entry "${path.relative(staging, abs)}" is a link that cannot be resolved (${(err as NodeJS.ErrnoException).code}); nothing was imported`);
+        }
+        if (real !== root && !real.startsWith(root + path.sep)) {
+          throw new UnsafeArchiveError(`refusing ${file}: entry "${path.relative(staging, abs)}" is a link that leads outside the archive through another link; nothing was imported`);
+        }
+      }
+    }
+  };
+  walk(staging);
+}
+
 const isDir = (p: string) => fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
 const visibleDirs = (dir: string) => fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.'));
 
@@ -281,6 +310,7 @@ export async function importSnapshot(
       await checkArchive(abs, limits);
       staging = fs.mkdtempSync(path.join(store?.dataDir ?? os.tmpdir(), 'import-'));
       await extractArchive(abs, staging, limits);
+      checkExtractedLinks(staging, abs);
       root = staging;
     }
     const layout = findLayout(root);

@@ -186,4 +186,27 @@ describe('export and import', () => {
     expect(refsOf(ws.storeDir)).toBe(refs);
     expect(fs.readdirSync(path.join(ws.storeDir, 'library-sync')).filter((n) => n.startsWith('import-'))).toEqual([]);
   });
+
+  it('a link that stays inside the archive by its text but leaves it through another link is refused: nothing outside is read', () => {
+    cli(ws, ['sync', '--fix']);
+    // A skill beside the store, where an import's staging folder (store/library-sync/import-…) climbs to in three steps.
+    const outside = path.join(path.dirname(ws.storeDir), 'private-notes');
+    fs.mkdirSync(path.join(outside, 'leak'), { recursive: true });
+    fs.writeFileSync(path.join(outside, 'leak', 'SKILL.md'), '---\nname: leak\ndescription: "not for the archive"\n---\nprivate\n');
+    const craft = tempDir();
+    fs.mkdirSync(path.join(craft, 'companies', 'X', 'pdf'), { recursive: true });
+    fs.writeFileSync(path.join(craft, 'companies', 'X', 'pdf', 'SKILL.md'), '---\nname: pdf\ndescription: "x"\n---\nx\n');
+    fs.mkdirSync(path.join(craft, 'a', 'b', 'c'), { recursive: true });
+    fs.symlinkSync('../../..', path.join(craft, 'a', 'b', 'c', 'l')); // the archive's root
+    // By its text a/b/c/l/../../../private-notes is a/private-notes; through the link it is three folders above the root.
+    fs.symlinkSync(`a/b/c/l/../../../${path.basename(outside)}`, path.join(craft, 'library'));
+    const archive = path.join(tempDir(), 'chained.tar.gz');
+    execFileSync('tar', ['-czf', archive, '-C', craft, 'companies', 'a', 'library']);
+    const refs = refsOf(ws.storeDir);
+    const res = cli(ws, ['import', archive, '--name', 'chained']);
+    expect(res.code, res.stdout).toBe(2);
+    expect(res.stderr).toMatch(/refusing .*library.* outside the archive.*nothing was imported/);
+    expect(refsOf(ws.storeDir)).toBe(refs);
+    expect(fs.readdirSync(path.join(ws.storeDir, 'library-sync')).filter((n) => n.startsWith('import-'))).toEqual([]);
+  });
 });
