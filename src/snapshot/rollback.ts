@@ -162,9 +162,12 @@ export async function runRollback(ctx: { config: Config; scan: ScanPolicy; store
           const from = view.scan.skills.get(skill) ?? null;
           const to = want.get(skill) ?? null;
           const sides = conflictSides(view, snapFolders, skill, to, library.get(skill));
-          // Several folders may disagree with the recorded version (a conflict now, or one in the snapshot) though it equals `to`.
-          if (from === to && (!view.folders || rollbackWrites(view, { skill, from, to, folders: sides }).length === 0)) continue;
-          const change = from === null ? 'added' : to === null ? 'removed' : 'replaced';
+          // A conflict, now or in the snapshot: the folders disagree though the company's agreed version is `to`. Any
+          // other difference between folders (a company-only skill's other copies, a checkout) is not the rollback's.
+          const conflict = sides !== undefined || view.conflicts.has(skill);
+          if (from === to && !(conflict && rollbackWrites(view, { skill, from, to, folders: sides }).length > 0)) continue;
+          // (from and to both null: a conflict whose agreed version is no skill; the folders that hold one lose it.)
+          const change = to === null ? 'removed' : from === null ? 'added' : 'replaced';
           const next = sides ? { nextSync: 'kept' as const, state: 'conflict' as const, folders: sides } : nextSyncOf(view.base, skill, library.get(skill), to, config.merge);
           result.changes.push({ skill, change, from, to, ...next, inLibrary: library.has(skill), ...(view.conflicts.has(skill) && { wasConflict: true as const }) });
         }

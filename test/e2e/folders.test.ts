@@ -189,6 +189,26 @@ it("a rollback over a conflict whose agreed version is the snapshot's replaces b
   fsck(ws.storeDir);
 });
 
+it("a rollback to a snapshot the company still matches leaves a company-only skill's different copies and a folder still to fill alone", () => {
+  const ws = workspace();
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  // A company-only skill, one version in each folder: they stay where they are, never copied (SPEC, several folders).
+  write(ws.at('Acme', '.claude/skills', 'mine', 'SKILL.md'), skillMd('mine', 'Claude copy.'));
+  write(ws.at('Acme', '.agents/skills', 'mine', 'SKILL.md'), skillMd('mine', 'Codex copy.'));
+  expect(cli(ws, ['sync', '--fix']).code).toBe(0);
+  expect(cli(ws, ['snapshot', 'now']).code).toBe(0);
+  // A third folder, listed but not made yet: the next sync fills it, not a rollback.
+  ws.setConfig([...FOLDERS, '.gemini/skills']);
+  const plan = cli(ws, ['rollback', 'now', '--company', 'Acme', '--dry-run']);
+  expect(plan.stdout).toMatch(/Acme: already as in snapshot\/now/);
+  const back = cli(ws, ['rollback', 'now', '--company', 'Acme']);
+  expect(back.code, back.stderr + back.stdout).toBe(0);
+  expect(back.stdout).toMatch(/Acme: already as in snapshot\/now/);
+  expect(read(ws.at('Acme', '.claude/skills', 'mine', 'SKILL.md'))).toContain('Claude copy.');
+  expect(read(ws.at('Acme', '.agents/skills', 'mine', 'SKILL.md'))).toContain('Codex copy.');
+  expect(cli(ws, ['status']).stdout).not.toMatch(/rolled back/);
+});
+
 it('export keeps each folder\'s record (both sides of a conflict); import gives it back (same tree id), and a rollback to the import restores each side', () => {
   const ws = workspace();
   expect(cli(ws, ['sync', '--fix']).code).toBe(0);
