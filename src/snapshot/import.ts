@@ -243,7 +243,9 @@ interface FolderRecordImport {
  */
 function importFolderRecords(root: string, companies: ReadonlyMap<string, unknown>, config: Config, maxFileBytes: number): Map<string, FolderRecordImport[]> {
   const out = new Map<string, FolderRecordImport[]>();
-  if (!isDir(root)) return out;
+  const st = fs.lstatSync(root, { throwIfNoEntry: false });
+  if (!st) return out;
+  if (!st.isDirectory()) throw new UsageError(`refusing import: ${root} is not a folder (an export keeps each company's folder records there); nothing was imported`);
   for (const company of fs.readdirSync(root, { withFileTypes: true })) {
     if (company.name.startsWith('.')) continue; // as under companies/: no company is named so (Finder's .DS_Store)
     const companyDir = path.join(root, company.name);

@@ -239,6 +239,12 @@ it('export keeps each folder\'s record (both sides of a conflict); import gives 
   const bad = cli(ws, ['import', unpacked, '--name', 'bad']);
   expect(bad.code).toBe(2);
   expect(bad.stderr).toMatch(/is not a folder record/);
+  // A `folders` that is a file is refused too, not passed over with its records.
+  fs.rmSync(path.join(unpacked, 'folders'), { recursive: true });
+  fs.writeFileSync(path.join(unpacked, 'folders'), 'x\n');
+  const notFolder = cli(ws, ['import', unpacked, '--name', 'bad']);
+  expect(notFolder.code).toBe(2);
+  expect(notFolder.stderr).toMatch(/folders is not a folder/);
   expect(git(ws.storeDir, ['for-each-ref'])).toBe(refs);
   fsck(ws.storeDir);
 });
