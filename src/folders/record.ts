@@ -27,12 +27,18 @@ export async function readFolderRecords(store: ReadonlyStore | null, company: st
   return { head, trees };
 }
 
+/** The tree of a company's folder records: one entry per folder (its key encoded), each folder's skills tree. */
+export function writeFolderRecordTree(store: Store, trees: ReadonlyMap<string, string>): string {
+  // A folder with no skills is the empty tree, which a store need not hold yet.
+  const entries: TreeEntry[] = [...trees].map(([key, tree]) => ({ name: folderEntryName(key), mode: '40000', oid: tree === EMPTY_TREE_OID ? store.writeTree([]) : tree }));
+  return store.writeTree(entries);
+}
+
 /** Record each folder's tree (all already in the store) when any differs from the last record; returns the commit or null. */
 export async function recordFolders(store: Store, company: string, records: FolderRecords, trees: ReadonlyMap<string, string>, title: string): Promise<string | null> {
   const same = records.head && trees.size === records.trees.size && [...trees].every(([k, t]) => records.trees.get(k) === t);
   if (same) return null;
-  const entries: TreeEntry[] = [...trees].map(([key, tree]) => ({ name: folderEntryName(key), mode: '40000', oid: tree === EMPTY_TREE_OID ? store.writeTree([]) : tree }));
-  const commit = await recordCommit(store, foldersRef(company), records.head, { tree: store.writeTree(entries), message: `${title}\n` });
+  const commit = await recordCommit(store, foldersRef(company), records.head, { tree: writeFolderRecordTree(store, trees), message: `${title}\n` });
   records.head = commit;
   records.trees = new Map(trees);
   return commit;

@@ -22,6 +22,7 @@ import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
 import { isSafeEntryName, isValidName } from '../names.js';
 import { folderEntryName, folderKeyOf, parseFolders } from '../folders/config.js';
+import { writeFolderRecordTree } from '../folders/record.js';
 import { recordScanTree } from '../scan/record.js';
 import { scanSkillsFolder, type ScanTree } from '../scan/scan.js';
 import { ignoreRulesOf } from '../scan/ignore.js';
@@ -231,8 +232,8 @@ function scanImported(dir: string, what: string, config: Config, maxFileBytes: n
 }
 
 interface FolderRecordImport {
-  /** The record's entry name: the folder's key, encoded (`.claude%2Fskills`). */
-  entry: string;
+  /** The folder's key (`.claude/skills`; its entry in the archive is encoded: `.claude%2Fskills`). */
+  key: string;
   dir: string;
   tree: ScanTree;
 }
@@ -259,7 +260,8 @@ function importFolderRecords(root: string, companies: ReadonlyMap<string, unknow
       if (!folder.isDirectory() || !isFolderEntryName(folder.name)) {
         throw new UsageError(`refusing import: ${dir} is not a folder record (a folder named by its encoded key, such as .claude%2Fskills); nothing was imported`);
       }
-      records.push({ entry: folder.name, dir, tree: scanImported(dir, `folder ${folderKeyOf(folder.name)} of company ${company.name}`, config, maxFileBytes) });
+      const key = folderKeyOf(folder.name);
+      records.push({ key, dir, tree: scanImported(dir, `folder ${key} of company ${company.name}`, config, maxFileBytes) });
     }
     out.set(company.name, records);
   }
@@ -351,7 +353,7 @@ export async function importSnapshot(
     const folderTrees = new Map<string, string>();
     for (const [company, records] of folders) {
       for (const r of records) recordScanTree(store, r.tree, r.dir);
-      folderTrees.set(company, store.writeTree(records.map((r) => ({ name: r.entry, mode: '40000', oid: r.tree.oid === EMPTY_TREE_OID ? store.writeTree([]) : r.tree.oid }))));
+      folderTrees.set(company, writeFolderRecordTree(store, new Map(records.map((r) => [r.key, r.tree.oid]))));
     }
     const snapshotTree = writeSnapshotTree(store, library?.oid ?? null, new Map([...companies].map(([n, c]) => [n, c.tree.oid])), folderTrees);
     const tag = await tagSnapshot(store, name, snapshotTree, `imported from ${abs} (${layout.kind} layout)`);
